@@ -1,0 +1,68 @@
+//! The one error type of the crate: every run-time failure is a value, never a panic.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong at run time.
+///
+/// Each message names the file, tensor or epoch involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's contents do not follow its format.
+    #[error("{path}: {reason}")]
+    Format {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong with it, in words.
+        reason: String,
+    },
+    /// A tensor in a weight file has another shape or type than the network expects.
+    #[error("{path}: tensor `{tensor}`: expected {expected}, found {found}")]
+    Shape {
+        /// The file involved.
+        path: PathBuf,
+        /// The first tensor that differs.
+        tensor: String,
+        /// What the network expects.
+        expected: String,
+        /// What the file holds.
+        found: String,
+    },
+    /// The loss stopped being a finite number during training.
+    #[error("loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate or check the data")]
+    NonFiniteLoss {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The batch within the epoch (1-based).
+        batch: usize,
+        /// The value the loss took (NaN or infinite).
+        loss: f32,
+    },
+    /// An argument is outside what the operation accepts (an empty dataset, a zero batch size).
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A [`Error::Format`] for `path`.
+    pub fn format(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::Format { path: path.into(), reason: reason.into() }
+    }
+
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,238 @@
+use super::{boxed_zeroed, Layer, TakesInput};
+use crate::act::Activation;
+use crate::gemm::{gemm, MatRef};
+use crate::init::Init;
+use nalgebra::{SMatrix, SVector};
+use rand::Rng;
+use std::marker::PhantomData;
+
+/// A fully connected layer: `output = A(weight · input + bias)`.
+///
+/// The weight matrix is `O x I` (one row per output, as PyTorch's `Linear`) and
+/// lives on the heap.
+///
+/// ```
+/// use nn::layers::{Dense, Layer};
+/// use nn::act::Relu;
+/// use nn::nalgebra::SVector;
+///
+/// let layer: Dense<3, 2, Relu> = Dense::seeded(1);
+/// let out: SVector<f32, 2> = layer.forward(&SVector::from([1.0, -1.0, 0.5]));
+/// assert!(out.iter().all(|v| *v >= 0.0));
+/// assert_eq!(<Dense<3, 2, Relu> as Layer<3, 2>>::PARAMS, 3 * 2 + 2);
+/// ```
+pub struct Dense<const I: usize, const O: usize, A: Activation> {
+    /// `O x I` weights.
+    pub weight: Box<SMatrix<f32, O, I>>,
+    /// `O` biases.
+    pub bias: Box<SMatrix<f32, O, 1>>,
+    activation: PhantomData<A>,
+}
+
+impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+    /// Weights drawn by `init` (biases zero).
+    pub fn with_init<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
+        let mut layer = Self::zeroed();
+        init.fill(layer.weight.as_mut_slice(), I, O, rng);
+        layer
+    }
+
+    /// Weights drawn by the activation's default scheme from a seeded generator.
+    pub fn seeded(seed: u64) -> Self {
+        use rand::SeedableRng;
+        Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
+    fn clone(&self) -> Self {
+        let mut copy = Self::zeroed();
+        copy.weight.copy_from(&*self.weight);
+        copy.bias.copy_from(&*self.bias);
+        copy
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> std::fmt::Debug for Dense<I, O, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dense<{I}, {O}, {}>", A::NAME)
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O, A> {}
+
+impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, A> {
+    type Activation = A;
+    type Buffers = ();
+    const PARAMS: usize = I * O + O;
+
+    fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        Self::with_init(A::INIT, rng)
+    }
+
+    fn zeroed() -> Self {
+        Dense { weight: boxed_zeroed(), bias: boxed_zeroed(), activation: PhantomData }
+    }
+
+    fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
+        let mut out = SVector::<f32, O>::zeros();
+        gemm(1.0, self.weight_ref(), MatRef::col_major(input.as_slice(), I, 1), 0.0, out.as_mut_slice());
+        out += &*self.bias;
+        A::forward(out.as_mut_slice(), O);
+        out
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut ()) {
+        let output = &mut output[..O * batch];
+        for column in output.chunks_exact_mut(O) {
+            column.copy_from_slice(self.bias.as_slice());
+        }
+        gemm(1.0, self.weight_ref(), MatRef::col_major(input, I, batch), 1.0, output);
+        A::forward(output, O);
+    }
+
+    fn backward_batch(
+        &self,
+        input: &[f32],
+        output: &[f32],
+        grad: &mut [f32],
+        preactivation: bool,
+        grad_input: Option<&mut [f32]>,
+        batch: usize,
+        _: &mut (),
+        grads: &mut Self,
+    ) {
+        let grad = &mut grad[..O * batch];
+        if !preactivation {
+            A::backward(&output[..O * batch], grad, O);
+        }
+        let delta = MatRef::col_major(grad, O, batch);
+        // dL/dW = delta · inputᵀ
+        gemm(1.0, delta, MatRef::col_major(input, I, batch).t(), 0.0, grads.weight.as_mut_slice());
+        // dL/db = sum of delta over the batch
+        let bias_grad = grads.bias.as_mut_slice();
+        bias_grad.fill(0.0);
+        for column in grad.chunks_exact(O) {
+            for (b, d) in bias_grad.iter_mut().zip(column) {
+                *b += d;
+            }
+        }
+        // dL/dinput = Wᵀ · delta
+        if let Some(grad_input) = grad_input {
+            gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
+        }
+    }
+
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
+        visit(self.weight.as_mut_slice(), grads.weight.as_slice());
+        visit(self.bias.as_mut_slice(), grads.bias.as_slice());
+    }
+
+    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
+        visit(self.weight.as_slice());
+        visit(self.bias.as_slice());
+    }
+}
+
+impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+    fn weight_ref(&self) -> MatRef<'_> {
+        MatRef::col_major(self.weight.as_slice(), O, I)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+
+    /// Finite-difference check of every gradient of a dense layer with activation
+    /// `A`, for the loss `sum(w ⊙ output)` over a batch of 3.
+    fn gradient_check<A: Activation>() {
+        const B: usize = 3;
+        let layer: Dense<4, 3, A> = Dense::seeded(11);
+        let input: Vec<f32> = (0..4 * B).map(|i| ((i as f32) * 0.71).sin()).collect();
+        let weights: Vec<f32> = (0..3 * B).map(|i| ((i as f32) * 1.3).cos()).collect();
+        let loss = |layer: &Dense<4, 3, A>, input: &[f32]| -> f64 {
+            let mut out = vec![0.0; 3 * B];
+            layer.forward_batch(input, &mut out, B, &mut ());
+            out.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+        };
+        let mut out = vec![0.0; 3 * B];
+        layer.forward_batch(&input, &mut out, B, &mut ());
+        let mut grad = weights.clone();
+        let mut grads = Dense::<4, 3, A>::zeroed();
+        let mut grad_input = vec![0.0; 4 * B];
+        layer.backward_batch(&input, &out, &mut grad, false, Some(&mut grad_input), B, &mut (), &mut grads);
+
+        let h = 1e-2f32;
+        let close = |numeric: f64, analytic: f32, what: &str| {
+            assert!(
+                (numeric - f64::from(analytic)).abs() <= 1e-2 * (1.0 + numeric.abs()),
+                "{}: {what}: numeric {numeric} vs analytic {analytic}",
+                A::NAME
+            );
+        };
+        let mut params = Vec::new();
+        layer.params(&mut |p| params.push(p.to_vec()));
+        let mut grad_tensors = Vec::new();
+        grads.params(&mut |g| grad_tensors.push(g.to_vec()));
+        for (tensor, grad_tensor) in grad_tensors.iter().enumerate() {
+            for i in 0..grad_tensor.len() {
+                let nudged = |delta: f32| {
+                    let mut l = layer.clone();
+                    let mut slot = 0;
+                    l.visit_params(&Dense::zeroed(), &mut |p, _| {
+                        if slot == tensor {
+                            p[i] += delta;
+                        }
+                        slot += 1;
+                    });
+                    loss(&l, &input)
+                };
+                let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
+                close(numeric, grad_tensor[i], &format!("param tensor {tensor}[{i}]"));
+            }
+        }
+        for i in 0..input.len() {
+            let (mut plus, mut minus) = (input.clone(), input.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let numeric = (loss(&layer, &plus) - loss(&layer, &minus)) / (2.0 * f64::from(h));
+            close(numeric, grad_input[i], &format!("input[{i}]"));
+        }
+        assert_eq!(params.len(), 2);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_for_every_activation() {
+        gradient_check::<Linear>();
+        gradient_check::<Sigmoid>();
+        gradient_check::<Tanh>();
+        gradient_check::<Softmax>();
+        gradient_check::<Relu>();
+    }
+
+    #[test]
+    fn batched_and_single_forward_agree() {
+        let layer: Dense<3, 2, Tanh> = Dense::seeded(5);
+        let x = [0.5, -1.0, 2.0, 1.5, 0.0, -0.25];
+        let mut out = [0.0; 4];
+        layer.forward_batch(&x, &mut out, 2, &mut ());
+        for j in 0..2 {
+            let single = layer.forward(&SVector::from_column_slice(&x[3 * j..3 * j + 3]));
+            assert!((single[0] - out[2 * j]).abs() < 1e-6 && (single[1] - out[2 * j + 1]).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn initialisation_follows_the_activation() {
+        // He uniform bounds by sqrt(6/fan_in); Glorot by sqrt(6/(fan_in+fan_out)).
+        let relu: Dense<100, 300, Relu> = Dense::seeded(1);
+        let tanh: Dense<100, 300, Tanh> = Dense::seeded(1);
+        let max = |w: &[f32]| w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(max(relu.weight.as_slice()) > (6.0f32 / 400.0).sqrt());
+        assert!(max(relu.weight.as_slice()) <= (6.0f32 / 100.0).sqrt());
+        assert!(max(tanh.weight.as_slice()) <= (6.0f32 / 400.0).sqrt());
+        assert!(relu.bias.iter().all(|b| *b == 0.0));
+    }
+}

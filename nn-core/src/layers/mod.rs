@@ -1,0 +1,104 @@
+//! Layers, one file each, and the [`Layer`] trait that chains them.
+//!
+//! A layer maps `I` features to `O` features. Batched passes work on column-major
+//! slices holding `batch` samples (one per column), so the training loop can reuse
+//! buffers sized for its largest batch without reallocating for a smaller last one.
+
+mod dense;
+
+pub use dense::Dense;
+
+use crate::act::Activation;
+use nalgebra::SVector;
+use rand::Rng;
+
+/// One step of a network: parameters, a forward pass and its gradient.
+///
+/// Implemented by every layer in nn-core and by every network that `network!`
+/// declares, so a network can serve as a layer of another.
+pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
+    /// The activation applied last; losses fuse with it (softmax with categorical
+    /// cross-entropy, sigmoid with binary cross-entropy).
+    type Activation: Activation;
+    /// Scratch memory a layer keeps between its forward and backward passes.
+    /// Grown on first use and then reused, so a training step does not allocate.
+    type Buffers: Default + Send;
+    /// Number of trainable parameters.
+    const PARAMS: usize;
+
+    /// Fresh parameters drawn from `rng` by the layer's initialisation scheme.
+    fn init<R: Rng + ?Sized>(rng: &mut R) -> Self;
+
+    /// All parameters zero: the layout used to hold gradients.
+    fn zeroed() -> Self;
+
+    /// The output for one sample.
+    fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O>;
+
+    /// Outputs for `batch` samples: `input` holds `I * batch` values and `output`
+    /// receives `O * batch`, both column-major.
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, buffers: &mut Self::Buffers);
+
+    /// Gradients for the batch last passed to [`Layer::forward_batch`] with these
+    /// `input`, `output` and `buffers`.
+    ///
+    /// On entry `grad` holds the loss gradient with respect to `output`, or, when
+    /// `preactivation` is true, with respect to the values before the final
+    /// activation (a loss fused with that activation). `grad` is used as scratch.
+    /// The parameter gradients are written (not added) into `grads`; the gradient
+    /// with respect to `input` is written into `grad_input` when one is given.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_batch(
+        &self,
+        input: &[f32],
+        output: &[f32],
+        grad: &mut [f32],
+        preactivation: bool,
+        grad_input: Option<&mut [f32]>,
+        batch: usize,
+        buffers: &mut Self::Buffers,
+        grads: &mut Self,
+    );
+
+    /// Visit each parameter tensor as a flat slice with the matching slice of
+    /// `grads`, always in the same order.
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32]));
+
+    /// Visit each parameter tensor read-only, in the same order as [`Layer::visit_params`].
+    fn params(&self, visit: &mut dyn FnMut(&[f32]));
+}
+
+/// Marks a layer or network that accepts `N` input features.
+///
+/// `network!` checks `net(Block)` layers against it, so a block of the wrong
+/// width is reported at the block, in widths.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not take {N} inputs",
+    label = "the layer before this one gives {N} outputs",
+    note = "a network used as a layer must take as many inputs as the layer before it gives"
+)]
+pub trait TakesInput<const N: usize> {}
+
+/// Zeroed parameter storage on the heap, never on the stack: a 128x784 matrix
+/// is 400 KB, more than a debug build should copy around.
+pub(crate) fn boxed_zeroed<T: Zeroable>() -> Box<T> {
+    // SAFETY: `Zeroable` types are valid when all their bytes are zero.
+    unsafe { Box::<T>::new_zeroed().assume_init() }
+}
+
+/// Types whose all-zero bit pattern is a valid value.
+///
+/// # Safety
+/// Implement only for types made of `f32` arrays (or other all-zero-valid data).
+pub(crate) unsafe trait Zeroable {}
+
+// SAFETY: an `SMatrix<f32, R, C>` is a `[[f32; R]; C]`.
+unsafe impl<const R: usize, const C: usize> Zeroable for nalgebra::SMatrix<f32, R, C> {}
+
+/// Make `buffer` hold at least `len` values, reusing its allocation when it can.
+pub(crate) fn ensure_len(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
+    &mut buffer[..len]
+}

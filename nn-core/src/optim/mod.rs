@@ -1,0 +1,15 @@
+//! Optimisers, one file each. An optimiser sees a network's parameters as a
+//! fixed sequence of flat tensors (`slot` 0, 1, ...) with their gradients.
+
+mod sgd;
+
+pub use sgd::Sgd;
+
+/// Updates parameters from their gradients.
+pub trait Optimizer: Send {
+    /// Called once per training step, before the step's [`Optimizer::update`] calls.
+    fn begin_step(&mut self) {}
+
+    /// Update the parameter tensor numbered `slot` from its gradient.
+    fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]);
+}

@@ -1,0 +1,352 @@
+//! Keras-shaped training: `fit`, `evaluate` and `predict`, typed by the
+//! network's widths.
+
+use crate::data::{Batch, Data};
+use crate::error::{Error, Result};
+use crate::layers::{ensure_len, Layer};
+use crate::loss::Loss;
+use crate::metrics;
+use crate::optim::Optimizer;
+use crate::progress::{EpochProgress, Verbosity};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// Samples per forward pass in `evaluate` and `predict`.
+const INFERENCE_BATCH: usize = 1024;
+
+/// The loss and metrics of one epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochLog {
+    /// The epoch, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch (as the weights were when each batch was seen).
+    pub loss: f32,
+    /// Training accuracy over the epoch.
+    pub accuracy: f32,
+    /// Loss and accuracy on the validation data at the end of the epoch, if any was given.
+    pub validation: Option<Evaluation>,
+}
+
+/// Loss and accuracy of a network on a dataset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss per sample.
+    pub loss: f32,
+    /// Fraction of samples predicted right (see [`metrics::correct`]).
+    pub accuracy: f32,
+}
+
+/// What `fit` returns: one [`EpochLog`] per epoch trained.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// The epochs in order.
+    pub epochs: Vec<EpochLog>,
+}
+
+impl History {
+    /// Training loss per epoch.
+    pub fn loss(&self) -> Vec<f32> {
+        self.epochs.iter().map(|e| e.loss).collect()
+    }
+
+    /// Training accuracy per epoch.
+    pub fn accuracy(&self) -> Vec<f32> {
+        self.epochs.iter().map(|e| e.accuracy).collect()
+    }
+
+    /// The last epoch, if any was trained.
+    pub fn last(&self) -> Option<&EpochLog> {
+        self.epochs.last()
+    }
+}
+
+/// Loss and correct predictions summed over one batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchStats {
+    /// Sum of the per-sample losses.
+    pub loss_sum: f64,
+    /// Samples predicted right.
+    pub correct: usize,
+}
+
+/// Everything one training step needs, allocated once: batch buffers, the
+/// network's scratch memory and its gradients. After the first (largest) batch,
+/// [`TrainStep::run`] allocates nothing.
+pub struct TrainStep<N: Layer<I, O>, const I: usize, const O: usize> {
+    capacity: usize,
+    inputs: Vec<f32>,
+    targets: Vec<f32>,
+    outputs: Vec<f32>,
+    delta: Vec<f32>,
+    buffers: N::Buffers,
+    grads: N,
+}
+
+impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
+    /// Buffers for batches of up to `capacity` samples.
+    pub fn new(capacity: usize) -> Self {
+        TrainStep {
+            capacity,
+            inputs: vec![0.0; I * capacity],
+            targets: vec![0.0; O * capacity],
+            outputs: vec![0.0; O * capacity],
+            delta: vec![0.0; O * capacity],
+            buffers: N::Buffers::default(),
+            grads: N::zeroed(),
+        }
+    }
+
+    /// Train `net` on the samples of `data` at `indices` (at most the capacity):
+    /// forward, loss, backward, one optimiser update.
+    ///
+    /// When the loss is not finite the parameters are left as they were and
+    /// the error says so (its epoch and batch are for the caller to fill in).
+    pub fn run<D, L, Opt>(&mut self, net: &mut N, data: &D, indices: &[usize], loss: &L, optimizer: &mut Opt) -> Result<BatchStats>
+    where
+        D: Data<I, O> + ?Sized,
+        L: Loss<N::Activation>,
+        Opt: Optimizer,
+    {
+        let batch = indices.len();
+        if batch > self.capacity {
+            return Err(Error::InvalidArgument(format!("batch of {batch} samples exceeds the step's capacity {}", self.capacity)));
+        }
+        let inputs = &mut self.inputs[..I * batch];
+        let targets = &mut self.targets[..O * batch];
+        let outputs = &mut self.outputs[..O * batch];
+        let delta = &mut self.delta[..O * batch];
+        data.gather(indices, inputs, targets);
+        net.forward_batch(inputs, outputs, batch, &mut self.buffers);
+        let loss_sum = loss.loss_sum(outputs, targets, O);
+        if !loss_sum.is_finite() {
+            return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
+        }
+        let correct = metrics::correct(outputs, targets, O);
+        loss.delta(outputs, targets, O, delta);
+        net.backward_batch(inputs, outputs, delta, true, None, batch, &mut self.buffers, &mut self.grads);
+        optimizer.begin_step();
+        let mut slot = 0;
+        net.visit_params(&self.grads, &mut |params, grads| {
+            optimizer.update(slot, params, grads);
+            slot += 1;
+        });
+        Ok(BatchStats { loss_sum, correct })
+    }
+}
+
+/// A training run being set up; [`Fit::run`] trains. Made by `Network::fit`.
+///
+/// ```
+/// use nn::prelude::*;
+///
+/// network! {
+///     struct Tiny { input: 2, dense(1, sigmoid) }
+/// }
+///
+/// let data: Dataset<2, 1> = Dataset::from_rows(&[[0.0, 1.0], [1.0, 0.0]], &[[1.0], [0.0]])?;
+/// let mut net = Tiny::seeded(1);
+/// let history = net
+///     .fit(&data, BinaryCrossentropy, Sgd::new(0.5))
+///     .epochs(20)
+///     .batch_size(2)
+///     .quiet()
+///     .run()?;
+/// assert_eq!(history.epochs.len(), 20);
+/// # Ok::<(), nn::Error>(())
+/// ```
+#[must_use = "a `Fit` does nothing until `.run()` is called"]
+pub struct Fit<'a, N, D: ?Sized, L, Opt, const I: usize, const O: usize> {
+    net: &'a mut N,
+    data: &'a D,
+    loss: L,
+    optimizer: Opt,
+    epochs: usize,
+    batch_size: usize,
+    shuffle: bool,
+    seed: u64,
+    verbosity: Verbosity,
+    validation: Option<&'a dyn Data<I, O>>,
+    on_epoch: Option<Box<dyn FnMut(&EpochLog) + 'a>>,
+}
+
+impl<'a, N, D, L, Opt, const I: usize, const O: usize> Fit<'a, N, D, L, Opt, I, O>
+where
+    N: Layer<I, O>,
+    D: Data<I, O> + ?Sized,
+    L: Loss<N::Activation>,
+    Opt: Optimizer,
+{
+    /// Keras' defaults: 1 epoch, batches of 32, shuffled each epoch, a progress bar.
+    pub fn new(net: &'a mut N, data: &'a D, loss: L, optimizer: Opt) -> Self {
+        Fit {
+            net,
+            data,
+            loss,
+            optimizer,
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            verbosity: Verbosity::default(),
+            validation: None,
+            on_epoch: None,
+        }
+    }
+
+    /// Passes over the whole dataset (default 1).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Samples per gradient step (default 32). The last batch of an epoch may be smaller.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Whether to visit the samples in a new random order each epoch (default true).
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
+    /// Seed of the shuffling order (default 0); the same seed gives the same run.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Data to evaluate on at the end of each epoch.
+    pub fn validation(mut self, data: &'a dyn Data<I, O>) -> Self {
+        self.validation = Some(data);
+        self
+    }
+
+    /// How much to report while training.
+    pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
+        self.verbosity = verbosity;
+        self
+    }
+
+    /// Report nothing while training.
+    pub fn quiet(self) -> Self {
+        self.verbosity(Verbosity::Quiet)
+    }
+
+    /// Call `callback` with each epoch's log as soon as the epoch ends.
+    pub fn on_epoch(mut self, callback: impl FnMut(&EpochLog) + 'a) -> Self {
+        self.on_epoch = Some(Box::new(callback));
+        self
+    }
+
+    /// Train, and return the loss and accuracy of every epoch.
+    ///
+    /// Fails on an empty dataset, a zero batch size, or a loss that stops being
+    /// finite (the error names the epoch and batch; the parameters are those
+    /// before the failing step).
+    pub fn run(mut self) -> Result<History> {
+        let n = self.data.len();
+        if n == 0 {
+            return Err(Error::InvalidArgument("cannot train on an empty dataset".into()));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::InvalidArgument("batch size must be at least 1".into()));
+        }
+        let capacity = self.batch_size.min(n);
+        let mut step = TrainStep::<N, I, O>::new(capacity);
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(self.seed);
+        let batches = n.div_ceil(capacity);
+        let mut history = History::default();
+        for epoch in 1..=self.epochs {
+            if self.shuffle {
+                order.shuffle(&mut rng);
+            }
+            let progress = EpochProgress::start(self.verbosity, epoch, self.epochs, batches);
+            let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+            for (b, indices) in order.chunks(capacity).enumerate() {
+                let stats = step
+                    .run(self.net, self.data, indices, &self.loss, &mut self.optimizer)
+                    .map_err(|e| match e {
+                        Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss { epoch, batch: b + 1, loss },
+                        other => other,
+                    })?;
+                loss_sum += stats.loss_sum;
+                correct += stats.correct;
+                seen += indices.len();
+                progress.batch(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64);
+            }
+            let validation = match self.validation {
+                Some(data) => Some(evaluate(&*self.net, data, &self.loss)?),
+                None => None,
+            };
+            let log = EpochLog {
+                epoch,
+                loss: (loss_sum / n as f64) as f32,
+                accuracy: (correct as f64 / n as f64) as f32,
+                validation,
+            };
+            progress.finish(&describe(&log));
+            if let Some(callback) = self.on_epoch.as_mut() {
+                callback(&log);
+            }
+            history.epochs.push(log);
+        }
+        Ok(history)
+    }
+}
+
+/// `loss 0.1234 - accuracy 0.9612 - val_loss ... - val_accuracy ...`
+fn describe(log: &EpochLog) -> String {
+    let mut text = format!("loss {:.4} - accuracy {:.4}", log.loss, log.accuracy);
+    if let Some(v) = log.validation {
+        text += &format!(" - val_loss {:.4} - val_accuracy {:.4}", v.loss, v.accuracy);
+    }
+    text
+}
+
+/// Mean loss and accuracy of `net` on `data`.
+pub fn evaluate<N, D, L, const I: usize, const O: usize>(net: &N, data: &D, loss: &L) -> Result<Evaluation>
+where
+    N: Layer<I, O>,
+    D: Data<I, O> + ?Sized,
+    L: Loss<N::Activation>,
+{
+    let n = data.len();
+    if n == 0 {
+        return Err(Error::InvalidArgument("cannot evaluate on an empty dataset".into()));
+    }
+    let capacity = INFERENCE_BATCH.min(n);
+    let (mut inputs, mut targets, mut outputs) = (vec![0.0; I * capacity], vec![0.0; O * capacity], vec![0.0; O * capacity]);
+    let mut buffers = N::Buffers::default();
+    let order: Vec<usize> = (0..n).collect();
+    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+    for indices in order.chunks(capacity) {
+        let batch = indices.len();
+        let (x, y, out) = (&mut inputs[..I * batch], &mut targets[..O * batch], &mut outputs[..O * batch]);
+        data.gather(indices, x, y);
+        net.forward_batch(x, out, batch, &mut buffers);
+        loss_sum += loss.loss_sum(out, y, O);
+        correct += metrics::correct(out, y, O);
+    }
+    Ok(Evaluation { loss: (loss_sum / n as f64) as f32, accuracy: (correct as f64 / n as f64) as f32 })
+}
+
+/// The outputs of `net` for every column of `inputs`.
+pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Batch<O> {
+    let n = inputs.ncols();
+    let mut outputs = Batch::<O>::zeros(n);
+    let mut buffers = N::Buffers::default();
+    let (xs, ys) = (inputs.as_slice(), outputs.as_mut_slice());
+    for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
+        net.forward_batch(x, y, y.len() / O.max(1), &mut buffers);
+    }
+    outputs
+}
+
+/// Grow `buffer` to `len` values, for generated networks' scratch memory.
+#[doc(hidden)]
+pub fn scratch(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    ensure_len(buffer, len)
+}

@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub use nn_core::{act, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, rand, train};
+pub use nn_core::{Error, Result, Sample, Verbosity};
+pub use nn_macros::network;
+
+pub use nn_core::data::{Batch, Data, Dataset};
+pub use nn_core::layers::Layer;
+pub use nn_core::network::{Network, Summary};
+
+/// Everything a program that declares and trains a network needs.
+pub mod prelude {
+    pub use crate::network;
+    pub use nn_core::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+    pub use nn_core::data::{Batch, Data, Dataset};
+    pub use nn_core::layers::Layer;
+    pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse};
+    pub use nn_core::nalgebra::{SMatrix, SVector};
+    pub use nn_core::network::Network;
+    pub use nn_core::optim::Sgd;
+    pub use nn_core::train::{EpochLog, Evaluation, History};
+    pub use nn_core::Verbosity;
+}
+
+#[doc(hidden)]
+pub use nn_core::__private;
