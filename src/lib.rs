@@ -19,7 +19,7 @@ pub mod prelude {
     pub use nn_core::nalgebra::{SMatrix, SVector};
     pub use nn_core::network::Network;
     pub use nn_core::optim::Sgd;
-    pub use nn_core::train::{EpochLog, Evaluation, History};
+    pub use nn_core::train::{EpochLog, Evaluation, Fit, History};
     pub use nn_core::Verbosity;
 }
 

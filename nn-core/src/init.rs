@@ -52,7 +52,7 @@ fn uniform<R: Rng + ?Sized>(weights: &mut [f32], limit: f32, rng: &mut R) {
 /// Normal draws (Box–Muller) redrawn outside two standard deviations; the standard
 /// deviation is scaled as Keras does so that the truncated law has variance `sigma²`.
 fn truncated_normal<R: Rng + ?Sized>(weights: &mut [f32], sigma: f32, rng: &mut R) {
-    const TRUNCATION_SCALE: f32 = 0.879_625_66;
+    const TRUNCATION_SCALE: f32 = 0.879_625_7;
     let std = sigma / TRUNCATION_SCALE;
     for w in weights {
         *w = loop {
@@ -91,7 +91,7 @@ mod tests {
         assert!((var - 0.02).abs() < 0.002 && max <= (0.06f32).sqrt());
         let (_, var, max) = stats(Init::HeNormal, 100, 50);
         assert!((var - 0.02).abs() < 0.002, "variance {var}");
-        assert!(max <= 2.0 * (0.02f32).sqrt() / 0.879_625_66 + 1e-6);
+        assert!(max <= 2.0 * (0.02f32).sqrt() / 0.879_625_7 + 1e-6);
         let (_, var, _) = stats(Init::GlorotNormal, 100, 50);
         assert!((var - 2.0 / 150.0).abs() < 0.1 * 2.0 / 150.0, "variance {var}");
         assert_eq!(stats(Init::Zeros, 3, 3), (0.0, 0.0, 0.0));

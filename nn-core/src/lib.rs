@@ -30,7 +30,7 @@ pub use rand;
 /// Items used by code that `network!` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::layers::{Layer, TakesInput};
+    pub use crate::layers::{Layer, TakesInput, Widths};
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     pub use crate::train::scratch;

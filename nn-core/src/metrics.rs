@@ -9,11 +9,7 @@ pub fn correct(output: &[f32], target: &[f32], rows: usize) -> usize {
     if rows == 1 {
         output.iter().zip(target).filter(|(p, y)| (**p >= 0.5) == (**y >= 0.5)).count()
     } else {
-        output
-            .chunks_exact(rows)
-            .zip(target.chunks_exact(rows))
-            .filter(|(p, y)| argmax(p) == argmax(y))
-            .count()
+        output.chunks_exact(rows).zip(target.chunks_exact(rows)).filter(|(p, y)| argmax(p) == argmax(y)).count()
     }
 }
 

@@ -5,8 +5,8 @@ use nalgebra::SVector;
 /// One sample of `N` input values: an `SVector<f32, N>`, an `[f32; N]`, or a
 /// reference to either.
 #[diagnostic::on_unimplemented(
-    message = "expected one sample of {N} values, found `{Self}`",
-    label = "the network takes {N} inputs",
+    message = "expected one sample of width {N}, found `{Self}`",
+    label = "the network's input width is {N}",
     note = "pass an `SVector<f32, {N}>` or an `[f32; {N}]`, by value or by reference"
 )]
 pub trait Sample<const N: usize> {

@@ -101,7 +101,14 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
     ///
     /// When the loss is not finite the parameters are left as they were and
     /// the error says so (its epoch and batch are for the caller to fill in).
-    pub fn run<D, L, Opt>(&mut self, net: &mut N, data: &D, indices: &[usize], loss: &L, optimizer: &mut Opt) -> Result<BatchStats>
+    pub fn run<D, L, Opt>(
+        &mut self,
+        net: &mut N,
+        data: &D,
+        indices: &[usize],
+        loss: &L,
+        optimizer: &mut Opt,
+    ) -> Result<BatchStats>
     where
         D: Data<I, O> + ?Sized,
         L: Loss<N::Activation>,
@@ -109,7 +116,10 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
     {
         let batch = indices.len();
         if batch > self.capacity {
-            return Err(Error::InvalidArgument(format!("batch of {batch} samples exceeds the step's capacity {}", self.capacity)));
+            return Err(Error::InvalidArgument(format!(
+                "batch of {batch} samples exceeds the step's capacity {}",
+                self.capacity
+            )));
         }
         let inputs = &mut self.inputs[..I * batch];
         let targets = &mut self.targets[..O * batch];
@@ -134,55 +144,46 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
     }
 }
 
-/// A training run being set up; [`Fit::run`] trains. Made by `Network::fit`.
+/// How to train: epochs, batch size, shuffling, validation data, reporting.
+/// Passed to `Network::fit`.
 ///
 /// ```
-/// use nn::prelude::*;
+/// use nn_core::{act::Sigmoid, data::Dataset, layers::Dense, loss::BinaryCrossentropy, optim::Sgd};
+/// use nn_core::train::{fit, Fit};
 ///
-/// network! {
-///     struct Tiny { input: 2, dense(1, sigmoid) }
-/// }
-///
+/// // A single layer stands in for a network here; `network!` networks call `net.fit(...)`.
 /// let data: Dataset<2, 1> = Dataset::from_rows(&[[0.0, 1.0], [1.0, 0.0]], &[[1.0], [0.0]])?;
-/// let mut net = Tiny::seeded(1);
-/// let history = net
-///     .fit(&data, BinaryCrossentropy, Sgd::new(0.5))
-///     .epochs(20)
-///     .batch_size(2)
-///     .quiet()
-///     .run()?;
+/// let mut layer: Dense<2, 1, Sigmoid> = Dense::seeded(1);
+/// let options = Fit::new().epochs(20).batch_size(2).quiet();
+/// let history = fit(&mut layer, &data, BinaryCrossentropy, Sgd::new(0.5), options)?;
 /// assert_eq!(history.epochs.len(), 20);
-/// # Ok::<(), nn::Error>(())
+/// assert!(history.loss()[19] < history.loss()[0]);
+/// # Ok::<(), nn_core::Error>(())
 /// ```
-#[must_use = "a `Fit` does nothing until `.run()` is called"]
-pub struct Fit<'a, N, D: ?Sized, L, Opt, const I: usize, const O: usize> {
-    net: &'a mut N,
-    data: &'a D,
-    loss: L,
-    optimizer: Opt,
+#[must_use = "options do nothing until passed to `fit`"]
+pub struct Fit<'a, const I: usize, const O: usize> {
     epochs: usize,
     batch_size: usize,
     shuffle: bool,
     seed: u64,
     verbosity: Verbosity,
     validation: Option<&'a dyn Data<I, O>>,
-    on_epoch: Option<Box<dyn FnMut(&EpochLog) + 'a>>,
+    on_epoch: Option<EpochCallback<'a>>,
 }
 
-impl<'a, N, D, L, Opt, const I: usize, const O: usize> Fit<'a, N, D, L, Opt, I, O>
-where
-    N: Layer<I, O>,
-    D: Data<I, O> + ?Sized,
-    L: Loss<N::Activation>,
-    Opt: Optimizer,
-{
+/// A function called with each epoch's log.
+type EpochCallback<'a> = Box<dyn FnMut(&EpochLog) + 'a>;
+
+impl<const I: usize, const O: usize> Default for Fit<'_, I, O> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, const I: usize, const O: usize> Fit<'a, I, O> {
     /// Keras' defaults: 1 epoch, batches of 32, shuffled each epoch, a progress bar.
-    pub fn new(net: &'a mut N, data: &'a D, loss: L, optimizer: Opt) -> Self {
+    pub fn new() -> Self {
         Fit {
-            net,
-            data,
-            loss,
-            optimizer,
             epochs: 1,
             batch_size: 32,
             shuffle: true,
@@ -239,62 +240,72 @@ where
         self.on_epoch = Some(Box::new(callback));
         self
     }
+}
 
-    /// Train, and return the loss and accuracy of every epoch.
-    ///
-    /// Fails on an empty dataset, a zero batch size, or a loss that stops being
-    /// finite (the error names the epoch and batch; the parameters are those
-    /// before the failing step).
-    pub fn run(mut self) -> Result<History> {
-        let n = self.data.len();
-        if n == 0 {
-            return Err(Error::InvalidArgument("cannot train on an empty dataset".into()));
-        }
-        if self.batch_size == 0 {
-            return Err(Error::InvalidArgument("batch size must be at least 1".into()));
-        }
-        let capacity = self.batch_size.min(n);
-        let mut step = TrainStep::<N, I, O>::new(capacity);
-        let mut order: Vec<usize> = (0..n).collect();
-        let mut rng = rand::rngs::StdRng::seed_from_u64(self.seed);
-        let batches = n.div_ceil(capacity);
-        let mut history = History::default();
-        for epoch in 1..=self.epochs {
-            if self.shuffle {
-                order.shuffle(&mut rng);
-            }
-            let progress = EpochProgress::start(self.verbosity, epoch, self.epochs, batches);
-            let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-            for (b, indices) in order.chunks(capacity).enumerate() {
-                let stats = step
-                    .run(self.net, self.data, indices, &self.loss, &mut self.optimizer)
-                    .map_err(|e| match e {
-                        Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss { epoch, batch: b + 1, loss },
-                        other => other,
-                    })?;
-                loss_sum += stats.loss_sum;
-                correct += stats.correct;
-                seen += indices.len();
-                progress.batch(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64);
-            }
-            let validation = match self.validation {
-                Some(data) => Some(evaluate(&*self.net, data, &self.loss)?),
-                None => None,
-            };
-            let log = EpochLog {
-                epoch,
-                loss: (loss_sum / n as f64) as f32,
-                accuracy: (correct as f64 / n as f64) as f32,
-                validation,
-            };
-            progress.finish(&describe(&log));
-            if let Some(callback) = self.on_epoch.as_mut() {
-                callback(&log);
-            }
-            history.epochs.push(log);
-        }
-        Ok(history)
+/// Train `net` on `data`, and return the loss and accuracy of every epoch.
+///
+/// Fails on an empty dataset, a zero batch size, or a loss that stops being
+/// finite (the error names the epoch and batch; the parameters are those
+/// before the failing step).
+pub fn fit<N, D, L, Opt, const I: usize, const O: usize>(
+    net: &mut N,
+    data: &D,
+    loss: L,
+    mut optimizer: Opt,
+    mut options: Fit<'_, I, O>,
+) -> Result<History>
+where
+    N: Layer<I, O>,
+    D: Data<I, O> + ?Sized,
+    L: Loss<N::Activation>,
+    Opt: Optimizer,
+{
+    let n = data.len();
+    if n == 0 {
+        return Err(Error::InvalidArgument("cannot train on an empty dataset".into()));
     }
+    if options.batch_size == 0 {
+        return Err(Error::InvalidArgument("batch size must be at least 1".into()));
+    }
+    let capacity = options.batch_size.min(n);
+    let mut step = TrainStep::<N, I, O>::new(capacity);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+    let batches = n.div_ceil(capacity);
+    let mut history = History::default();
+    for epoch in 1..=options.epochs {
+        if options.shuffle {
+            order.shuffle(&mut rng);
+        }
+        let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, batches);
+        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+        for (b, indices) in order.chunks(capacity).enumerate() {
+            let stats = step.run(net, data, indices, &loss, &mut optimizer).map_err(|e| match e {
+                Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss { epoch, batch: b + 1, loss },
+                other => other,
+            })?;
+            loss_sum += stats.loss_sum;
+            correct += stats.correct;
+            seen += indices.len();
+            progress.batch(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64);
+        }
+        let validation = match options.validation {
+            Some(data) => Some(evaluate(&*net, data, &loss)?),
+            None => None,
+        };
+        let log = EpochLog {
+            epoch,
+            loss: (loss_sum / n as f64) as f32,
+            accuracy: (correct as f64 / n as f64) as f32,
+            validation,
+        };
+        progress.finish(&describe(&log));
+        if let Some(callback) = options.on_epoch.as_mut() {
+            callback(&log);
+        }
+        history.epochs.push(log);
+    }
+    Ok(history)
 }
 
 /// `loss 0.1234 - accuracy 0.9612 - val_loss ... - val_accuracy ...`
@@ -318,7 +329,8 @@ where
         return Err(Error::InvalidArgument("cannot evaluate on an empty dataset".into()));
     }
     let capacity = INFERENCE_BATCH.min(n);
-    let (mut inputs, mut targets, mut outputs) = (vec![0.0; I * capacity], vec![0.0; O * capacity], vec![0.0; O * capacity]);
+    let (mut inputs, mut targets, mut outputs) =
+        (vec![0.0; I * capacity], vec![0.0; O * capacity], vec![0.0; O * capacity]);
     let mut buffers = N::Buffers::default();
     let order: Vec<usize> = (0..n).collect();
     let (mut loss_sum, mut correct) = (0.0f64, 0usize);

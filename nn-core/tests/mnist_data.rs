@@ -41,18 +41,9 @@ fn real_mnist_matches_the_readme() {
         assert_eq!((images.count, images.rows, images.cols), (count, 28, 28));
         assert_eq!(images.pixels.len(), count * 28 * 28);
     }
-    assert_eq!(
-        histogram(&mnist.train_labels.labels),
-        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    );
-    assert_eq!(
-        histogram(&mnist.test_labels.labels),
-        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    );
-    assert_eq!(
-        mnist.train_labels.labels[..10],
-        [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
-    );
+    assert_eq!(histogram(&mnist.train_labels.labels), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    assert_eq!(histogram(&mnist.test_labels.labels), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    assert_eq!(mnist.train_labels.labels[..10], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -119,24 +110,13 @@ fn damaged_copies_of_a_real_file_are_rejected() {
 
     let path = tmp.write("cut", &bytes[..bytes.len() - 100]);
     let msg = format_err(idx::read_labels(&path));
-    assert_contains(
-        &msg,
-        &[
-            "cut",
-            "truncated",
-            "10000 labels",
-            "holds 9900 bytes of label data",
-        ],
-    );
+    assert_contains(&msg, &["cut", "truncated", "10000 labels", "holds 9900 bytes of label data"]);
 
     let mut flipped = bytes.clone();
     flipped[3] = 0x03;
     let path = tmp.write("flipped", &flipped);
     let msg = format_err(idx::read_labels(&path));
-    assert_contains(
-        &msg,
-        &["flipped", "magic number 0x00000803", "expected 0x00000801"],
-    );
+    assert_contains(&msg, &["flipped", "magic number 0x00000803", "expected 0x00000801"]);
 
     let mut longer = bytes;
     longer.extend([0; 12]);
@@ -159,14 +139,7 @@ fn a_label_file_of_another_length_is_rejected() {
     short[4..8].copy_from_slice(&9_999u32.to_be_bytes());
     tmp.write(TEST_LABELS, &short);
     let msg = format_err(Mnist::load(&tmp.0));
-    assert_contains(
-        &msg,
-        &[
-            "t10k-images-idx3-ubyte.gz",
-            "10000 images",
-            "t10k-labels-idx1-ubyte has 9999 labels",
-        ],
-    );
+    assert_contains(&msg, &["t10k-images-idx3-ubyte.gz", "10000 images", "t10k-labels-idx1-ubyte has 9999 labels"]);
 }
 
 #[test]
@@ -181,10 +154,7 @@ fn a_changed_real_file_fails_its_checksum() {
     let path = tmp.write(TEST_LABELS, &changed);
     let msg = format_err(Mnist::load(&tmp.0));
     let expected = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2";
-    let actual: String = Sha256::digest(&changed)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let actual: String = Sha256::digest(&changed).iter().map(|b| format!("{b:02x}")).collect();
     let path = path.display().to_string();
     assert_contains(&msg, &[&path, "checksum mismatch", expected, &actual]);
 }

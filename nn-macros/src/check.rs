@@ -269,8 +269,13 @@ fn check_dense(
         stated_input_matches(stated, &input, &output, &activation, type_checks, cx);
     }
     let label = format!("dense ({})", activation.to_string().to_lowercase());
-    let layer =
-        PlannedLayer { kind: Kind::Dense { activation }, tokens: spec.tokens.clone(), input, output: Width::Known(out), label };
+    let layer = PlannedLayer {
+        kind: Kind::Dense { activation },
+        tokens: spec.tokens.clone(),
+        input,
+        output: Width::Known(out),
+        label,
+    };
     Some((layer, Shape::Vector(Width::Known(out))))
 }
 
@@ -335,14 +340,19 @@ fn check_net(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<(Plann
         Shape::Image(dims) => {
             cx.error_spanned_by(
                 &spec.tokens,
-                format_args!("`net` takes a vector, but it receives an image of shape {}; put `flatten` before it", incoming.describe()),
+                format_args!(
+                    "`net` takes a vector, but it receives an image of shape {}; put `flatten` before it",
+                    incoming.describe()
+                ),
             );
             Width::Known(dims.iter().product())
         }
     };
-    let output = Width::Expr(quote!(<#path>::OUTPUT));
+    let span = syn::spanned::Spanned::span(&path);
+    let output = Width::Expr(quote::quote_spanned!(span=> <#path as ::nn::__private::Widths>::OUTPUT));
     let label = format!("net ({})", path.to_token_stream().to_string().replace(' ', ""));
-    let layer = PlannedLayer { kind: Kind::Net { path }, tokens: spec.tokens.clone(), input, output: output.clone(), label };
+    let layer =
+        PlannedLayer { kind: Kind::Net { path }, tokens: spec.tokens.clone(), input, output: output.clone(), label };
     Some((layer, Shape::Vector(output)))
 }
 

@@ -58,7 +58,8 @@ fn fields(plan: &Plan) -> Vec<Field> {
             Kind::Net { path } => fields.push(Field {
                 name,
                 ty: quote_spanned!(span=> #path),
-                input: Width::Expr(quote!(<#path>::INPUT)).to_token_stream(),
+                input: Width::Expr(quote_spanned!(path.span()=> <#path as ::nn::__private::Widths>::INPUT))
+                    .to_token_stream(),
                 output,
                 incoming,
                 span,
@@ -179,6 +180,11 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
         }
 
         impl ::nn::__private::TakesInput<#input> for #ident {}
+
+        impl ::nn::__private::Widths for #ident {
+            const INPUT: usize = #input;
+            const OUTPUT: usize = #output;
+        }
 
         impl ::nn::__private::Network<#input, #output> for #ident {
             fn summary(&self) -> ::nn::__private::network::Summary {

@@ -84,28 +84,16 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
     let size = count
         .checked_mul(rows)
         .and_then(|n| n.checked_mul(cols))
-        .ok_or_else(|| {
-            Error::format(
-                path,
-                format!("header says {what}, more bytes than this machine can address"),
-            )
-        })?;
+        .ok_or_else(|| Error::format(path, format!("header says {what}, more bytes than this machine can address")))?;
     check_len(data, size, &what, "pixel", path)?;
-    Ok(IdxImages {
-        count,
-        rows,
-        cols,
-        pixels: data.to_vec(),
-    })
+    Ok(IdxImages { count, rows, cols, pixels: data.to_vec() })
 }
 
 /// Parses the decompressed bytes of an IDX label file; `path` is named in errors.
 pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<IdxLabels> {
     let ([count], data) = header(bytes, path, LABELS_MAGIC, "label")?;
     check_len(data, count, &format!("{count} labels"), "label", path)?;
-    Ok(IdxLabels {
-        labels: data.to_vec(),
-    })
+    Ok(IdxLabels { labels: data.to_vec() })
 }
 
 /// The big-endian `u32` at `at`, if `bytes` holds one there.
@@ -115,18 +103,10 @@ fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Checks the magic number; returns the `N` sizes of the header and the data after it.
-fn header<'a, const N: usize>(
-    bytes: &'a [u8],
-    path: &Path,
-    magic: u32,
-    kind: &str,
-) -> Result<([usize; N], &'a [u8])> {
+fn header<'a, const N: usize>(bytes: &'a [u8], path: &Path, magic: u32, kind: &str) -> Result<([usize; N], &'a [u8])> {
     let len = bytes.len();
     let found = be_u32(bytes, 0).ok_or_else(|| {
-        Error::format(
-            path,
-            format!("not an IDX {kind} file: {len} bytes, too short for a magic number"),
-        )
+        Error::format(path, format!("not an IDX {kind} file: {len} bytes, too short for a magic number"))
     })?;
     if found != magic {
         let hint = match found {
@@ -135,9 +115,7 @@ fn header<'a, const N: usize>(
             _ if bytes.starts_with(&GZIP_MAGIC) => " (this is gzip data; decompress it first)",
             _ => "",
         };
-        let reason = format!(
-            "not an IDX {kind} file: magic number 0x{found:08x}{hint}, expected 0x{magic:08x}"
-        );
+        let reason = format!("not an IDX {kind} file: magic number 0x{found:08x}{hint}, expected 0x{magic:08x}");
         return Err(Error::format(path, reason));
     }
     let header_len = 4 + 4 * N;
@@ -151,10 +129,7 @@ fn header<'a, const N: usize>(
             Error::format(path, reason)
         })?;
         *dim = usize::try_from(word).map_err(|_| {
-            Error::format(
-                path,
-                format!("size {word} in the header is more than this machine can address"),
-            )
+            Error::format(path, format!("size {word} in the header is more than this machine can address"))
         })?;
     }
     Ok((dims, bytes.get(header_len..).unwrap_or_default()))
@@ -164,16 +139,12 @@ fn header<'a, const N: usize>(
 fn check_len(data: &[u8], size: usize, what: &str, kind: &str, path: &Path) -> Result<()> {
     let held = data.len();
     if held < size {
-        let reason = format!(
-            "truncated: header says {what} ({size} bytes) but the file holds {held} bytes of {kind} data"
-        );
+        let reason =
+            format!("truncated: header says {what} ({size} bytes) but the file holds {held} bytes of {kind} data");
         return Err(Error::format(path, reason));
     }
     if held > size {
-        let reason = format!(
-            "{} bytes after the end of the data (header says {what}, {size} bytes)",
-            held - size
-        );
+        let reason = format!("{} bytes after the end of the data (header says {what}, {size} bytes)", held - size);
         return Err(Error::format(path, reason));
     }
     Ok(())
@@ -211,8 +182,7 @@ pub fn verify_sha256(bytes: &[u8], expected_hex: &str, path: &Path) -> Result<()
 /// name (binary mode) is accepted; any other line is an [`Error::Format`].
 pub fn read_checksums(path: &Path) -> Result<HashMap<String, String>> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = std::str::from_utf8(&raw)
-        .map_err(|e| Error::format(path, format!("not a text file: {e}")))?;
+    let text = std::str::from_utf8(&raw).map_err(|e| Error::format(path, format!("not a text file: {e}")))?;
     let mut sums = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -224,10 +194,7 @@ pub fn read_checksums(path: &Path) -> Result<HashMap<String, String>> {
             (valid && !name.is_empty()).then_some((hash, name))
         });
         let Some((hash, name)) = entry else {
-            let reason = format!(
-                "line {}: expected `<64 hex digits>  <file name>`, found `{line}`",
-                i + 1
-            );
+            let reason = format!("line {}: expected `<64 hex digits>  <file name>`, found `{line}`", i + 1);
             return Err(Error::format(path, reason));
         };
         sums.insert(name.to_owned(), hash.to_ascii_lowercase());
@@ -257,49 +224,31 @@ impl Mnist {
     /// file has as many images as its label file has labels, and that labels are 0-9.
     pub fn load(dir: &Path) -> Result<Mnist> {
         let sums_path = dir.join(SUMS_FILE);
-        let sums = if sums_path.is_file() {
-            Some(read_checksums(&sums_path)?)
-        } else {
-            None
-        };
+        let sums = if sums_path.is_file() { Some(read_checksums(&sums_path)?) } else { None };
         let read = |name: &str| -> Result<(PathBuf, Vec<u8>)> {
             let path = find(dir, name)?;
             let bytes = read_decompressed(&path)?;
             if let Some(sums) = &sums {
-                let expected = sums
-                    .get(name)
-                    .ok_or_else(|| Error::format(&sums_path, format!("no checksum for {name}")))?;
+                let expected =
+                    sums.get(name).ok_or_else(|| Error::format(&sums_path, format!("no checksum for {name}")))?;
                 verify_sha256(&bytes, expected, &path)?;
             }
             Ok((path, bytes))
         };
-        let (train_images, train_labels) = load_pair(
-            read("train-images-idx3-ubyte")?,
-            read("train-labels-idx1-ubyte")?,
-        )?;
-        let (test_images, test_labels) = load_pair(
-            read("t10k-images-idx3-ubyte")?,
-            read("t10k-labels-idx1-ubyte")?,
-        )?;
-        Ok(Mnist {
-            train_images,
-            train_labels,
-            test_images,
-            test_labels,
-        })
+        let (train_images, train_labels) =
+            load_pair(read("train-images-idx3-ubyte")?, read("train-labels-idx1-ubyte")?)?;
+        let (test_images, test_labels) = load_pair(read("t10k-images-idx3-ubyte")?, read("t10k-labels-idx1-ubyte")?)?;
+        Ok(Mnist { train_images, train_labels, test_images, test_labels })
     }
 }
 
 /// `dir/name`, or else `dir/name.gz`, whichever exists.
 fn find(dir: &Path, name: &str) -> Result<PathBuf> {
     let gz = format!("{name}.gz");
-    [dir.join(name), dir.join(&gz)]
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            let reason = format!("no file {name} or {gz} in this directory");
-            Error::io(dir, io::Error::new(io::ErrorKind::NotFound, reason))
-        })
+    [dir.join(name), dir.join(&gz)].into_iter().find(|p| p.is_file()).ok_or_else(|| {
+        let reason = format!("no file {name} or {gz} in this directory");
+        Error::io(dir, io::Error::new(io::ErrorKind::NotFound, reason))
+    })
 }
 
 /// Parses an MNIST image file and its label file and checks they belong together.
@@ -309,10 +258,8 @@ fn load_pair(
 ) -> Result<(IdxImages, IdxLabels)> {
     let images = parse_images(&images, &images_path)?;
     if (images.rows, images.cols) != (MNIST_SIDE, MNIST_SIDE) {
-        let reason = format!(
-            "images are {}x{}, but MNIST images are {MNIST_SIDE}x{MNIST_SIDE}",
-            images.rows, images.cols
-        );
+        let reason =
+            format!("images are {}x{}, but MNIST images are {MNIST_SIDE}x{MNIST_SIDE}", images.rows, images.cols);
         return Err(Error::format(&images_path, reason));
     }
     let labels = parse_labels(&labels, &labels_path)?;
@@ -325,12 +272,7 @@ fn load_pair(
         );
         return Err(Error::format(&images_path, reason));
     }
-    if let Some((index, value)) = labels
-        .labels
-        .iter()
-        .enumerate()
-        .find(|(_, &l)| l >= MNIST_CLASSES)
-    {
+    if let Some((index, value)) = labels.labels.iter().enumerate().find(|(_, &l)| l >= MNIST_CLASSES) {
         let reason = format!("label {value} at index {index} is not a digit 0-9");
         return Err(Error::format(&labels_path, reason));
     }
@@ -364,8 +306,7 @@ mod tests {
 
     impl TempDir {
         fn new(tag: &str) -> Self {
-            let dir =
-                std::env::temp_dir().join(format!("nn-idx-unit-{}-{tag}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("nn-idx-unit-{}-{tag}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             TempDir(dir)
@@ -410,15 +351,7 @@ mod tests {
     fn good_files_parse() {
         let pixels: Vec<u8> = (0..24).collect();
         let got = parse_images(&idx(IMAGES_MAGIC, &[2, 3, 4], &pixels), Path::new("x")).unwrap();
-        assert_eq!(
-            got,
-            IdxImages {
-                count: 2,
-                rows: 3,
-                cols: 4,
-                pixels
-            }
-        );
+        assert_eq!(got, IdxImages { count: 2, rows: 3, cols: 4, pixels });
         let got = parse_labels(&idx(LABELS_MAGIC, &[3], &[7, 0, 9]), Path::new("x")).unwrap();
         assert_eq!(got.labels, [7, 0, 9]);
         let empty = parse_images(&idx(IMAGES_MAGIC, &[0, 28, 28], &[]), Path::new("x")).unwrap();
@@ -428,25 +361,9 @@ mod tests {
     #[test]
     fn wrong_magic_is_rejected() {
         let msg = images("lab.idx", &idx(LABELS_MAGIC, &[1, 1, 1], &[0]));
-        assert_contains(
-            &msg,
-            &[
-                "lab.idx",
-                "not an IDX image file",
-                "magic number 0x00000801",
-                "expected 0x00000803",
-            ],
-        );
+        assert_contains(&msg, &["lab.idx", "not an IDX image file", "magic number 0x00000801", "expected 0x00000803"]);
         let msg = labels("img.idx", &idx(0xdead_beef, &[1], &[0]));
-        assert_contains(
-            &msg,
-            &[
-                "img.idx",
-                "not an IDX label file",
-                "0xdeadbeef",
-                "expected 0x00000801",
-            ],
-        );
+        assert_contains(&msg, &["img.idx", "not an IDX label file", "0xdeadbeef", "expected 0x00000801"]);
         let msg = labels("raw.gz", &gzip(&idx(LABELS_MAGIC, &[1], &[0])));
         assert_contains(&msg, &["raw.gz", "gzip data; decompress it first"]);
         let msg = labels("tiny", &[0, 0]);
@@ -456,25 +373,9 @@ mod tests {
     #[test]
     fn short_header_is_rejected() {
         let msg = images("short.idx", &idx(IMAGES_MAGIC, &[5, 28], &[]));
-        assert_contains(
-            &msg,
-            &[
-                "short.idx",
-                "header truncated",
-                "16-byte header",
-                "holds only 12 bytes",
-            ],
-        );
+        assert_contains(&msg, &["short.idx", "header truncated", "16-byte header", "holds only 12 bytes"]);
         let msg = labels("short.idx", &[0, 0, 8, 1, 0, 0]);
-        assert_contains(
-            &msg,
-            &[
-                "short.idx",
-                "header truncated",
-                "8-byte header",
-                "holds only 6 bytes",
-            ],
-        );
+        assert_contains(&msg, &["short.idx", "header truncated", "8-byte header", "holds only 6 bytes"]);
     }
 
     #[test]
@@ -485,20 +386,16 @@ mod tests {
             "truncated: header says 60000 images of 28x28 (47040000 bytes) but the file holds 1000 bytes of pixel data",
         ]);
         let msg = labels("l.idx", &idx(LABELS_MAGIC, &[10], &[1, 2, 3]));
-        assert_contains(&msg, &["l.idx", "truncated: header says 10 labels (10 bytes) but the file holds 3 bytes of label data"]);
+        assert_contains(
+            &msg,
+            &["l.idx", "truncated: header says 10 labels (10 bytes) but the file holds 3 bytes of label data"],
+        );
     }
 
     #[test]
     fn trailing_bytes_are_rejected() {
         let msg = images("tail.idx", &idx(IMAGES_MAGIC, &[1, 2, 2], &[0; 16]));
-        assert_contains(
-            &msg,
-            &[
-                "tail.idx",
-                "12 bytes after the end of the data",
-                "1 images of 2x2, 4 bytes",
-            ],
-        );
+        assert_contains(&msg, &["tail.idx", "12 bytes after the end of the data", "1 images of 2x2, 4 bytes"]);
         let msg = labels("tail.idx", &idx(LABELS_MAGIC, &[2], &[1, 2, 3]));
         assert_contains(&msg, &["tail.idx", "1 bytes after the end of the data"]);
     }
@@ -515,16 +412,10 @@ mod tests {
     fn overflowing_sizes_are_rejected_without_allocating() {
         let max = u32::MAX;
         let msg = images("huge.idx", &idx(IMAGES_MAGIC, &[max, max, max], &[1, 2]));
-        assert_contains(
-            &msg,
-            &["huge.idx", "more bytes than this machine can address"],
-        );
+        assert_contains(&msg, &["huge.idx", "more bytes than this machine can address"]);
         // A header that fits in usize but lies about the size: reported, not allocated.
         let msg = images("lie.idx", &idx(IMAGES_MAGIC, &[max, 1, max], &[1, 2]));
-        assert_contains(
-            &msg,
-            &["lie.idx", "truncated", "holds 2 bytes of pixel data"],
-        );
+        assert_contains(&msg, &["lie.idx", "truncated", "holds 2 bytes of pixel data"]);
     }
 
     #[test]
@@ -558,24 +449,18 @@ mod tests {
         verify_sha256(b"abc", &abc.to_uppercase(), Path::new("abc.txt")).unwrap();
         let wrong = "0".repeat(64);
         let msg = format_err(verify_sha256(b"abd", &wrong, Path::new("abd.txt")));
-        assert_contains(
-            &msg,
-            &["abd.txt", "checksum mismatch", &wrong, &sha256_hex(b"abd")],
-        );
+        assert_contains(&msg, &["abd.txt", "checksum mismatch", &wrong, &sha256_hex(b"abd")]);
     }
 
     #[test]
     fn checksum_files_are_parsed_and_checked() {
         let dir = TempDir::new("sums");
         let (a, b) = ("a".repeat(64), "B".repeat(64));
-        let sums = read_checksums(&dir.write("ok", format!("{a}  one\n\n{b} *two\r\n").as_bytes()))
-            .unwrap();
+        let sums = read_checksums(&dir.write("ok", format!("{a}  one\n\n{b} *two\r\n").as_bytes())).unwrap();
         assert_eq!(sums.len(), 2);
         assert_eq!(sums["one"], a);
         assert_eq!(sums["two"], b.to_lowercase());
-        let msg = format_err(read_checksums(
-            &dir.write("bad", format!("{a}  one\nabc  two\n").as_bytes()),
-        ));
+        let msg = format_err(read_checksums(&dir.write("bad", format!("{a}  one\nabc  two\n").as_bytes())));
         assert_contains(&msg, &["bad", "line 2", "64 hex digits", "abc  two"]);
     }
 
@@ -589,10 +474,7 @@ mod tests {
                 &gzip(&idx(IMAGES_MAGIC, &[count, side, side], &pixels)),
             );
             let n = labels.len() as u32;
-            dir.write(
-                &format!("{prefix}-labels-idx1-ubyte"),
-                &idx(LABELS_MAGIC, &[n], labels),
-            );
+            dir.write(&format!("{prefix}-labels-idx1-ubyte"), &idx(LABELS_MAGIC, &[n], labels));
         }
         dir
     }
@@ -606,78 +488,38 @@ mod tests {
         assert_eq!(mnist.test_images.pixels.len(), 2 * 28 * 28);
 
         // With a checksum file that covers every file, loading still succeeds ...
-        let names = [
-            "train-images-idx3-ubyte",
-            "train-labels-idx1-ubyte",
-            "t10k-images-idx3-ubyte",
-            "t10k-labels-idx1-ubyte",
-        ];
-        let line = |name: &str| {
-            format!(
-                "{}  {name}\n",
-                sha256_hex(&read_decompressed(&find(&dir.0, name).unwrap()).unwrap())
-            )
-        };
+        let names =
+            ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+        let line =
+            |name: &str| format!("{}  {name}\n", sha256_hex(&read_decompressed(&find(&dir.0, name).unwrap()).unwrap()));
         let sums: String = names.iter().map(|n| line(n)).collect();
         dir.write(SUMS_FILE, sums.as_bytes());
         Mnist::load(&dir.0).unwrap();
         // ... and a changed file is caught, naming the file and both hashes.
-        let (original, changed) = (
-            idx(LABELS_MAGIC, &[2], &[7, 2]),
-            idx(LABELS_MAGIC, &[2], &[7, 3]),
-        );
+        let (original, changed) = (idx(LABELS_MAGIC, &[2], &[7, 2]), idx(LABELS_MAGIC, &[2], &[7, 3]));
         let path = dir.write("t10k-labels-idx1-ubyte", &changed);
         let msg = format_err(Mnist::load(&dir.0));
         let path = path.display().to_string();
-        assert_contains(
-            &msg,
-            &[
-                &path,
-                "checksum mismatch",
-                &sha256_hex(&changed),
-                &sha256_hex(&original),
-            ],
-        );
+        assert_contains(&msg, &[&path, "checksum mismatch", &sha256_hex(&changed), &sha256_hex(&original)]);
     }
 
     #[test]
     fn mnist_rejects_wrong_size_count_and_label() {
         let dir = fake_mnist("size", 27, (1, &[0]), (1, &[0]));
-        assert_contains(
-            &format_err(Mnist::load(&dir.0)),
-            &["train-images-idx3-ubyte.gz", "images are 27x27", "28x28"],
-        );
+        assert_contains(&format_err(Mnist::load(&dir.0)), &["train-images-idx3-ubyte.gz", "images are 27x27", "28x28"]);
 
         let dir = fake_mnist("count", 28, (3, &[1, 2]), (1, &[0]));
         let msg = format_err(Mnist::load(&dir.0));
-        assert_contains(
-            &msg,
-            &[
-                "train-images-idx3-ubyte.gz",
-                "3 images",
-                "train-labels-idx1-ubyte has 2 labels",
-            ],
-        );
+        assert_contains(&msg, &["train-images-idx3-ubyte.gz", "3 images", "train-labels-idx1-ubyte has 2 labels"]);
 
         let dir = fake_mnist("label", 28, (3, &[1, 12, 10]), (1, &[0]));
         let msg = format_err(Mnist::load(&dir.0));
-        assert_contains(
-            &msg,
-            &[
-                "train-labels-idx1-ubyte",
-                "label 12 at index 1 is not a digit 0-9",
-            ],
-        );
+        assert_contains(&msg, &["train-labels-idx1-ubyte", "label 12 at index 1 is not a digit 0-9"]);
 
         let dir = fake_mnist("missing", 28, (1, &[0]), (1, &[0]));
         std::fs::remove_file(dir.0.join("t10k-labels-idx1-ubyte")).unwrap();
         let err = Mnist::load(&dir.0).unwrap_err();
-        assert!(
-            matches!(&err, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
-        );
-        assert_contains(
-            &err.to_string(),
-            &["no file t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz"],
-        );
+        assert!(matches!(&err, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound));
+        assert_contains(&err.to_string(), &["no file t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz"]);
     }
 }

@@ -13,9 +13,9 @@ pub type Batch<const N: usize> = OMatrix<f32, Const<N>, Dyn>;
 
 /// Samples a network with `I` inputs and `O` outputs can train on or be evaluated on.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot feed a network with {I} inputs and {O} outputs",
-    label = "the network takes {I} inputs and gives {O} outputs",
-    note = "a `Dataset<IN, OUT>` holds IN input values and OUT target values per sample; both must equal the network's widths"
+    message = "`{Self}` does not fit a network of input width {I} and output width {O}",
+    label = "the network's input width is {I} and its output width {O}",
+    note = "a `Dataset<IN, OUT>` holds IN input values and OUT target values per sample; they must equal the network's input and output widths"
 )]
 pub trait Data<const I: usize, const O: usize>: Sync {
     /// The number of samples.
@@ -34,7 +34,7 @@ pub trait Data<const I: usize, const O: usize>: Sync {
 /// Inputs and targets held in memory as `f32`.
 ///
 /// ```
-/// use nn::data::{Data, Dataset};
+/// use nn_core::data::{Data, Dataset};
 ///
 /// // The XOR truth table: 2 inputs and 1 target per sample.
 /// let xor: Dataset<2, 1> = Dataset::from_rows(
@@ -42,7 +42,7 @@ pub trait Data<const I: usize, const O: usize>: Sync {
 ///     &[[0.0], [1.0], [1.0], [0.0]],
 /// )?;
 /// assert_eq!(xor.len(), 4);
-/// # Ok::<(), nn::Error>(())
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset<const I: usize, const O: usize> {

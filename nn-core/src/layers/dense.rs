@@ -12,9 +12,9 @@ use std::marker::PhantomData;
 /// lives on the heap.
 ///
 /// ```
-/// use nn::layers::{Dense, Layer};
-/// use nn::act::Relu;
-/// use nn::nalgebra::SVector;
+/// use nn_core::layers::{Dense, Layer};
+/// use nn_core::act::Relu;
+/// use nn_core::nalgebra::SVector;
 ///
 /// let layer: Dense<3, 2, Relu> = Dense::seeded(1);
 /// let out: SVector<f32, 2> = layer.forward(&SVector::from([1.0, -1.0, 0.5]));

@@ -73,9 +73,9 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
 /// `network!` checks `net(Block)` layers against it, so a block of the wrong
 /// width is reported at the block, in widths.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` does not take {N} inputs",
-    label = "the layer before this one gives {N} outputs",
-    note = "a network used as a layer must take as many inputs as the layer before it gives"
+    message = "`{Self}` does not take an input of width {N}",
+    label = "the layer before this one has output width {N}",
+    note = "a layer's input width must equal the output width of the layer before it"
 )]
 pub trait TakesInput<const N: usize> {}
 
@@ -101,4 +101,17 @@ pub(crate) fn ensure_len(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
         buffer.resize(len, 0.0);
     }
     &mut buffer[..len]
+}
+
+/// The widths of a network declared with `network!`, for networks nested in others.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a network declared with `network!`",
+    label = "`net(...)` takes a network type",
+    note = "declare the inner network with `network!` and name its type here, e.g. `net(Encoder)`"
+)]
+pub trait Widths {
+    /// The input width.
+    const INPUT: usize;
+    /// The output width.
+    const OUTPUT: usize;
 }

@@ -13,3 +13,14 @@ pub trait Optimizer: Send {
     /// Update the parameter tensor numbered `slot` from its gradient.
     fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]);
 }
+
+/// A borrowed optimiser keeps its state (momenta, step count) across `fit` calls.
+impl<T: Optimizer + ?Sized> Optimizer for &mut T {
+    fn begin_step(&mut self) {
+        (**self).begin_step();
+    }
+
+    fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]) {
+        (**self).update(slot, params, grads);
+    }
+}

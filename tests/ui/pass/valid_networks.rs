@@ -1,0 +1,72 @@
+// Networks the macro accepts, and what their users write against them.
+use nn::prelude::*;
+
+mod blocks {
+    use nn::prelude::*;
+
+    network! {
+        /// A block in another module, used by path.
+        pub struct Hidden {
+            input: 784,
+            dense(128, relu),
+        }
+    }
+}
+
+network! {
+    /// The tutorials' MNIST MLP, with every size stated.
+    #[derive(Clone)]
+    pub struct Mnist {
+        input: 784,
+        dense(784 => 128, relu),
+        dense(128 => 10, softmax),
+    }
+
+    /// Two networks in one invocation; a nested one, by path.
+    pub(crate) struct Composed {
+        input: 784,
+        net(blocks::Hidden),
+        dense(128 => 10, softmax),
+    }
+
+    struct Image {
+        input: [1, 28, 28],
+        flatten,
+        dense(784 => 32, tanh),
+        dense(1, linear),
+    }
+
+    struct TrailingCommaFree { input: 1, dense(1) }
+}
+
+impl Clone for blocks::Hidden {
+    fn clone(&self) -> Self {
+        blocks::Hidden { layer0: self.layer0.clone() }
+    }
+}
+
+fn widths<N: Network<I, O>, const I: usize, const O: usize>(_: &N) -> (usize, usize) {
+    (I, O)
+}
+
+fn main() -> Result<(), nn::Error> {
+    let mnist = Mnist::seeded(1).clone();
+    let out: SVector<f32, 10> = mnist.forward(&SVector::<f32, 784>::zeros());
+    assert_eq!(out.len(), Mnist::OUTPUT);
+    assert_eq!(widths(&Composed::seeded(2)), (784, 10));
+    assert_eq!(Composed::PARAMS, Mnist::PARAMS);
+    assert_eq!(Image::INPUT, 784);
+    let _ = TrailingCommaFree::seeded(0).forward([1.0]);
+
+    fn build() -> impl Network<2, 1> {
+        network! {
+            struct Local { input: 2, dense(1, sigmoid) }
+        }
+        Local::seeded(3)
+    }
+    let mut local = build();
+    let data = Dataset::from_rows(&[[0.0, 1.0]], &[[1.0]])?;
+    local.fit(&data, Mse, Sgd::new(0.1), Fit::new().quiet())?;
+    let _ = local.evaluate(&data, Mse)?;
+    Ok(())
+}
