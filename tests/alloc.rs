@@ -49,7 +49,7 @@ fn a_training_step_after_warm_up_allocates_nothing() {
     let data = Dataset::from_rows(&inputs, &targets).unwrap();
     let mut net = Mnist::seeded(1);
     let mut optimizer = Sgd::new(0.05);
-    let mut step = TrainStep::<Mnist, 784, 10>::new(32);
+    let mut step = TrainStep::<Mnist, 784, 10>::new(32, 0);
     let order: Vec<usize> = (0..samples).rev().collect();
 
     // Warm-up: the first full batch sizes every buffer.

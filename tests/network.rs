@@ -220,3 +220,40 @@ fn bad_training_arguments_are_errors() {
     assert_eq!(error.to_string(), "batch size must be at least 1");
     assert!(net.evaluate(&empty, Mse).is_err());
 }
+
+#[test]
+fn tensors_are_named_as_in_the_matching_pytorch_sequential() {
+    // Outer = Sequential(Sequential(Linear, ReLU, Linear, Tanh), Linear, Sigmoid, Linear, Softmax)
+    let mut names = Vec::new();
+    Outer::seeded(0).tensors("", &mut |t| names.push((t.name, t.shape)));
+    let expected = [
+        ("0.0.weight", vec![6, 4]),
+        ("0.0.bias", vec![6]),
+        ("0.2.weight", vec![3, 6]),
+        ("0.2.bias", vec![3]),
+        ("1.weight", vec![5, 3]),
+        ("1.bias", vec![5]),
+        ("3.weight", vec![2, 5]),
+        ("3.bias", vec![2]),
+    ];
+    assert_eq!(names, expected.map(|(n, s)| (n.to_string(), s)));
+    // Image = Sequential(Flatten, Linear): flatten keeps index 0.
+    let mut names = Vec::new();
+    Image::seeded(0).tensors("", &mut |t| names.push(t.name));
+    assert_eq!(names, ["1.weight", "1.bias"]);
+}
+
+#[test]
+fn loading_tensors_reproduces_the_network() {
+    let source = Outer::seeded(5);
+    let mut tensors = Vec::new();
+    source.tensors("", &mut |t| tensors.push((t.name, t.values.into_owned())));
+    let mut copy = Outer::zeroed();
+    copy.load_tensors("", &mut |name, _, out| {
+        out.copy_from_slice(&tensors.iter().find(|t| t.0 == name).unwrap().1);
+        Ok(())
+    })
+    .unwrap();
+    let x = [0.1, 0.2, -0.3, 0.4];
+    assert_eq!(copy.forward(x), source.forward(x));
+}

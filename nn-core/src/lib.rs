@@ -30,10 +30,11 @@ pub use rand;
 /// Items used by code that `network!` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::layers::{Layer, TakesInput, Widths};
+    pub use crate::layers::{Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     pub use crate::train::scratch;
+    pub use crate::Result;
     pub use crate::{act, layers, nalgebra, network, rand};
     pub use ::std::{string::String, vec, vec::Vec};
 

@@ -2,7 +2,7 @@
 
 use crate::data::{Batch, Data};
 use crate::error::Result;
-use crate::layers::Layer;
+use crate::layers::{Layer, Mode};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::train::{self, Evaluation, Fit, History};
@@ -64,7 +64,7 @@ pub trait Network<const I: usize, const O: usize>: Layer<I, O> {
         }
         let mut buffers = Self::Buffers::default();
         let mut outputs = Batch::<O>::zeros(batch);
-        self.forward_batch(inputs.as_slice(), outputs.as_mut_slice(), batch, &mut buffers);
+        self.forward_batch(inputs.as_slice(), outputs.as_mut_slice(), batch, &mut buffers, &mut Mode::Inference);
         let mut grad = output_grad.clone();
         let mut grads = Self::zeroed();
         let mut input_grad = Batch::<I>::zeros(batch);

@@ -3,7 +3,7 @@
 
 use crate::data::{Batch, Data};
 use crate::error::{Error, Result};
-use crate::layers::{ensure_len, Layer};
+use crate::layers::{ensure_len, Layer, Mode};
 use crate::loss::Loss;
 use crate::metrics;
 use crate::optim::Optimizer;
@@ -80,11 +80,13 @@ pub struct TrainStep<N: Layer<I, O>, const I: usize, const O: usize> {
     delta: Vec<f32>,
     buffers: N::Buffers,
     grads: N,
+    rng: rand::rngs::StdRng,
 }
 
 impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
-    /// Buffers for batches of up to `capacity` samples.
-    pub fn new(capacity: usize) -> Self {
+    /// Buffers for batches of up to `capacity` samples; stochastic layers (dropout)
+    /// draw from a generator seeded with `seed`.
+    pub fn new(capacity: usize, seed: u64) -> Self {
         TrainStep {
             capacity,
             inputs: vec![0.0; I * capacity],
@@ -93,6 +95,7 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
             delta: vec![0.0; O * capacity],
             buffers: N::Buffers::default(),
             grads: N::zeroed(),
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
         }
     }
 
@@ -126,7 +129,7 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         let outputs = &mut self.outputs[..O * batch];
         let delta = &mut self.delta[..O * batch];
         data.gather(indices, inputs, targets);
-        net.forward_batch(inputs, outputs, batch, &mut self.buffers);
+        net.forward_batch(inputs, outputs, batch, &mut self.buffers, &mut Mode::Training(&mut self.rng));
         let loss_sum = loss.loss_sum(outputs, targets, O);
         if !loss_sum.is_finite() {
             return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
@@ -268,7 +271,7 @@ where
         return Err(Error::InvalidArgument("batch size must be at least 1".into()));
     }
     let capacity = options.batch_size.min(n);
-    let mut step = TrainStep::<N, I, O>::new(capacity);
+    let mut step = TrainStep::<N, I, O>::new(capacity, options.seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
     let batches = n.div_ceil(capacity);
@@ -338,7 +341,7 @@ where
         let batch = indices.len();
         let (x, y, out) = (&mut inputs[..I * batch], &mut targets[..O * batch], &mut outputs[..O * batch]);
         data.gather(indices, x, y);
-        net.forward_batch(x, out, batch, &mut buffers);
+        net.forward_batch(x, out, batch, &mut buffers, &mut Mode::Inference);
         loss_sum += loss.loss_sum(out, y, O);
         correct += metrics::correct(out, y, O);
     }
@@ -352,7 +355,7 @@ pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: 
     let mut buffers = N::Buffers::default();
     let (xs, ys) = (inputs.as_slice(), outputs.as_mut_slice());
     for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
-        net.forward_batch(x, y, y.len() / O.max(1), &mut buffers);
+        net.forward_batch(x, y, y.len() / O.max(1), &mut buffers, &mut Mode::Inference);
     }
     outputs
 }

@@ -28,6 +28,9 @@ struct Field {
     /// The width flowing in from the layer before (differs from `input` only when
     /// a nested network does not fit, which a type check reports).
     incoming: TokenStream,
+    /// Its index in the matching PyTorch `nn.Sequential`, where an activation is a
+    /// module of its own.
+    module: usize,
     span: Span,
 }
 
@@ -41,10 +44,17 @@ impl Field {
 
 fn fields(plan: &Plan) -> Vec<Field> {
     let mut fields = Vec::new();
+    let mut module = 0;
     for (index, layer) in plan.layers.iter().enumerate() {
         let span = layer.tokens.span();
         let name = format_ident!("layer{}", index);
         let (incoming, output) = (layer.input.to_token_stream(), layer.output.to_token_stream());
+        let first_module = module;
+        module += match &layer.kind {
+            Kind::Dense { activation } if activation != "Linear" => 2,
+            _ => 1,
+        };
+        let module = first_module;
         match &layer.kind {
             Kind::Flatten => {}
             Kind::Dense { activation } => fields.push(Field {
@@ -53,6 +63,7 @@ fn fields(plan: &Plan) -> Vec<Field> {
                 input: incoming.clone(),
                 output,
                 incoming,
+                module,
                 span,
             }),
             Kind::Net { path } => fields.push(Field {
@@ -62,6 +73,7 @@ fn fields(plan: &Plan) -> Vec<Field> {
                     .to_token_stream(),
                 output,
                 incoming,
+                module,
                 span,
             }),
         }
@@ -82,6 +94,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     });
     let names: Vec<_> = fields.iter().map(|f| &f.name).collect();
     let layers: Vec<_> = fields.iter().map(Field::as_layer).collect();
+    let modules: Vec<_> = fields.iter().map(|f| f.module).collect();
     let params = if fields.is_empty() { quote!(0) } else { quote!(#(#layers::PARAMS)+*) };
     let activation = match layers.last() {
         Some(last) => quote!(#last::Activation),
@@ -152,7 +165,14 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
                 #forward
             }
 
-            fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, buffers: &mut Self::Buffers) {
+            fn forward_batch(
+                &self,
+                input: &[f32],
+                output: &mut [f32],
+                batch: usize,
+                buffers: &mut Self::Buffers,
+                mode: &mut ::nn::__private::Mode<'_>,
+            ) {
                 #forward_batch
             }
 
@@ -176,6 +196,15 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
 
             fn params(&self, visit: &mut dyn ::core::ops::FnMut(&[f32])) {
                 #(#layers::params(&self.#names, visit);)*
+            }
+
+            fn tensors(&self, prefix: &str, visit: &mut dyn ::core::ops::FnMut(::nn::__private::Tensor<'_>)) {
+                #(#layers::tensors(&self.#names, &::std::format!("{}{}.", prefix, #modules), visit);)*
+            }
+
+            fn load_tensors(&mut self, prefix: &str, source: &mut ::nn::__private::TensorSource<'_>) -> ::nn::__private::Result<()> {
+                #(#layers::load_tensors(&mut self.#names, &::std::format!("{}{}.", prefix, #modules), source)?;)*
+                ::core::result::Result::Ok(())
             }
         }
 
@@ -258,7 +287,12 @@ fn forward_one(fields: &[Field]) -> TokenStream {
 /// Batched forward through the scratch activations `a{k}`.
 fn forward_batch(fields: &[Field], input_width: &TokenStream) -> TokenStream {
     let last = match fields.len() {
-        0 => return quote!(output[..#input_width * batch].copy_from_slice(&input[..#input_width * batch]);),
+        0 => {
+            return quote! {
+                let _ = (buffers, mode);
+                output[..#input_width * batch].copy_from_slice(&input[..#input_width * batch]);
+            }
+        }
         n => n - 1,
     };
     let mut body = TokenStream::new();
@@ -272,7 +306,7 @@ fn forward_batch(fields: &[Field], input_width: &TokenStream) -> TokenStream {
             let a = format_ident!("a{}", k);
             quote!(::nn::__private::scratch(&mut buffers.#a, #width * batch))
         };
-        body.extend(quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b);));
+        body.extend(quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b, mode);));
     }
     body
 }

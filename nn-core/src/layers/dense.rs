@@ -1,4 +1,4 @@
-use super::{boxed_zeroed, Layer, TakesInput};
+use super::{boxed_zeroed, Layer, Mode, TakesInput, Tensor, TensorSource};
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
@@ -82,7 +82,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         out
     }
 
-    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut ()) {
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
         let output = &mut output[..O * batch];
         for column in output.chunks_exact_mut(O) {
             column.copy_from_slice(self.bias.as_slice());
@@ -132,6 +132,24 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         visit(self.weight.as_slice());
         visit(self.bias.as_slice());
     }
+
+    /// `weight` as `[O, I]` row-major (PyTorch's `Linear.weight`) and `bias` as `[O]`.
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
+        visit(Tensor {
+            name: format!("{prefix}weight"),
+            shape: vec![O, I],
+            values: self.weight.transpose().as_slice().to_vec().into(),
+        });
+        visit(Tensor { name: format!("{prefix}bias"), shape: vec![O], values: self.bias.as_slice().into() });
+    }
+
+    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
+        // Row-major [O, I] is column-major I x O: read it as the transpose.
+        let mut transposed = boxed_zeroed::<SMatrix<f32, I, O>>();
+        source(&format!("{prefix}weight"), &[O, I], transposed.as_mut_slice())?;
+        self.weight.copy_from(&transposed.transpose());
+        source(&format!("{prefix}bias"), &[O], self.bias.as_mut_slice())
+    }
 }
 
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
@@ -154,11 +172,11 @@ mod tests {
         let weights: Vec<f32> = (0..3 * B).map(|i| ((i as f32) * 1.3).cos()).collect();
         let loss = |layer: &Dense<4, 3, A>, input: &[f32]| -> f64 {
             let mut out = vec![0.0; 3 * B];
-            layer.forward_batch(input, &mut out, B, &mut ());
+            layer.forward_batch(input, &mut out, B, &mut (), &mut Mode::Inference);
             out.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
         };
         let mut out = vec![0.0; 3 * B];
-        layer.forward_batch(&input, &mut out, B, &mut ());
+        layer.forward_batch(&input, &mut out, B, &mut (), &mut Mode::Inference);
         let mut grad = weights.clone();
         let mut grads = Dense::<4, 3, A>::zeroed();
         let mut grad_input = vec![0.0; 4 * B];
@@ -217,11 +235,34 @@ mod tests {
         let layer: Dense<3, 2, Tanh> = Dense::seeded(5);
         let x = [0.5, -1.0, 2.0, 1.5, 0.0, -0.25];
         let mut out = [0.0; 4];
-        layer.forward_batch(&x, &mut out, 2, &mut ());
+        layer.forward_batch(&x, &mut out, 2, &mut (), &mut Mode::Inference);
         for j in 0..2 {
             let single = layer.forward(&SVector::from_column_slice(&x[3 * j..3 * j + 3]));
             assert!((single[0] - out[2 * j]).abs() < 1e-6 && (single[1] - out[2 * j + 1]).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn tensors_are_pytorch_layout_and_load_back() {
+        let layer: Dense<3, 2, Relu> = Dense::seeded(4);
+        let mut tensors = Vec::new();
+        layer.tensors("0.", &mut |t| tensors.push((t.name, t.shape, t.values.into_owned())));
+        assert_eq!(tensors[0].0, "0.weight");
+        assert_eq!(tensors[0].1, [2, 3]);
+        // Row-major [out, in]: element (o, i) at o * 3 + i.
+        assert_eq!(tensors[0].2[3 + 2], layer.weight[(1, 2)]);
+        assert_eq!((tensors[1].0.as_str(), tensors[1].1.as_slice()), ("0.bias", &[2][..]));
+
+        let mut copy = Dense::<3, 2, Relu>::zeroed();
+        copy.load_tensors("0.", &mut |name, shape, out| {
+            let (_, expected_shape, values) = tensors.iter().find(|t| t.0 == name).unwrap();
+            assert_eq!(shape, expected_shape.as_slice());
+            out.copy_from_slice(values);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(copy.weight, layer.weight);
+        assert_eq!(copy.bias, layer.bias);
     }
 
     #[test]

@@ -9,8 +9,35 @@ mod dense;
 pub use dense::Dense;
 
 use crate::act::Activation;
+use crate::error::Result;
 use nalgebra::SVector;
 use rand::Rng;
+use std::borrow::Cow;
+
+/// Whether a batched forward pass trains (dropout active, drawing from the
+/// generator) or infers (every layer deterministic).
+pub enum Mode<'a> {
+    /// Evaluation and prediction.
+    Inference,
+    /// A training step, with the generator that stochastic layers draw from.
+    Training(&'a mut rand::rngs::StdRng),
+}
+
+/// One parameter tensor as a weight file stores it: a PyTorch-style name
+/// (`0.weight`), a shape, and its values in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor<'a> {
+    /// The full name, prefix included.
+    pub name: String,
+    /// The shape, outermost dimension first (a dense weight is `[out, in]`).
+    pub shape: Vec<usize>,
+    /// The values, row-major.
+    pub values: Cow<'a, [f32]>,
+}
+
+/// Where [`Layer::load_tensors`] gets values: called with a tensor's name and shape
+/// and a slice to fill, row-major.
+pub type TensorSource<'a> = dyn FnMut(&str, &[usize], &mut [f32]) -> Result<()> + 'a;
 
 /// One step of a network: parameters, a forward pass and its gradient.
 ///
@@ -37,7 +64,14 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
 
     /// Outputs for `batch` samples: `input` holds `I * batch` values and `output`
     /// receives `O * batch`, both column-major.
-    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, buffers: &mut Self::Buffers);
+    fn forward_batch(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        buffers: &mut Self::Buffers,
+        mode: &mut Mode<'_>,
+    );
 
     /// Gradients for the batch last passed to [`Layer::forward_batch`] with these
     /// `input`, `output` and `buffers`.
@@ -66,6 +100,14 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
 
     /// Visit each parameter tensor read-only, in the same order as [`Layer::visit_params`].
     fn params(&self, visit: &mut dyn FnMut(&[f32]));
+
+    /// The parameters as named tensors in PyTorch's layout, each name starting with
+    /// `prefix` (`"0."` for the first module of an `nn.Sequential`).
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>));
+
+    /// Overwrite the parameters from `source`, asked for each tensor that
+    /// [`Layer::tensors`] names, in the same order. Stops at `source`'s first error.
+    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()>;
 }
 
 /// Marks a layer or network that accepts `N` input features.
