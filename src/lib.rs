@@ -1,11 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub use nn_core::{act, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, rand, train};
+pub use nn_core::{act, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, plot, rand, train};
 pub use nn_core::{Error, Result, Sample, Verbosity};
 pub use nn_macros::network;
 
-pub use nn_core::data::{Batch, Data, Dataset};
+pub use nn_core::data::{Batch, Data, Dataset, ImageSet};
 pub use nn_core::layers::Layer;
 pub use nn_core::network::{Network, Summary};
 
@@ -13,9 +13,9 @@ pub use nn_core::network::{Network, Summary};
 pub mod prelude {
     pub use crate::network;
     pub use nn_core::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
-    pub use nn_core::data::{Batch, Data, Dataset};
+    pub use nn_core::data::{Batch, Data, Dataset, ImageSet};
     pub use nn_core::layers::Layer;
-    pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse};
+    pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy};
     pub use nn_core::nalgebra::{SMatrix, SVector};
     pub use nn_core::network::Network;
     pub use nn_core::optim::Sgd;

@@ -14,6 +14,7 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
+pub mod plot;
 mod progress;
 pub mod sample;
 pub mod train;

@@ -3,6 +3,9 @@
 //! compile error.
 
 pub mod idx;
+mod images;
+
+pub use images::{ImageSet, MnistSet};
 
 use crate::error::{Error, Result};
 use nalgebra::{Const, Dyn, OMatrix};

@@ -5,10 +5,12 @@
 mod binary_crossentropy;
 mod categorical_crossentropy;
 mod mse;
+mod sparse_categorical_crossentropy;
 
 pub use binary_crossentropy::BinaryCrossentropy;
 pub use categorical_crossentropy::CategoricalCrossentropy;
 pub use mse::Mse;
+pub use sparse_categorical_crossentropy::SparseCategoricalCrossentropy;
 
 use crate::act::Activation;
 
