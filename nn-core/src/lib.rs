@@ -31,6 +31,7 @@ pub use rand;
 /// Items used by code that `network!` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::init;
     pub use crate::layers::{Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
     pub use crate::network::Network;
     pub use crate::sample::Sample;

@@ -19,7 +19,8 @@ const INFERENCE_BATCH: usize = 1024;
 pub struct EpochLog {
     /// The epoch, from 1.
     pub epoch: usize,
-    /// Mean training loss over the epoch (as the weights were when each batch was seen).
+    /// Mean training loss over the epoch (as the weights were when each batch was
+    /// seen), weight penalties included.
     pub loss: f32,
     /// Training accuracy over the epoch.
     pub accuracy: f32,
@@ -137,6 +138,11 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         let correct = metrics::correct(outputs, targets, O);
         loss.delta(outputs, targets, O, delta);
         net.backward_batch(inputs, outputs, delta, true, None, batch, &mut self.buffers, &mut self.grads);
+        let penalty = net.penalty(Some(&mut self.grads));
+        let loss_sum = loss_sum + penalty * batch as f64;
+        if !loss_sum.is_finite() {
+            return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
+        }
         optimizer.begin_step();
         let mut slot = 0;
         net.visit_params(&self.grads, &mut |params, grads| {
@@ -320,7 +326,8 @@ fn describe(log: &EpochLog) -> String {
     text
 }
 
-/// Mean loss and accuracy of `net` on `data`.
+/// Mean loss and accuracy of `net` on `data`. As in Keras, the loss includes the
+/// weight penalties of regularised layers.
 pub fn evaluate<N, D, L, const I: usize, const O: usize>(net: &N, data: &D, loss: &L) -> Result<Evaluation>
 where
     N: Layer<I, O>,
@@ -345,7 +352,8 @@ where
         loss_sum += loss.loss_sum(out, y, O);
         correct += metrics::correct(out, y, O);
     }
-    Ok(Evaluation { loss: (loss_sum / n as f64) as f32, accuracy: (correct as f64 / n as f64) as f32 })
+    let loss = loss_sum / n as f64 + net.penalty(None);
+    Ok(Evaluation { loss: loss as f32, accuracy: (correct as f64 / n as f64) as f32 })
 }
 
 /// The outputs of `net` for every column of `inputs`.

@@ -9,12 +9,38 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::{LitInt, Path};
 
-/// The activations `dense` accepts, with their nn-core types.
-pub const ACTIVATIONS: &[(&str, &str)] =
-    &[("sigmoid", "Sigmoid"), ("tanh", "Tanh"), ("relu", "Relu"), ("softmax", "Softmax"), ("linear", "Linear")];
+/// An activation `dense` accepts: its name, its nn-core type, and the default of
+/// its one parameter if it takes one (passed to the type as the `f32`'s bits).
+struct ActivationSpec {
+    name: &'static str,
+    ty: &'static str,
+    parameter: Option<f32>,
+}
+
+const ACTIVATIONS: &[ActivationSpec] = &[
+    ActivationSpec { name: "sigmoid", ty: "Sigmoid", parameter: None },
+    ActivationSpec { name: "tanh", ty: "Tanh", parameter: None },
+    ActivationSpec { name: "relu", ty: "Relu", parameter: None },
+    ActivationSpec { name: "softmax", ty: "Softmax", parameter: None },
+    ActivationSpec { name: "linear", ty: "Linear", parameter: None },
+];
 
 /// The layers the macro knows.
-pub const LAYERS: &[&str] = &["dense", "flatten", "net"];
+pub const LAYERS: &[&str] = &["dense", "dropout", "flatten", "net"];
+
+/// The options `dense` takes after its size and activation.
+const DENSE_OPTIONS: &[&str] = &["init", "l1", "l2"];
+
+/// The initialisers `init = ...` accepts, with their `nn_core::init::Init` variants.
+const INITIALISERS: &[(&str, &str)] = &[
+    ("glorot_uniform", "GlorotUniform"),
+    ("glorot_normal", "GlorotNormal"),
+    ("xavier_uniform", "GlorotUniform"),
+    ("xavier_normal", "GlorotNormal"),
+    ("he_uniform", "HeUniform"),
+    ("he_normal", "HeNormal"),
+    ("zeros", "Zeros"),
+];
 
 /// A width flowing between layers: a number the macro knows, or the width of a
 /// nested network, known only to the compiler.
@@ -50,6 +76,19 @@ impl Shape {
     }
 }
 
+/// A checked `dense` layer.
+pub struct DenseSpec {
+    /// The activation's nn-core type, e.g. `Relu` or `LeakyRelu<1050253722>`.
+    pub activation: TokenStream,
+    /// False for `linear`, which PyTorch writes as no module at all.
+    pub activation_module: bool,
+    /// `init = ...`: the `Init` variant.
+    pub init: Option<syn::Ident>,
+    /// `l1 = ...`, `l2 = ...`.
+    pub l1: Option<f32>,
+    pub l2: Option<f32>,
+}
+
 /// A layer ready to expand.
 pub struct PlannedLayer {
     pub kind: Kind,
@@ -62,8 +101,10 @@ pub struct PlannedLayer {
 }
 
 pub enum Kind {
-    /// `dense(OUT, act)`: `activation` is the nn-core type name.
-    Dense { activation: syn::Ident },
+    /// `dense(OUT, act, options)`.
+    Dense(DenseSpec),
+    /// `dropout(rate)`: the rate as the bits of an `f32`.
+    Dropout { rate_bits: u32 },
     /// `net(Path)`.
     Net { path: Path },
     /// `flatten`: no parameters and nothing to compute (the data is already flat).
@@ -197,6 +238,7 @@ fn check_layer(
     let name = spec.name.to_string();
     match name.as_str() {
         "dense" => check_dense(spec, incoming, type_checks, cx),
+        "dropout" => check_dropout(spec, incoming, cx),
         "net" => check_net(spec, incoming, cx),
         "flatten" => check_flatten(spec, incoming, cx),
         _ => {
@@ -217,9 +259,9 @@ fn unknown_name(ident: &syn::Ident, what: &str, known: &[&str], cx: &mut Ctxt) {
     cx.error_spanned_by(ident, message);
 }
 
-/// Rules for `dense(OUT, act)` and `dense(IN => OUT, act)`: a size first, then
-/// an optional known activation (default `linear`), nothing else; a vector
-/// flowing in; a stated input size equal to the width flowing in.
+/// Rules for `dense(OUT, act, options)` and `dense(IN => OUT, act, options)`: a
+/// size first, then an optional known activation (default `linear`), then named
+/// options; a vector flowing in; a stated input size equal to the width flowing in.
 fn check_dense(
     spec: &LayerSpec,
     incoming: &Shape,
@@ -229,19 +271,20 @@ fn check_dense(
     let args = spec.args.as_deref().unwrap_or(&[]);
     let mut sizes = None;
     let mut activation = None;
+    let mut options = Vec::new();
     for (i, arg) in args.iter().enumerate() {
         match (i, arg) {
             (0, Arg::Size { input, output }) => sizes = Some((input.clone(), output.clone())),
-            (1, Arg::Path(path)) => activation = Some(path),
-            (_, Arg::Named { name, .. }) => {
-                cx.error_spanned_by(name, format_args!("`dense` has no option `{name}`"));
-            }
+            (_, Arg::Named { name, value }) => options.push((name, value)),
+            (1, other) => activation = Some(other),
             (0, other) => cx.error_spanned_by(
                 arg_tokens(other),
                 "`dense` takes its output size first, e.g. `dense(128, relu)` or `dense(784 => 128, relu)`",
             ),
-            (1, other) => cx.error_spanned_by(arg_tokens(other), "expected an activation name, e.g. `relu`"),
-            (_, other) => cx.error_spanned_by(arg_tokens(other), "`dense` takes a size and an activation, no more"),
+            (_, other) => cx.error_spanned_by(
+                arg_tokens(other),
+                "after its size and activation, `dense` takes named options: `init = ...`, `l1 = ...`, `l2 = ...`",
+            ),
         }
     }
     let Some((stated, output)) = sizes else {
@@ -250,7 +293,9 @@ fn check_dense(
         }
         return None;
     };
-    let activation = dense_activation(activation, cx);
+    let (activation, activation_label, activation_module) = dense_activation(activation, cx);
+    let mut dense = DenseSpec { activation, activation_module, init: None, l1: None, l2: None };
+    dense_options(&options, &mut dense, cx);
     let out = size(&output, "the output size", cx);
     let input = match incoming {
         Shape::Vector(width) => width.clone(),
@@ -266,17 +311,125 @@ fn check_dense(
         }
     };
     if let Some(stated) = &stated {
-        stated_input_matches(stated, &input, &output, &activation, type_checks, cx);
+        stated_input_matches(stated, &input, &output, &dense.activation, type_checks, cx);
     }
-    let label = format!("dense ({})", activation.to_string().to_lowercase());
-    let layer = PlannedLayer {
-        kind: Kind::Dense { activation },
-        tokens: spec.tokens.clone(),
-        input,
-        output: Width::Known(out),
-        label,
-    };
+    let label = format!("dense ({activation_label})");
+    let layer =
+        PlannedLayer { kind: Kind::Dense(dense), tokens: spec.tokens.clone(), input, output: Width::Known(out), label };
     Some((layer, Shape::Vector(Width::Known(out))))
+}
+
+/// Rules for `dense`'s options: each known (with a suggestion when misspelt),
+/// each given once; `init` names a known scheme; `l1` and `l2` are numbers >= 0.
+fn dense_options(options: &[(&syn::Ident, &syn::Expr)], dense: &mut DenseSpec, cx: &mut Ctxt) {
+    let mut seen: Vec<String> = Vec::new();
+    for (name, value) in options {
+        let word = name.to_string();
+        if seen.contains(&word) {
+            cx.error_spanned_by(name, format_args!("option `{word}` is given twice"));
+            continue;
+        }
+        seen.push(word.clone());
+        match word.as_str() {
+            "init" => dense.init = initialiser(value, cx),
+            "l1" => dense.l1 = non_negative(value, "`l1`", cx),
+            "l2" => dense.l2 = non_negative(value, "`l2`", cx),
+            _ => {
+                let message = match closest(&word, DENSE_OPTIONS) {
+                    Some(near) => format!("`dense` has no option `{word}`; did you mean `{near}`?"),
+                    None => format!("`dense` has no option `{word}`; its options are {}", DENSE_OPTIONS.join(", ")),
+                };
+                cx.error_spanned_by(name, message);
+            }
+        }
+    }
+}
+
+/// Rule: `init = NAME` names one of `INITIALISERS`.
+fn initialiser(value: &syn::Expr, cx: &mut Ctxt) -> Option<syn::Ident> {
+    let names: Vec<&str> = INITIALISERS.iter().map(|(name, _)| *name).collect();
+    let syn::Expr::Path(path) = value else {
+        cx.error_spanned_by(value, format_args!("expected an initialiser name, one of: {}", names.join(", ")));
+        return None;
+    };
+    let Some(ident) = path.path.get_ident() else {
+        cx.error_spanned_by(value, format_args!("expected an initialiser name, one of: {}", names.join(", ")));
+        return None;
+    };
+    let word = ident.to_string();
+    match INITIALISERS.iter().find(|(name, _)| *name == word) {
+        Some((_, variant)) => Some(syn::Ident::new(variant, ident.span())),
+        None => {
+            unknown_name(ident, "initialiser", &names, cx);
+            None
+        }
+    }
+}
+
+/// A number literal (integer or float) as `f32`, or an error on it.
+fn number(value: &syn::Expr, what: &str, cx: &mut Ctxt) -> Option<f32> {
+    let parsed = match value {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(lit), .. }) => lit.base10_parse::<f32>(),
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), .. }) => lit.base10_parse::<f32>(),
+        _ => {
+            cx.error_spanned_by(value, format_args!("{what} must be a number, e.g. `1e-4`"));
+            return None;
+        }
+    };
+    match parsed {
+        Ok(v) if v.is_finite() => Some(v),
+        Ok(_) => {
+            cx.error_spanned_by(value, format_args!("{what} must be a finite number"));
+            None
+        }
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    }
+}
+
+/// Rule: a penalty factor is a number >= 0.
+fn non_negative(value: &syn::Expr, what: &str, cx: &mut Ctxt) -> Option<f32> {
+    if let syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) = value {
+        cx.error_spanned_by(value, format_args!("{what} must be zero or more"));
+        return None;
+    }
+    number(value, what, cx)
+}
+
+/// Rule for `dropout(rate)`: one number, `0 <= rate < 1`; the width passes through.
+fn check_dropout(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<(PlannedLayer, Shape)> {
+    let rate = match spec.args.as_deref() {
+        Some([Arg::Size { input: None, output }]) => number(
+            &syn::Expr::Lit(syn::ExprLit { attrs: Vec::new(), lit: syn::Lit::Int(output.clone()) }),
+            "the dropout rate",
+            cx,
+        )
+        .map(|r| (r, output.to_token_stream())),
+        Some([Arg::Other(value)]) => number(value, "the dropout rate", cx).map(|r| (r, value.to_token_stream())),
+        _ => {
+            cx.error_spanned_by(&spec.tokens, "`dropout` takes one rate, e.g. `dropout(0.2)`");
+            return None;
+        }
+    };
+    let (rate, tokens) = rate?;
+    if !(0.0..1.0).contains(&rate) {
+        cx.error_spanned_by(tokens, format_args!("a dropout rate is a probability in [0, 1); found {rate}"));
+        return None;
+    }
+    let width = flat_width(incoming);
+    if let Shape::Image(_) = incoming {
+        cx.error_spanned_by(&spec.tokens, "`dropout` takes a vector here; put `flatten` before it");
+    }
+    let layer = PlannedLayer {
+        kind: Kind::Dropout { rate_bits: rate.to_bits() },
+        tokens: spec.tokens.clone(),
+        input: width.clone(),
+        output: width.clone(),
+        label: format!("dropout ({rate})"),
+    };
+    Some((layer, Shape::Vector(width)))
 }
 
 /// Rule: a stated input size equals the width flowing in. When that width is a
@@ -285,7 +438,7 @@ fn stated_input_matches(
     stated: &LitInt,
     incoming: &Width,
     output: &LitInt,
-    activation: &syn::Ident,
+    activation: &TokenStream,
     type_checks: &mut Vec<TokenStream>,
     cx: &mut Ctxt,
 ) {
@@ -305,22 +458,59 @@ fn stated_input_matches(
     }
 }
 
-/// Rule: an activation is one of `ACTIVATIONS`; an unknown one is reported and
-/// replaced by `linear` so the network still builds.
-fn dense_activation(path: Option<&Path>, cx: &mut Ctxt) -> syn::Ident {
-    let linear = || syn::Ident::new("Linear", proc_macro2::Span::call_site());
-    let Some(path) = path else { return linear() };
-    let Some(ident) = path.get_ident() else {
-        cx.error_spanned_by(path, "expected an activation name, e.g. `relu`");
-        return linear();
+/// Rule: an activation is one of `ACTIVATIONS`, written `name` or, for those with
+/// a parameter, `name(value)`; an unknown one is reported and replaced by `linear`
+/// so the network still builds. Returns the type, the summary label, and whether
+/// PyTorch has a module for it.
+fn dense_activation(arg: Option<&Arg>, cx: &mut Ctxt) -> (TokenStream, String, bool) {
+    let linear = (quote!(Linear), "linear".to_string(), false);
+    let (ident, value) = match arg {
+        None => return linear,
+        Some(Arg::Path(path)) => match path.get_ident() {
+            Some(ident) => (ident.clone(), None),
+            None => {
+                cx.error_spanned_by(path, "expected an activation name, e.g. `relu`");
+                return linear;
+            }
+        },
+        Some(Arg::Other(syn::Expr::Call(call))) => {
+            let ident = match &*call.func {
+                syn::Expr::Path(path) => path.path.get_ident().cloned(),
+                _ => None,
+            };
+            match (ident, call.args.first(), call.args.len()) {
+                (Some(ident), Some(value), 1) => (ident, Some(value.clone())),
+                _ => {
+                    cx.error_spanned_by(call, "expected an activation, e.g. `relu` or `leaky_relu(0.2)`");
+                    return linear;
+                }
+            }
+        }
+        Some(other) => {
+            cx.error_spanned_by(arg_tokens(other), "expected an activation name, e.g. `relu`");
+            return linear;
+        }
     };
     let word = ident.to_string();
-    match ACTIVATIONS.iter().find(|(name, _)| *name == word) {
-        Some((_, ty)) => syn::Ident::new(ty, ident.span()),
-        None => {
-            let names: Vec<&str> = ACTIVATIONS.iter().map(|(name, _)| *name).collect();
-            unknown_name(ident, "activation", &names, cx);
-            linear()
+    let Some(spec) = ACTIVATIONS.iter().find(|a| a.name == word) else {
+        let names: Vec<&str> = ACTIVATIONS.iter().map(|a| a.name).collect();
+        unknown_name(&ident, "activation", &names, cx);
+        return linear;
+    };
+    let ty = syn::Ident::new(spec.ty, ident.span());
+    match (spec.parameter, value) {
+        (None, None) => (quote!(#ty), word, spec.name != "linear"),
+        (None, Some(value)) => {
+            cx.error_spanned_by(value, format_args!("`{word}` takes no parameter"));
+            (quote!(#ty), word, true)
+        }
+        (Some(default), value) => {
+            let parameter = match &value {
+                Some(value) => number(value, &format!("the parameter of `{word}`"), cx).unwrap_or(default),
+                None => default,
+            };
+            let bits = proc_macro2::Literal::u32_unsuffixed(parameter.to_bits());
+            (quote!(#ty<#bits>), format!("{word}({parameter})"), true)
         }
     }
 }

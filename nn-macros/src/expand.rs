@@ -28,6 +28,8 @@ struct Field {
     /// The width flowing in from the layer before (differs from `input` only when
     /// a nested network does not fit, which a type check reports).
     incoming: TokenStream,
+    /// How `init` builds it from `rng`.
+    init: TokenStream,
     /// Its index in the matching PyTorch `nn.Sequential`, where an activation is a
     /// module of its own.
     module: usize,
@@ -51,34 +53,48 @@ fn fields(plan: &Plan) -> Vec<Field> {
         let (incoming, output) = (layer.input.to_token_stream(), layer.output.to_token_stream());
         let first_module = module;
         module += match &layer.kind {
-            Kind::Dense { activation } if activation != "Linear" => 2,
+            Kind::Dense(dense) if dense.activation_module => 2,
             _ => 1,
         };
         let module = first_module;
-        match &layer.kind {
-            Kind::Flatten => {}
-            Kind::Dense { activation } => fields.push(Field {
-                name,
-                ty: quote_spanned!(span=> ::nn::__private::layers::Dense<#incoming, #output, ::nn::__private::act::#activation>),
-                input: incoming.clone(),
-                output,
-                incoming,
-                module,
-                span,
-            }),
-            Kind::Net { path } => fields.push(Field {
-                name,
-                ty: quote_spanned!(span=> #path),
-                input: Width::Expr(quote_spanned!(path.span()=> <#path as ::nn::__private::Widths>::INPUT))
-                    .to_token_stream(),
-                output,
-                incoming,
-                module,
-                span,
-            }),
-        }
+        let (ty, input) = match &layer.kind {
+            Kind::Flatten => continue,
+            Kind::Dense(dense) => {
+                let activation = &dense.activation;
+                let ty = quote_spanned!(span=> ::nn::__private::layers::Dense<#incoming, #output, ::nn::__private::act::#activation>);
+                (ty, incoming.clone())
+            }
+            Kind::Dropout { rate_bits } => {
+                let bits = proc_macro2::Literal::u32_unsuffixed(*rate_bits);
+                (quote_spanned!(span=> ::nn::__private::layers::Dropout<#incoming, #bits>), incoming.clone())
+            }
+            Kind::Net { path } => (
+                quote_spanned!(span=> #path),
+                Width::Expr(quote_spanned!(path.span()=> <#path as ::nn::__private::Widths>::INPUT)).to_token_stream(),
+            ),
+        };
+        let as_layer = quote_spanned!(span=> <#ty as ::nn::__private::Layer<#input, #output>>);
+        let init = match &layer.kind {
+            Kind::Dense(dense) => dense_init(&ty, &as_layer, dense),
+            _ => quote!(#as_layer::init(rng)),
+        };
+        fields.push(Field { name, ty, input, output, incoming, init, module, span });
     }
     fields
+}
+
+/// `init` of a dense layer: its scheme (the activation's unless `init =` says),
+/// then its regulariser if `l1 =` or `l2 =` gave one.
+fn dense_init(ty: &TokenStream, as_layer: &TokenStream, dense: &check::DenseSpec) -> TokenStream {
+    let mut init = match &dense.init {
+        Some(scheme) => quote!(<#ty>::with_init(::nn::__private::init::Init::#scheme, rng)),
+        None => quote!(#as_layer::init(rng)),
+    };
+    if dense.l1.is_some() || dense.l2.is_some() {
+        let (l1, l2) = (dense.l1.unwrap_or(0.0), dense.l2.unwrap_or(0.0));
+        init = quote!(#init.regularized(::nn::__private::layers::Regularizer { l1: #l1, l2: #l2 }));
+    }
+    init
 }
 
 fn generate(net: &Network, plan: &Plan) -> TokenStream {
@@ -95,6 +111,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let names: Vec<_> = fields.iter().map(|f| &f.name).collect();
     let layers: Vec<_> = fields.iter().map(Field::as_layer).collect();
     let modules: Vec<_> = fields.iter().map(|f| f.module).collect();
+    let inits: Vec<_> = fields.iter().map(|f| &f.init).collect();
     let params = if fields.is_empty() { quote!(0) } else { quote!(#(#layers::PARAMS)+*) };
     let activation = match layers.last() {
         Some(last) => quote!(#last::Activation),
@@ -154,7 +171,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
             const PARAMS: usize = #params;
 
             fn init<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
-                #ident { #(#names: #layers::init(rng),)* }
+                #ident { #(#names: #inits,)* }
             }
 
             fn zeroed() -> Self {
@@ -196,6 +213,15 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
 
             fn params(&self, visit: &mut dyn ::core::ops::FnMut(&[f32])) {
                 #(#layers::params(&self.#names, visit);)*
+            }
+
+            fn penalty(&self, grads: ::core::option::Option<&mut Self>) -> f64 {
+                match grads {
+                    ::core::option::Option::Some(grads) => {
+                        0.0 #(+ #layers::penalty(&self.#names, ::core::option::Option::Some(&mut grads.#names)))*
+                    }
+                    ::core::option::Option::None => 0.0 #(+ #layers::penalty(&self.#names, ::core::option::Option::None))*,
+                }
             }
 
             fn tensors(&self, prefix: &str, visit: &mut dyn ::core::ops::FnMut(::nn::__private::Tensor<'_>)) {

@@ -26,7 +26,20 @@ pub struct Dense<const I: usize, const O: usize, A: Activation> {
     pub weight: Box<SMatrix<f32, O, I>>,
     /// `O` biases.
     pub bias: Box<SMatrix<f32, O, 1>>,
+    /// The penalty on the weights (not the biases) added to the loss.
+    pub regularizer: Regularizer,
     activation: PhantomData<A>,
+}
+
+/// L1 and L2 penalties on a layer's weights, as Keras' `l1_l2(l1, l2)`:
+/// `l1 · Σ|w| + l2 · Σw²` is added to the loss, `l1 · sign(w) + 2 · l2 · w` to
+/// each weight's gradient.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Regularizer {
+    /// The L1 factor.
+    pub l1: f32,
+    /// The L2 factor.
+    pub l2: f32,
 }
 
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
@@ -35,6 +48,12 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         let mut layer = Self::zeroed();
         init.fill(layer.weight.as_mut_slice(), I, O, rng);
         layer
+    }
+
+    /// The same layer with `regularizer` on its weights.
+    pub fn regularized(mut self, regularizer: Regularizer) -> Self {
+        self.regularizer = regularizer;
+        self
     }
 
     /// Weights drawn by the activation's default scheme from a seeded generator.
@@ -49,6 +68,7 @@ impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
         let mut copy = Self::zeroed();
         copy.weight.copy_from(&*self.weight);
         copy.bias.copy_from(&*self.bias);
+        copy.regularizer = self.regularizer;
         copy
     }
 }
@@ -71,7 +91,12 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
     }
 
     fn zeroed() -> Self {
-        Dense { weight: boxed_zeroed(), bias: boxed_zeroed(), activation: PhantomData }
+        Dense {
+            weight: boxed_zeroed(),
+            bias: boxed_zeroed(),
+            regularizer: Regularizer::default(),
+            activation: PhantomData,
+        }
     }
 
     fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
@@ -131,6 +156,24 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
     fn params(&self, visit: &mut dyn FnMut(&[f32])) {
         visit(self.weight.as_slice());
         visit(self.bias.as_slice());
+    }
+
+    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
+        let Regularizer { l1, l2 } = self.regularizer;
+        if l1 == 0.0 && l2 == 0.0 {
+            return 0.0;
+        }
+        let weights = self.weight.as_slice();
+        if let Some(grads) = grads {
+            for (g, w) in grads.weight.as_mut_slice().iter_mut().zip(weights) {
+                *g += l1 * w.signum() * f32::from(u8::from(*w != 0.0)) + 2.0 * l2 * w;
+            }
+        }
+        let (abs, squares) = weights.iter().fold((0.0f64, 0.0f64), |(a, s), w| {
+            let w = f64::from(*w);
+            (a + w.abs(), s + w * w)
+        });
+        f64::from(l1) * abs + f64::from(l2) * squares
     }
 
     /// `weight` as `[O, I]` row-major (PyTorch's `Linear.weight`) and `bias` as `[O]`.
@@ -240,6 +283,29 @@ mod tests {
             let single = layer.forward(&SVector::from_column_slice(&x[3 * j..3 * j + 3]));
             assert!((single[0] - out[2 * j]).abs() < 1e-6 && (single[1] - out[2 * j + 1]).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn penalty_and_its_gradient_match_finite_differences() {
+        let regularizer = Regularizer { l1: 0.03, l2: 0.05 };
+        let layer: Dense<4, 3, Tanh> = Dense::seeded(2).regularized(regularizer);
+        let mut grads = Dense::<4, 3, Tanh>::zeroed();
+        let penalty = layer.penalty(Some(&mut grads));
+        let by_hand: f64 =
+            layer.weight.iter().map(|w| 0.03 * f64::from(w.abs()) + 0.05 * f64::from(*w) * f64::from(*w)).sum();
+        assert!((penalty - by_hand).abs() < 1e-6 * by_hand, "{penalty} vs {by_hand}");
+        let h = 1e-3f32;
+        for i in 0..12 {
+            let nudged = |delta: f32| {
+                let mut l = layer.clone();
+                l.weight.as_mut_slice()[i] += delta;
+                l.penalty(None)
+            };
+            let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
+            assert!((numeric - f64::from(grads.weight.as_slice()[i])).abs() < 1e-3, "weight {i}");
+        }
+        assert!(grads.bias.iter().all(|g| *g == 0.0), "biases are not penalised");
+        assert_eq!(Dense::<4, 3, Tanh>::seeded(2).penalty(None), 0.0);
     }
 
     #[test]

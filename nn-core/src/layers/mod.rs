@@ -5,8 +5,10 @@
 //! buffers sized for its largest batch without reallocating for a smaller last one.
 
 mod dense;
+mod dropout;
 
-pub use dense::Dense;
+pub use dense::{Dense, Regularizer};
+pub use dropout::Dropout;
 
 use crate::act::Activation;
 use crate::error::Result;
@@ -100,6 +102,14 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
 
     /// Visit each parameter tensor read-only, in the same order as [`Layer::visit_params`].
     fn params(&self, visit: &mut dyn FnMut(&[f32]));
+
+    /// The weight penalty (L1/L2 regularisation) this layer adds to the loss. When
+    /// `grads` is given, the penalty's gradient is added to it. Zero for layers
+    /// without a regulariser.
+    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
+        let _ = grads;
+        0.0
+    }
 
     /// The parameters as named tensors in PyTorch's layout, each name starting with
     /// `prefix` (`"0."` for the first module of an `nn.Sequential`).

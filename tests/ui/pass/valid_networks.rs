@@ -37,6 +37,16 @@ network! {
     }
 
     struct TrailingCommaFree { input: 1, dense(1) }
+
+    /// Every per-layer option.
+    struct WithOptions {
+        input: 784,
+        dense(256, relu, init = he_normal, l2 = 1e-4),
+        dropout(0.2),
+        dense(128, tanh, l1 = 1e-5, l2 = 0),
+        dropout(0),
+        dense(10, softmax, init = xavier_uniform),
+    }
 }
 
 impl Clone for blocks::Hidden {
@@ -57,6 +67,7 @@ fn main() -> Result<(), nn::Error> {
     assert_eq!(Composed::PARAMS, Mnist::PARAMS);
     assert_eq!(Image::INPUT, 784);
     let _ = TrailingCommaFree::seeded(0).forward([1.0]);
+    assert_eq!(WithOptions::OUTPUT, 10);
 
     fn build() -> impl Network<2, 1> {
         network! {

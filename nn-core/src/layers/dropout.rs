@@ -1,0 +1,172 @@
+use super::{ensure_len, Layer, Mode, TakesInput, Tensor, TensorSource};
+use crate::act::Linear;
+use nalgebra::SVector;
+use rand::Rng;
+
+/// Dropout: in training, each value is zeroed with probability `rate` and the
+/// others scaled by `1 / (1 - rate)`; in evaluation and prediction, the identity.
+///
+/// The rate is part of the type, as the bits of an `f32` (`network!` writes it
+/// from `dropout(0.2)`), so every network of the type drops at the same rate.
+///
+/// ```
+/// use nn_core::layers::{Dropout, Layer};
+/// use nn_core::nalgebra::SVector;
+///
+/// type Half = Dropout<4, { 0.5f32.to_bits() }>;
+/// assert_eq!(Half::RATE, 0.5);
+/// let x = SVector::from([1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(Half::default().forward(&x), x); // the identity outside training
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dropout<const N: usize, const RATE_BITS: u32>;
+
+impl<const N: usize, const RATE_BITS: u32> Dropout<N, RATE_BITS> {
+    /// The probability of dropping each value.
+    pub const RATE: f32 = f32::from_bits(RATE_BITS);
+}
+
+impl<const N: usize, const RATE_BITS: u32> TakesInput<N> for Dropout<N, RATE_BITS> {}
+
+impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS> {
+    type Activation = Linear;
+    /// The scaled mask of the last training batch.
+    type Buffers = Vec<f32>;
+    const PARAMS: usize = 0;
+
+    fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
+        Dropout
+    }
+
+    fn zeroed() -> Self {
+        Dropout
+    }
+
+    fn forward(&self, input: &SVector<f32, N>) -> SVector<f32, N> {
+        *input
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, mask: &mut Vec<f32>, mode: &mut Mode<'_>) {
+        let (input, output) = (&input[..N * batch], &mut output[..N * batch]);
+        match mode {
+            Mode::Training(rng) if Self::RATE > 0.0 => {
+                let keep = 1.0 - Self::RATE;
+                let mask = ensure_len(mask, N * batch);
+                for m in mask.iter_mut() {
+                    *m = if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 };
+                }
+                for ((o, x), m) in output.iter_mut().zip(input).zip(mask.iter()) {
+                    *o = x * m;
+                }
+            }
+            _ => {
+                mask.clear();
+                output.copy_from_slice(input);
+            }
+        }
+    }
+
+    fn backward_batch(
+        &self,
+        _input: &[f32],
+        _output: &[f32],
+        grad: &mut [f32],
+        _preactivation: bool,
+        grad_input: Option<&mut [f32]>,
+        batch: usize,
+        mask: &mut Vec<f32>,
+        _grads: &mut Self,
+    ) {
+        let Some(grad_input) = grad_input else { return };
+        let (grad, grad_input) = (&grad[..N * batch], &mut grad_input[..N * batch]);
+        if mask.len() >= N * batch {
+            for ((gi, g), m) in grad_input.iter_mut().zip(grad).zip(mask.iter()) {
+                *gi = g * m;
+            }
+        } else {
+            grad_input.copy_from_slice(grad);
+        }
+    }
+
+    fn visit_params(&mut self, _grads: &Self, _visit: &mut dyn FnMut(&mut [f32], &[f32])) {}
+
+    fn params(&self, _visit: &mut dyn FnMut(&[f32])) {}
+
+    fn tensors(&self, _prefix: &str, _visit: &mut dyn FnMut(Tensor<'_>)) {}
+
+    fn load_tensors(&mut self, _prefix: &str, _source: &mut TensorSource<'_>) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    type Drop30 = Dropout<5, { 0.3f32.to_bits() }>;
+
+    #[test]
+    fn training_drops_about_the_rate_and_keeps_the_mean() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let batch = 2000;
+        let input = vec![1.0; 5 * batch];
+        let mut output = vec![0.0; 5 * batch];
+        let mut mask = Vec::new();
+        Drop30::default().forward_batch(&input, &mut output, batch, &mut mask, &mut Mode::Training(&mut rng));
+        let dropped = output.iter().filter(|v| **v == 0.0).count() as f64 / output.len() as f64;
+        assert!((dropped - 0.3).abs() < 0.02, "dropped {dropped}");
+        let mean = output.iter().sum::<f32>() / output.len() as f32;
+        assert!((mean - 1.0).abs() < 0.03, "mean {mean}");
+        assert!(output.iter().all(|v| *v == 0.0 || (v - 1.0 / 0.7).abs() < 1e-6));
+    }
+
+    #[test]
+    fn inference_is_the_identity() {
+        let input: Vec<f32> = (0..10).map(|v| v as f32).collect();
+        let mut output = vec![0.0; 10];
+        Drop30::default().forward_batch(&input, &mut output, 2, &mut Vec::new(), &mut Mode::Inference);
+        assert_eq!(input, output);
+    }
+
+    /// With the mask fixed, dropout is linear: d(sum w ⊙ out)/d in = w ⊙ mask,
+    /// which a finite difference confirms.
+    #[test]
+    fn gradient_with_a_fixed_mask_matches_finite_differences() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let input: Vec<f32> = (0..20).map(|v| (v as f32 * 0.7).sin()).collect();
+        let weights: Vec<f32> = (0..20).map(|v| (v as f32 * 1.1).cos()).collect();
+        let layer = Drop30::default();
+        let mut mask = Vec::new();
+        let mut output = vec![0.0; 20];
+        layer.forward_batch(&input, &mut output, 4, &mut mask, &mut Mode::Training(&mut rng));
+        let fixed_mask = mask.clone();
+        let loss = |x: &[f32]| -> f64 {
+            x.iter().zip(&fixed_mask).zip(&weights).map(|((x, m), w)| f64::from(x * m * w)).sum()
+        };
+        let mut grad = weights.clone();
+        let mut grad_input = vec![0.0; 20];
+        layer.backward_batch(
+            &input,
+            &output,
+            &mut grad,
+            false,
+            Some(&mut grad_input),
+            4,
+            &mut mask,
+            &mut Drop30::default(),
+        );
+        let h = 1e-2;
+        for i in 0..20 {
+            let (mut plus, mut minus) = (input.clone(), input.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let numeric = (loss(&plus) - loss(&minus)) / (2.0 * f64::from(h));
+            assert!((numeric - f64::from(grad_input[i])).abs() < 1e-3, "input {i}");
+        }
+        assert!(
+            fixed_mask.contains(&0.0) && fixed_mask.iter().any(|m| *m > 1.0),
+            "this seed drops some values, not all"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+// A negative L2 factor.
+use nn::prelude::*;
+
+network! {
+    struct Net {
+        input: 4,
+        dense(8, relu, l2 = -1e-4),
+        dense(1, sigmoid),
+    }
+}
+
+fn main() {}
