@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub use nn_core::{act, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, plot, rand, train};
+pub use nn_core::{
+    act, callbacks, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, plot, rand, train,
+};
 pub use nn_core::{Error, Result, Sample, Verbosity};
 pub use nn_macros::network;
 
@@ -13,6 +15,7 @@ pub use nn_core::network::{Network, Summary};
 pub mod prelude {
     pub use crate::network;
     pub use nn_core::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+    pub use nn_core::callbacks::{EarlyStopping, Monitor};
     pub use nn_core::data::{Batch, Data, Dataset, ImageSet};
     pub use nn_core::layers::Layer;
     pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse, SparseCategoricalCrossentropy};

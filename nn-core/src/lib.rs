@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod act;
+pub mod callbacks;
 pub mod data;
 pub mod error;
 pub mod gemm;

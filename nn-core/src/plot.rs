@@ -261,7 +261,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nn-plot-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("curves.png");
-        save_history_png(&History { epochs }, &path).unwrap();
+        save_history_png(&History { epochs, best_epoch: None }, &path).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&bytes[12..16], b"IHDR");
@@ -274,7 +274,10 @@ mod tests {
     #[test]
     fn an_empty_history_or_a_missing_folder_is_an_error() {
         assert!(save_history_png(&History::default(), Path::new("x.png")).is_err());
-        let history = History { epochs: vec![EpochLog { epoch: 1, loss: 1.0, accuracy: 0.5, validation: None }] };
+        let history = History {
+            epochs: vec![EpochLog { epoch: 1, loss: 1.0, accuracy: 0.5, validation: None }],
+            best_epoch: None,
+        };
         let error = save_history_png(&history, Path::new("/nonexistent-folder/x.png")).unwrap_err();
         assert!(error.to_string().starts_with("/nonexistent-folder/x.png: "), "{error}");
     }

@@ -1,6 +1,7 @@
 //! Keras-shaped training: `fit`, `evaluate` and `predict`, typed by the
 //! network's widths.
 
+use crate::callbacks::{EarlyStopping, Verdict};
 use crate::data::{Batch, Data};
 use crate::error::{Error, Result};
 use crate::layers::{ensure_len, Layer, Mode};
@@ -40,8 +41,10 @@ pub struct Evaluation {
 /// What `fit` returns: one [`EpochLog`] per epoch trained.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
-    /// The epochs in order.
+    /// The epochs in order (fewer than asked for when training stopped early).
     pub epochs: Vec<EpochLog>,
+    /// With early stopping, the epoch that scored best on the monitored quantity.
+    pub best_epoch: Option<usize>,
 }
 
 impl History {
@@ -178,6 +181,7 @@ pub struct Fit<'a, const I: usize, const O: usize> {
     verbosity: Verbosity,
     validation: Option<&'a dyn Data<I, O>>,
     on_epoch: Option<EpochCallback<'a>>,
+    early_stopping: Option<EarlyStopping>,
 }
 
 /// A function called with each epoch's log.
@@ -200,6 +204,7 @@ impl<'a, const I: usize, const O: usize> Fit<'a, I, O> {
             verbosity: Verbosity::default(),
             validation: None,
             on_epoch: None,
+            early_stopping: None,
         }
     }
 
@@ -244,6 +249,13 @@ impl<'a, const I: usize, const O: usize> Fit<'a, I, O> {
         self.verbosity(Verbosity::Quiet)
     }
 
+    /// Stop early when a monitored quantity stops improving (and optionally end
+    /// with the best epoch's weights).
+    pub fn early_stopping(mut self, rule: EarlyStopping) -> Self {
+        self.early_stopping = Some(rule);
+        self
+    }
+
     /// Call `callback` with each epoch's log as soon as the epoch ends.
     pub fn on_epoch(mut self, callback: impl FnMut(&EpochLog) + 'a) -> Self {
         self.on_epoch = Some(Box::new(callback));
@@ -276,6 +288,15 @@ where
     if options.batch_size == 0 {
         return Err(Error::InvalidArgument("batch size must be at least 1".into()));
     }
+    if let Some(rule) = &options.early_stopping {
+        if rule.monitor().needs_validation() && options.validation.is_none() {
+            return Err(Error::InvalidArgument(format!(
+                "early stopping monitors `{}`, which needs validation data",
+                rule.monitor().name()
+            )));
+        }
+    }
+    let mut stopping = options.early_stopping.map(|rule| (rule, rule.start(), Vec::<f32>::new()));
     let capacity = options.batch_size.min(n);
     let mut step = TrainStep::<N, I, O>::new(capacity, options.seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut order: Vec<usize> = (0..n).collect();
@@ -313,6 +334,26 @@ where
             callback(&log);
         }
         history.epochs.push(log);
+        if let Some((rule, state, best_weights)) = stopping.as_mut() {
+            match state.observe(rule, &log) {
+                Verdict::Improved if rule.restores() => {
+                    best_weights.clear();
+                    net.params(&mut |p| best_weights.extend_from_slice(p));
+                }
+                Verdict::Stop => break,
+                _ => {}
+            }
+        }
+    }
+    if let Some((rule, state, best_weights)) = stopping {
+        history.best_epoch = Some(state.best_epoch()).filter(|e| *e > 0);
+        if rule.restores() && !best_weights.is_empty() {
+            let mut offset = 0;
+            net.visit_params(&N::zeroed(), &mut |params, _| {
+                params.copy_from_slice(&best_weights[offset..offset + params.len()]);
+                offset += params.len();
+            });
+        }
     }
     Ok(history)
 }
