@@ -88,6 +88,14 @@ impl<const I: usize, const O: usize> Dataset<I, O> {
         &self.targets
     }
 
+    /// The same samples in an order drawn from `seed`.
+    pub fn shuffled(&self, seed: u64) -> Self {
+        use rand::{seq::SliceRandom, SeedableRng};
+        let mut order: Vec<usize> = (0..self.inputs.ncols()).collect();
+        order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        Dataset { inputs: self.inputs.select_columns(&order), targets: self.targets.select_columns(&order) }
+    }
+
     /// Split off the last `fraction` of the samples (as Keras' `validation_split`
     /// does): returns `(first, last)`.
     ///
@@ -147,5 +155,21 @@ mod tests {
         assert_eq!((train.len(), val.len()), (8, 2));
         assert_eq!(val.inputs().as_slice(), &[8.0, 9.0]);
         assert!(data.split(1.0).is_err());
+    }
+
+    #[test]
+    fn shuffling_keeps_each_input_with_its_target() {
+        let rows: Vec<[f32; 1]> = (0..10).map(|i| [i as f32]).collect();
+        let doubled: Vec<[f32; 1]> = (0..10).map(|i| [2.0 * i as f32]).collect();
+        let data = Dataset::from_rows(&rows, &doubled).unwrap();
+        let shuffled = data.shuffled(3);
+        assert_ne!(shuffled, data);
+        assert_eq!(shuffled, data.shuffled(3));
+        for (x, y) in shuffled.inputs().iter().zip(shuffled.targets().iter()) {
+            assert_eq!(*y, 2.0 * x);
+        }
+        let mut seen: Vec<f32> = shuffled.inputs().iter().copied().collect();
+        seen.sort_by(f32::total_cmp);
+        assert_eq!(seen, (0..10).map(|i| i as f32).collect::<Vec<_>>());
     }
 }
