@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub use nn_core::{act, data, error, gemm, init, layers, loss, metrics, nalgebra, network, optim, rand, train};
+pub use nn_core::{act, data, error, gemm, init, io, layers, loss, metrics, nalgebra, network, optim, rand, train};
 pub use nn_core::{Error, Result, Sample, Verbosity};
 pub use nn_macros::network;
 

@@ -28,10 +28,10 @@
 //! file and the tensor. The Python `safetensors` package reads what this writes
 //! and writes what this reads (`tests/interop.rs`).
 
-#[allow(dead_code)] // used by the network glue of the next commit
 mod atomic;
 mod dtype;
 mod json;
+pub(crate) mod network;
 mod read;
 mod write;
 
