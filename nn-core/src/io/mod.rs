@@ -23,7 +23,7 @@
 //! serde_derive and serde_json into the runtime, it reads the header into a
 //! `HashMap`, so a tensor named twice is silently the last one, and its errors
 //! name neither the file nor, mostly, the tensor. Here a strict JSON reader
-//! ([`json`](self) module, private) serves exactly this header, every rule of
+//! (the private `json` module) serves exactly this header, every rule of
 //! the format is checked in [`WeightFile::parse`], and every error names the
 //! file and the tensor. The Python `safetensors` package reads what this writes
 //! and writes what this reads (`tests/interop.rs`).
