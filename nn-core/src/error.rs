@@ -37,6 +37,11 @@ pub enum Error {
         /// What the file holds.
         found: String,
     },
+    /// A weight file was saved from a network of another architecture: a
+    /// [`Error::Shape`] told with both networks' summaries, the file's from its
+    /// metadata, so the difference shows layer by layer. Boxed, as it is large.
+    #[error("{0}")]
+    Architecture(Box<ArchitectureMismatch>),
     /// The loss stopped being a finite number during training.
     #[error("loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate or check the data")]
     NonFiniteLoss {
@@ -50,6 +55,29 @@ pub enum Error {
     /// An argument is outside what the operation accepts (an empty dataset, a zero batch size).
     #[error("{0}")]
     InvalidArgument(String),
+}
+
+/// The details of an [`Error::Architecture`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{path}: tensor `{tensor}`: expected {expected}, found {found}\n\
+     the file holds a network of other layers:\n{file_summary}\n\
+     this network is:\n{network_summary}",
+    path = path.display()
+)]
+pub struct ArchitectureMismatch {
+    /// The file involved.
+    pub path: PathBuf,
+    /// The first tensor that differs.
+    pub tensor: String,
+    /// What the network expects.
+    pub expected: String,
+    /// What the file holds.
+    pub found: String,
+    /// The summary stored in the file.
+    pub file_summary: String,
+    /// The summary of the network that was loading it.
+    pub network_summary: String,
 }
 
 /// `Result` with the crate's [`Error`].

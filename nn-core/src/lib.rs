@@ -10,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod gemm;
 pub mod init;
+pub mod io;
 pub mod layers;
 pub mod loss;
 pub mod metrics;
@@ -20,7 +21,7 @@ mod progress;
 pub mod sample;
 pub mod train;
 
-pub use error::{Error, Result};
+pub use error::{ArchitectureMismatch, Error, Result};
 pub use progress::Verbosity;
 pub use sample::Sample;
 

@@ -7,6 +7,7 @@ use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::train::{self, Evaluation, Fit, History};
 use std::fmt;
+use std::path::Path;
 
 /// A whole network with `I` inputs and `O` outputs: a [`Layer`] with a name,
 /// a summary, and Keras' `fit`, `evaluate` and `predict`.
@@ -79,6 +80,167 @@ pub trait Network<const I: usize, const O: usize>: Layer<I, O> {
             &mut grads,
         );
         Ok((grads, input_grad))
+    }
+
+    /// Save the parameters to `path` as a safetensors file that PyTorch loads
+    /// into the matching `nn.Sequential`.
+    ///
+    /// Tensors are named as that `Sequential` names them (`0.weight` as
+    /// `[out, in]`, `0.bias`; each activation a module of its own), stored as
+    /// little-endian `F32`, with the network's [`summary`](Network::summary) in
+    /// the metadata. The file is written beside `path` under a temporary name and
+    /// renamed into place: an error (an [`Error::Io`](crate::Error::Io) naming
+    /// `path`) leaves any earlier file there unchanged and no temporary file behind.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let path = std::env::temp_dir().join(format!("xor-save-{}.safetensors", std::process::id()));
+    /// let xor = Xor::seeded(1);
+    /// xor.save(&path)?;
+    /// let copy = Xor::from_file(&path)?;
+    /// assert_eq!(copy.forward([1.0, 0.0]), xor.forward([1.0, 0.0]));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        crate::io::network::save(self, path.as_ref())
+    }
+
+    /// Overwrite the parameters with those of the safetensors file at `path`,
+    /// as [`save`](Network::save) writes it or PyTorch's `save_file` does for the
+    /// matching `nn.Sequential`.
+    ///
+    /// Everything is checked before anything changes: on an error `self` is as
+    /// it was. A file that cannot be read is an [`Error::Io`](crate::Error::Io);
+    /// one that breaks the format (truncated, a header that is not JSON, offsets
+    /// that overlap or run past the data, a name twice...) an
+    /// [`Error::Format`](crate::Error::Format); a missing or extra tensor, or one
+    /// of another shape or an integer dtype, an [`Error::Shape`](crate::Error::Shape)
+    /// naming the first such tensor with the shape expected and the shape found,
+    /// or an [`Error::Architecture`](crate::Error::Architecture) showing both
+    /// networks' summaries when the file stores one that differs. `F16` and
+    /// `BF16` tensors load exactly; `F64` tensors are rounded to the nearest
+    /// `f32`, and one holding a finite value beyond `f32`'s range is an error.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Small { input: 2, dense(3, relu), dense(1) }
+    ///     struct Wide { input: 2, dense(5, relu), dense(1) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let path = std::env::temp_dir().join(format!("small-load-{}.safetensors", std::process::id()));
+    /// Small::seeded(7).save(&path)?;
+    ///
+    /// let mut small = Small::seeded(0);
+    /// small.load(&path)?;
+    /// assert_eq!(small.forward([0.5, 0.5]), Small::seeded(7).forward([0.5, 0.5]));
+    ///
+    /// let error = Wide::seeded(0).load(&path).unwrap_err();
+    /// assert!(error.to_string().contains("tensor `0.weight`: expected shape [5, 2], found shape [3, 2]"));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        crate::io::network::load(self, path.as_ref())
+    }
+
+    /// A network with the parameters of the safetensors file at `path`; see
+    /// [`load`](Network::load) for what is checked and the errors.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// let missing = std::env::temp_dir().join("no-such-dir-for-nn/xor.safetensors");
+    /// let error = Xor::from_file(&missing).err().unwrap();
+    /// assert!(matches!(error, nn::Error::Io { .. }));
+    /// assert!(error.to_string().starts_with(&missing.display().to_string()));
+    /// ```
+    fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let mut network = Self::zeroed();
+        network.load(path)?;
+        Ok(network)
+    }
+
+    /// The bytes [`save`](Network::save) writes to a file.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let xor = Xor::seeded(3);
+    /// let bytes: Vec<u8> = xor.to_bytes();
+    /// let copy = Xor::from_bytes(&bytes)?;
+    /// assert_eq!(copy.forward([0.0, 1.0]), xor.forward([0.0, 1.0]));
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn to_bytes(&self) -> Vec<u8> {
+        crate::io::network::to_bytes(self)
+    }
+
+    /// Overwrite the parameters from safetensors bytes held in memory, checked
+    /// as [`load`](Network::load) checks a file; errors name the source
+    /// `<in-memory weights>`.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let mut xor = Xor::seeded(0);
+    /// xor.load_bytes(&Xor::seeded(5).to_bytes())?;
+    /// assert_eq!(xor.forward([1.0, 1.0]), Xor::seeded(5).forward([1.0, 1.0]));
+    ///
+    /// let error = xor.load_bytes(b"not weights").unwrap_err();
+    /// assert!(error.to_string().starts_with("<in-memory weights>: the first 8 bytes give a header of"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn load_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        crate::io::network::load_bytes(self, bytes, Path::new(crate::io::network::IN_MEMORY))
+    }
+
+    /// A network with the parameters of safetensors bytes held in memory; see
+    /// [`load_bytes`](Network::load_bytes).
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// let bytes = Xor::seeded(2).to_bytes();
+    /// assert!(Xor::from_bytes(&bytes).is_ok());
+    /// let error = Xor::from_bytes(&bytes[..bytes.len() - 4]).err().unwrap();
+    /// assert!(error.to_string().contains("run past the end of the data"), "{error}");
+    /// ```
+    fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut network = Self::zeroed();
+        network.load_bytes(bytes)?;
+        Ok(network)
     }
 }
 
