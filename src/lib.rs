@@ -12,7 +12,7 @@ pub use nn_core::network::{Network, Summary};
 /// Everything a program that declares and trains a network needs.
 pub mod prelude {
     pub use crate::network;
-    pub use nn_core::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+    pub use nn_core::act::{Elu, Gelu, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Softplus, Swish, Tanh};
     pub use nn_core::data::{Batch, Data, Dataset};
     pub use nn_core::layers::Layer;
     pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse};
