@@ -18,7 +18,9 @@ pub mod prelude {
     pub use nn_core::loss::{BinaryCrossentropy, CategoricalCrossentropy, Mse};
     pub use nn_core::nalgebra::{SMatrix, SVector};
     pub use nn_core::network::Network;
-    pub use nn_core::optim::Sgd;
+    pub use nn_core::optim::{
+        Adam, ExponentialDecay, InverseTimeDecay, Optimizer, PiecewiseConstantDecay, RmsProp, Schedule, Sgd,
+    };
     pub use nn_core::train::{EpochLog, Evaluation, Fit, History};
     pub use nn_core::Verbosity;
 }
