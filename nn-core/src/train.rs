@@ -1,6 +1,7 @@
 //! Keras-shaped training: `fit`, `evaluate` and `predict`, typed by the
 //! network's widths.
 
+use crate::act::Activation;
 use crate::callbacks::{EarlyStopping, Verdict};
 use crate::data::{Batch, Data};
 use crate::error::{Error, Result};
@@ -140,7 +141,10 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         }
         let correct = metrics::correct(outputs, targets, O);
         loss.delta(outputs, targets, O, delta);
-        net.backward_batch(inputs, outputs, delta, true, None, batch, &mut self.buffers, &mut self.grads);
+        // `delta` is with respect to the last pre-activations, unless the last
+        // activation needs its input: then the loss stops at the outputs.
+        let preactivation = !<N::Activation as Activation>::NEEDS_INPUT;
+        net.backward_batch(inputs, outputs, delta, preactivation, None, batch, &mut self.buffers, &mut self.grads);
         let penalty = net.penalty(Some(&mut self.grads));
         let loss_sum = loss_sum + penalty * batch as f64;
         if !loss_sum.is_finite() {
@@ -413,4 +417,70 @@ pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: 
 #[doc(hidden)]
 pub fn scratch(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
     ensure_len(buffer, len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::{Gelu, Swish, Tanh};
+    use crate::data::Dataset;
+    use crate::layers::Dense;
+    use crate::loss::Mse;
+    use crate::optim::Optimizer;
+
+    /// Records each slot's gradient and leaves the parameters alone.
+    #[derive(Default)]
+    struct Record(Vec<Vec<f32>>);
+
+    impl Optimizer for Record {
+        fn update(&mut self, _slot: usize, _params: &mut [f32], grads: &[f32]) {
+            self.0.push(grads.to_vec());
+        }
+    }
+
+    /// The gradient a training step hands the optimiser, against finite
+    /// differences of the batch's mean loss, for an output layer with activation `A`.
+    fn step_gradient_check<A: Activation>() {
+        let data = Dataset::from_rows(
+            &[[0.5, -1.0, 0.25], [-0.3, 0.8, 1.2], [1.5, 0.1, -0.7]],
+            &[[0.2, -0.1], [1.0, 0.3], [-0.4, 0.6]],
+        )
+        .unwrap();
+        let layer: Dense<3, 2, A> = Dense::seeded(7);
+        let mut net = layer.clone();
+        let mut record = Record::default();
+        let mut step = TrainStep::<Dense<3, 2, A>, 3, 2>::new(3, 0);
+        step.run(&mut net, &data, &[0, 1, 2], &Mse, &mut record).unwrap();
+
+        let mean_loss = |l: &Dense<3, 2, A>| evaluate(l, &data, &Mse).map(|e| f64::from(e.loss)).unwrap();
+        let h = 1e-2f32;
+        for (slot, grads) in record.0.iter().enumerate() {
+            for (i, analytic) in grads.iter().enumerate() {
+                let nudged = |delta: f32| {
+                    let mut l = layer.clone();
+                    let mut k = 0;
+                    l.visit_params(&Dense::zeroed(), &mut |p, _| {
+                        if k == slot {
+                            p[i] += delta;
+                        }
+                        k += 1;
+                    });
+                    mean_loss(&l)
+                };
+                let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
+                assert!(
+                    (numeric - f64::from(*analytic)).abs() <= 1e-2 * (1.0 + numeric.abs()),
+                    "{}: slot {slot}[{i}]: numeric {numeric} vs analytic {analytic}",
+                    A::NAME
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_step_differentiates_through_an_output_activation_that_needs_its_input() {
+        step_gradient_check::<Tanh>();
+        step_gradient_check::<Swish>();
+        step_gradient_check::<Gelu>();
+    }
 }

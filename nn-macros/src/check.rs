@@ -23,6 +23,11 @@ const ACTIVATIONS: &[ActivationSpec] = &[
     ActivationSpec { name: "relu", ty: "Relu", parameter: None },
     ActivationSpec { name: "softmax", ty: "Softmax", parameter: None },
     ActivationSpec { name: "linear", ty: "Linear", parameter: None },
+    ActivationSpec { name: "leaky_relu", ty: "LeakyRelu", parameter: Some(0.3) },
+    ActivationSpec { name: "elu", ty: "Elu", parameter: Some(1.0) },
+    ActivationSpec { name: "gelu", ty: "Gelu", parameter: None },
+    ActivationSpec { name: "softplus", ty: "Softplus", parameter: None },
+    ActivationSpec { name: "swish", ty: "Swish", parameter: None },
 ];
 
 /// The layers the macro knows.

@@ -1,20 +1,37 @@
 //! Activation functions, one file each.
 //!
 //! An activation works in place on a column-major batch: `rows` values per sample,
-//! one sample per column. Every derivative here is written in terms of the
+//! one sample per column. Where it can be, a derivative is written in terms of the
 //! activation's *output*, so a layer keeps only its output between forward and
-//! backward passes.
+//! backward passes. GELU and swish are not one-to-one (two inputs share an output),
+//! so their derivatives need the pre-activations: they set
+//! [`Activation::NEEDS_INPUT`] and a layer keeps those values for them too.
+//!
+//! Parameterised activations carry their parameter as the bits of an `f32` in a
+//! const generic, so that [`Activation`] stays a set of static functions:
+//! `LeakyRelu<{ 0.1f32.to_bits() }>` is leaky ReLU with slope 0.1, and plain
+//! `LeakyRelu` takes Keras' default.
 
+mod elu;
+mod gelu;
+mod leaky_relu;
 mod linear;
 mod relu;
 mod sigmoid;
 mod softmax;
+mod softplus;
+mod swish;
 mod tanh;
 
+pub use elu::Elu;
+pub use gelu::Gelu;
+pub use leaky_relu::LeakyRelu;
 pub use linear::Linear;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
 pub use softmax::Softmax;
+pub use softplus::Softplus;
+pub use swish::Swish;
 pub use tanh::Tanh;
 
 use crate::init::Init;
@@ -25,20 +42,40 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     const NAME: &'static str;
     /// The weight initialisation that suits this activation (He for ReLU, Glorot otherwise).
     const INIT: Init;
+    /// Whether the derivative needs the pre-activations `z` rather than the outputs
+    /// (true for GELU and swish, which are not one-to-one). A layer with such an
+    /// activation keeps `z` from its forward pass and calls
+    /// [`Activation::backward_from_input`]; otherwise it calls [`Activation::backward`].
+    const NEEDS_INPUT: bool = false;
     /// Replace each pre-activation `z` in `values` by the activation's output.
     fn forward(values: &mut [f32], rows: usize);
     /// Given the outputs `out` and the loss gradient with respect to them in `grad`,
     /// overwrite `grad` with the gradient with respect to the pre-activations.
+    ///
+    /// Activations with [`Activation::NEEDS_INPUT`] cannot do this and panic; their
+    /// callers use [`Activation::backward_from_input`].
     fn backward(out: &[f32], grad: &mut [f32], rows: usize);
+    /// Given the pre-activations `z` and the loss gradient with respect to the
+    /// outputs in `grad`, overwrite `grad` with the gradient with respect to `z`.
+    ///
+    /// The path for activations with [`Activation::NEEDS_INPUT`], which override it.
+    /// The default recomputes the outputs and calls [`Activation::backward`]; it
+    /// allocates, and layers do not call it for the other activations.
+    fn backward_from_input(z: &[f32], grad: &mut [f32], rows: usize) {
+        let mut out = z.to_vec();
+        Self::forward(&mut out, rows);
+        Self::backward(&out, grad, rows);
+    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::Activation;
 
-    /// Finite-difference check of `A::backward` against `A::forward` on one batch,
-    /// for the scalar loss `sum(weights * A(z))`. Differences in f64-accurate terms
-    /// are taken in f32 with a central step, so the tolerance is loose but real.
+    /// Finite-difference check of `A::backward` (or `A::backward_from_input` when
+    /// `A::NEEDS_INPUT`) against `A::forward` on one batch, for the scalar loss
+    /// `sum(weights * A(z))`. Differences in f64-accurate terms are taken in f32
+    /// with a central step, so the tolerance is loose but real.
     pub fn gradient_check<A: Activation>(z: &[f32], rows: usize) {
         let weights: Vec<f32> = (0..z.len()).map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.3 + 0.1).collect();
         let loss = |z: &[f32]| -> f64 {
@@ -49,7 +86,15 @@ pub(crate) mod tests {
         let mut out = z.to_vec();
         A::forward(&mut out, rows);
         let mut grad = weights.clone();
-        A::backward(&out, &mut grad, rows);
+        if A::NEEDS_INPUT {
+            A::backward_from_input(z, &mut grad, rows);
+        } else {
+            A::backward(&out, &mut grad, rows);
+            // The allocating default path agrees with the output-based one.
+            let mut from_input = weights.clone();
+            A::backward_from_input(z, &mut from_input, rows);
+            assert_eq!(grad, from_input, "{}", A::NAME);
+        }
         let h = 1e-3f32;
         for i in 0..z.len() {
             let (mut plus, mut minus) = (z.to_vec(), z.to_vec());

@@ -1,4 +1,4 @@
-use super::{boxed_zeroed, Layer, Mode, TakesInput, Tensor, TensorSource};
+use super::{boxed_zeroed, ensure_len, Layer, Mode, TakesInput, Tensor, TensorSource};
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
@@ -9,7 +9,9 @@ use std::marker::PhantomData;
 /// A fully connected layer: `output = A(weight · input + bias)`.
 ///
 /// The weight matrix is `O x I` (one row per output, as PyTorch's `Linear`) and
-/// lives on the heap.
+/// lives on the heap. Between a batched forward and backward pass the layer's
+/// buffers keep the pre-activations, but only for an activation whose derivative
+/// needs them ([`Activation::NEEDS_INPUT`]: GELU, swish); for the others they stay empty.
 ///
 /// ```
 /// use nn_core::layers::{Dense, Layer};
@@ -83,7 +85,8 @@ impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O
 
 impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, A> {
     type Activation = A;
-    type Buffers = ();
+    /// The pre-activations of the last batch, when the activation needs them.
+    type Buffers = Vec<f32>;
     const PARAMS: usize = I * O + O;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
@@ -107,12 +110,22 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         out
     }
 
-    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
+    fn forward_batch(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        preactivations: &mut Vec<f32>,
+        _: &mut Mode<'_>,
+    ) {
         let output = &mut output[..O * batch];
         for column in output.chunks_exact_mut(O) {
             column.copy_from_slice(self.bias.as_slice());
         }
         gemm(1.0, self.weight_ref(), MatRef::col_major(input, I, batch), 1.0, output);
+        if A::NEEDS_INPUT {
+            ensure_len(preactivations, O * batch).copy_from_slice(output);
+        }
         A::forward(output, O);
     }
 
@@ -124,12 +137,16 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         preactivation: bool,
         grad_input: Option<&mut [f32]>,
         batch: usize,
-        _: &mut (),
+        preactivations: &mut Vec<f32>,
         grads: &mut Self,
     ) {
         let grad = &mut grad[..O * batch];
         if !preactivation {
-            A::backward(&output[..O * batch], grad, O);
+            if A::NEEDS_INPUT {
+                A::backward_from_input(&preactivations[..O * batch], grad, O);
+            } else {
+                A::backward(&output[..O * batch], grad, O);
+            }
         }
         let delta = MatRef::col_major(grad, O, batch);
         // dL/dW = delta · inputᵀ
@@ -204,7 +221,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+    use crate::act::{Elu, Gelu, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Softplus, Swish, Tanh};
 
     /// Finite-difference check of every gradient of a dense layer with activation
     /// `A`, for the loss `sum(w ⊙ output)` over a batch of 3.
@@ -215,15 +232,17 @@ mod tests {
         let weights: Vec<f32> = (0..3 * B).map(|i| ((i as f32) * 1.3).cos()).collect();
         let loss = |layer: &Dense<4, 3, A>, input: &[f32]| -> f64 {
             let mut out = vec![0.0; 3 * B];
-            layer.forward_batch(input, &mut out, B, &mut (), &mut Mode::Inference);
+            layer.forward_batch(input, &mut out, B, &mut Vec::new(), &mut Mode::Inference);
             out.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
         };
         let mut out = vec![0.0; 3 * B];
-        layer.forward_batch(&input, &mut out, B, &mut (), &mut Mode::Inference);
+        let mut buffers = Vec::new();
+        layer.forward_batch(&input, &mut out, B, &mut buffers, &mut Mode::Inference);
+        assert_eq!(buffers.len(), if A::NEEDS_INPUT { 3 * B } else { 0 }, "{}", A::NAME);
         let mut grad = weights.clone();
         let mut grads = Dense::<4, 3, A>::zeroed();
         let mut grad_input = vec![0.0; 4 * B];
-        layer.backward_batch(&input, &out, &mut grad, false, Some(&mut grad_input), B, &mut (), &mut grads);
+        layer.backward_batch(&input, &out, &mut grad, false, Some(&mut grad_input), B, &mut buffers, &mut grads);
 
         let h = 1e-2f32;
         let close = |numeric: f64, analytic: f32, what: &str| {
@@ -271,6 +290,12 @@ mod tests {
         gradient_check::<Tanh>();
         gradient_check::<Softmax>();
         gradient_check::<Relu>();
+        gradient_check::<LeakyRelu>();
+        gradient_check::<Elu>();
+        gradient_check::<Softplus>();
+        gradient_check::<Swish>();
+        gradient_check::<Gelu>();
+        gradient_check::<Gelu<true>>();
     }
 
     #[test]
@@ -278,7 +303,7 @@ mod tests {
         let layer: Dense<3, 2, Tanh> = Dense::seeded(5);
         let x = [0.5, -1.0, 2.0, 1.5, 0.0, -0.25];
         let mut out = [0.0; 4];
-        layer.forward_batch(&x, &mut out, 2, &mut (), &mut Mode::Inference);
+        layer.forward_batch(&x, &mut out, 2, &mut Vec::new(), &mut Mode::Inference);
         for j in 0..2 {
             let single = layer.forward(&SVector::from_column_slice(&x[3 * j..3 * j + 3]));
             assert!((single[0] - out[2 * j]).abs() < 1e-6 && (single[1] - out[2 * j + 1]).abs() < 1e-6);

@@ -31,7 +31,9 @@ pub trait Loss<A: Activation>: Copy + Send + Sync {
     fn loss_sum(&self, output: &[f32], target: &[f32], rows: usize) -> f64;
 
     /// Write into `delta` the gradient of the batch's mean loss with respect to
-    /// the output layer's pre-activations.
+    /// the output layer's pre-activations; or, when the activation's derivative
+    /// needs its input ([`Activation::NEEDS_INPUT`]), with respect to the outputs,
+    /// and the output layer takes it through the activation from there.
     fn delta(&self, output: &[f32], target: &[f32], rows: usize, delta: &mut [f32]);
 }
 
@@ -41,7 +43,8 @@ pub(crate) mod tests {
     use crate::act::Activation;
 
     /// Finite-difference check of `L::delta` against `L::loss_sum` of `A(z)` for a
-    /// batch, differentiating through the activation from pre-activations `z`.
+    /// batch, differentiating through the activation from pre-activations `z`
+    /// (applying `A::backward_from_input` after `delta` when `A::NEEDS_INPUT`).
     pub fn gradient_check<A: Activation, L: Loss<A>>(loss: L, z: &[f32], target: &[f32], rows: usize) {
         let batch = z.len() / rows;
         let mean_loss = |z: &[f32]| {
@@ -53,6 +56,10 @@ pub(crate) mod tests {
         A::forward(&mut out, rows);
         let mut delta = vec![0.0; z.len()];
         loss.delta(&out, target, rows, &mut delta);
+        if A::NEEDS_INPUT {
+            // The loss stopped at the outputs; the layer would take it from there.
+            A::backward_from_input(z, &mut delta, rows);
+        }
         let h = 1e-3f32;
         for i in 0..z.len() {
             let (mut plus, mut minus) = (z.to_vec(), z.to_vec());

@@ -18,14 +18,17 @@ impl<A: Activation> Loss<A> for Mse {
         for ((d, a), y) in delta.iter_mut().zip(output).zip(target) {
             *d = scale * (a - y);
         }
-        A::backward(output, delta, rows);
+        // An activation that needs its input is differentiated by the layer.
+        if !A::NEEDS_INPUT {
+            A::backward(output, delta, rows);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::act::{Linear, Relu, Sigmoid, Softmax, Tanh};
+    use crate::act::{Elu, Gelu, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Softplus, Swish, Tanh};
     use crate::loss::tests::gradient_check;
 
     #[test]
@@ -43,5 +46,10 @@ mod tests {
         gradient_check::<Tanh, _>(Mse, &z, &y, 3);
         gradient_check::<Relu, _>(Mse, &z, &y, 3);
         gradient_check::<Softmax, _>(Mse, &z, &y, 3);
+        gradient_check::<LeakyRelu, _>(Mse, &z, &y, 3);
+        gradient_check::<Elu, _>(Mse, &z, &y, 3);
+        gradient_check::<Softplus, _>(Mse, &z, &y, 3);
+        gradient_check::<Swish, _>(Mse, &z, &y, 3);
+        gradient_check::<Gelu, _>(Mse, &z, &y, 3);
     }
 }

@@ -1,0 +1,81 @@
+use super::Activation;
+use crate::init::Init;
+
+/// Exponential linear unit: `z` for `z > 0`, `α·(exp(z) - 1)` otherwise.
+///
+/// The scale `α` is the const parameter's `f32` bits; the default is 1.0, as in
+/// Keras. For `z ≤ 0` the derivative `α·exp(z)` equals `output + α`, so it is read
+/// from the output; `α` must be at least 0 for that (a negative `α` is a compile
+/// error where the activation is used).
+///
+/// ```
+/// use nn_core::act::{Activation, Elu};
+///
+/// let mut v = [0.0, 2.0, -1000.0];
+/// <Elu>::forward(&mut v, 3);
+/// assert_eq!(v, [0.0, 2.0, -1.0]);
+/// assert_eq!(Elu::<{ 0.5f32.to_bits() }>::ALPHA, 0.5);
+/// ```
+///
+/// A negative alpha does not compile:
+///
+/// ```compile_fail,E0080
+/// use nn_core::act::{Activation, Elu};
+///
+/// Elu::<{ (-0.1f32).to_bits() }>::forward(&mut [1.0], 1);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Elu<const ALPHA_BITS: u32 = { 1.0f32.to_bits() }>;
+
+impl<const ALPHA_BITS: u32> Elu<ALPHA_BITS> {
+    /// The value that the output approaches for very negative inputs is `-α`.
+    pub const ALPHA: f32 = {
+        let alpha = f32::from_bits(ALPHA_BITS);
+        assert!(alpha >= 0.0, "ELU needs an alpha of at least 0");
+        alpha
+    };
+}
+
+impl<const ALPHA_BITS: u32> Activation for Elu<ALPHA_BITS> {
+    const NAME: &'static str = "elu";
+    const INIT: Init = Init::HeUniform;
+
+    fn forward(values: &mut [f32], _rows: usize) {
+        let alpha = Self::ALPHA;
+        for v in values {
+            if *v <= 0.0 {
+                *v = alpha * v.exp_m1();
+            }
+        }
+    }
+
+    fn backward(out: &[f32], grad: &mut [f32], _rows: usize) {
+        let alpha = Self::ALPHA;
+        for (g, a) in grad.iter_mut().zip(out) {
+            if *a <= 0.0 {
+                *g *= a + alpha;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::tests::{gradient_check, SAMPLE};
+
+    #[test]
+    fn the_default_alpha_is_one() {
+        // exp(-1) - 1 = 0.36787944 - 1 = -0.63212056
+        let mut v = [-1.0, 1.5];
+        <Elu>::forward(&mut v, 2);
+        assert!((v[0] + 0.632_120_56).abs() < 1e-7 && v[1] == 1.5);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        gradient_check::<Elu>(&SAMPLE, 3);
+        gradient_check::<Elu<{ 0.5f32.to_bits() }>>(&SAMPLE, 3);
+        gradient_check::<Elu<{ 2.0f32.to_bits() }>>(&SAMPLE, 2);
+    }
+}

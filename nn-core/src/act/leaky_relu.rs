@@ -1,0 +1,80 @@
+use super::Activation;
+use crate::init::Init;
+
+/// Leaky rectified linear unit: `z` for `z > 0`, `α·z` otherwise.
+///
+/// The slope `α` is the const parameter's `f32` bits; the default is 0.3, as in
+/// Keras' `LeakyReLU` layer. It must be at least 0, so that the output's sign is the
+/// input's and the derivative (1 or `α`) can be read from the output; a negative
+/// slope is a compile error where the activation is used.
+///
+/// ```
+/// use nn_core::act::{Activation, LeakyRelu};
+///
+/// let mut v = [-2.0, 3.0];
+/// LeakyRelu::<{ 0.1f32.to_bits() }>::forward(&mut v, 2);
+/// assert_eq!(v, [-0.2, 3.0]);
+/// assert_eq!(<LeakyRelu>::ALPHA, 0.3);
+/// ```
+///
+/// A negative slope does not compile:
+///
+/// ```compile_fail,E0080
+/// use nn_core::act::{Activation, LeakyRelu};
+///
+/// LeakyRelu::<{ (-0.1f32).to_bits() }>::forward(&mut [1.0], 1);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeakyRelu<const ALPHA_BITS: u32 = { 0.3f32.to_bits() }>;
+
+impl<const ALPHA_BITS: u32> LeakyRelu<ALPHA_BITS> {
+    /// The slope for negative inputs.
+    pub const ALPHA: f32 = {
+        let alpha = f32::from_bits(ALPHA_BITS);
+        assert!(alpha >= 0.0, "leaky ReLU needs a slope of at least 0");
+        alpha
+    };
+}
+
+impl<const ALPHA_BITS: u32> Activation for LeakyRelu<ALPHA_BITS> {
+    const NAME: &'static str = "leaky_relu";
+    const INIT: Init = Init::HeUniform;
+
+    fn forward(values: &mut [f32], _rows: usize) {
+        let alpha = Self::ALPHA;
+        for v in values {
+            if *v <= 0.0 {
+                *v *= alpha;
+            }
+        }
+    }
+
+    fn backward(out: &[f32], grad: &mut [f32], _rows: usize) {
+        let alpha = Self::ALPHA;
+        for (g, a) in grad.iter_mut().zip(out) {
+            if *a <= 0.0 {
+                *g *= alpha;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::tests::{gradient_check, SAMPLE};
+
+    #[test]
+    fn the_default_slope_is_keras_0_3() {
+        let mut v = [-1.0, 0.0, 2.0];
+        <LeakyRelu>::forward(&mut v, 3);
+        assert_eq!(v, [-0.3, 0.0, 2.0]);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        gradient_check::<LeakyRelu>(&SAMPLE, 3);
+        gradient_check::<LeakyRelu<{ 0.01f32.to_bits() }>>(&SAMPLE, 3);
+        gradient_check::<LeakyRelu<{ 0.0f32.to_bits() }>>(&SAMPLE, 3);
+    }
+}
