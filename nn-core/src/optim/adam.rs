@@ -147,7 +147,11 @@ mod tests {
         // the one above: 0.0366102 / 2 = 0.0183051, θ = 0.9000006 + 0.0183051 = 0.9183057.
         let expected = [0.900_000_6, 0.918_305_7];
         assert_close(&trajectory(Adam::new(0.1).decay(1.0), &[0.5, -1.0]), &expected, 1e-6);
-        assert_close(&trajectory(Adam::new(InverseTimeDecay::new(0.1, 1, 1.0)), &[0.5, -1.0]), &expected, 1e-6);
+        assert_close(
+            &trajectory(Adam::new(InverseTimeDecay::new(0.1, 1, 1.0).unwrap()), &[0.5, -1.0]),
+            &expected,
+            1e-6,
+        );
     }
 
     #[test]

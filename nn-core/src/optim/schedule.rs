@@ -9,9 +9,10 @@
 //! use nn_core::optim::{Adam, ExponentialDecay, Sgd};
 //!
 //! let constant = Sgd::new(0.1);
-//! let decaying = Sgd::new(ExponentialDecay::new(0.1, 1000, 0.96));
+//! let decaying = Sgd::new(ExponentialDecay::new(0.1, 1000, 0.96)?);
 //! let custom = Adam::new(|step: u64| if step < 100 { 1e-3 } else { 1e-4 });
 //! # let _ = (constant, decaying, custom);
+//! # Ok::<(), nn_core::Error>(())
 //! ```
 
 use crate::error::{Error, Result};
@@ -119,10 +120,11 @@ fn periods(step: u64, decay_steps: u64, staircase: bool) -> f64 {
 /// use nn_core::optim::{ExponentialDecay, Schedule};
 ///
 /// // Halve the rate every 10 steps, smoothly or in steps.
-/// let smooth = ExponentialDecay::new(0.1, 10, 0.5);
+/// let smooth = ExponentialDecay::new(0.1, 10, 0.5)?;
 /// let steps = smooth.staircase(true);
 /// assert_eq!((smooth.rate(0), smooth.rate(10), smooth.rate(20)), (0.1, 0.05, 0.025));
 /// assert_eq!((steps.rate(15), steps.rate(19), steps.rate(20)), (0.05, 0.05, 0.025));
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExponentialDecay {
@@ -135,12 +137,12 @@ pub struct ExponentialDecay {
 impl ExponentialDecay {
     /// Start at `initial_learning_rate` and multiply by `decay_rate` every `decay_steps` steps.
     ///
-    /// # Panics
-    ///
-    /// If `decay_steps` is 0.
-    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Self {
-        assert!(decay_steps > 0, "ExponentialDecay: decay_steps must be positive");
-        ExponentialDecay { initial_learning_rate, decay_steps, decay_rate, staircase: false }
+    /// Fails if `decay_steps` is 0.
+    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Result<Self> {
+        if decay_steps == 0 {
+            return Err(Error::InvalidArgument("ExponentialDecay: decay_steps must be at least 1".into()));
+        }
+        Ok(ExponentialDecay { initial_learning_rate, decay_steps, decay_rate, staircase: false })
     }
 
     /// Change the rate only every `decay_steps` steps (Keras' `staircase=True`).
@@ -166,9 +168,10 @@ impl Schedule for ExponentialDecay {
 /// ```
 /// use nn_core::optim::{InverseTimeDecay, Schedule};
 ///
-/// let decay = InverseTimeDecay::new(0.1, 1, 0.5);
+/// let decay = InverseTimeDecay::new(0.1, 1, 0.5)?;
 /// // 0.1 / (1 + 0.5 · 2) = 0.05
 /// assert_eq!(decay.rate(2), 0.05);
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InverseTimeDecay {
@@ -182,12 +185,12 @@ impl InverseTimeDecay {
     /// Start at `initial_learning_rate`; after `k · decay_steps` steps the rate is
     /// `initial / (1 + decay_rate · k)`.
     ///
-    /// # Panics
-    ///
-    /// If `decay_steps` is 0.
-    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Self {
-        assert!(decay_steps > 0, "InverseTimeDecay: decay_steps must be positive");
-        InverseTimeDecay { initial_learning_rate, decay_steps, decay_rate, staircase: false }
+    /// Fails if `decay_steps` is 0.
+    pub fn new(initial_learning_rate: f32, decay_steps: u64, decay_rate: f32) -> Result<Self> {
+        if decay_steps == 0 {
+            return Err(Error::InvalidArgument("InverseTimeDecay: decay_steps must be at least 1".into()));
+        }
+        Ok(InverseTimeDecay { initial_learning_rate, decay_steps, decay_rate, staircase: false })
     }
 
     /// Change the rate only every `decay_steps` steps (Keras' `staircase=True`).
@@ -260,7 +263,8 @@ mod tests {
 
     #[test]
     fn exponential_decay_follows_its_formula() {
-        let s = ExponentialDecay::new(0.1, 10, 0.5);
+        let s = ExponentialDecay::new(0.1, 10, 0.5).unwrap();
+        assert!(ExponentialDecay::new(0.1, 0, 0.5).is_err());
         // 0.1 · 0.5^(5/10) = 0.1 · 0.70710678 = 0.070710678
         assert!(close(s.rate(5), 0.070_710_68));
         // 0.1 · 0.5^(25/10) = 0.1 · 0.17677670 = 0.017677670
@@ -272,7 +276,8 @@ mod tests {
 
     #[test]
     fn inverse_time_decay_follows_its_formula() {
-        let s = InverseTimeDecay::new(0.1, 10, 0.5);
+        let s = InverseTimeDecay::new(0.1, 10, 0.5).unwrap();
+        assert!(InverseTimeDecay::new(0.1, 0, 0.5).is_err());
         // 0.1 / (1 + 0.5 · 15/10) = 0.1 / 1.75 = 0.057142857
         assert!(close(s.rate(15), 0.057_142_857));
         // Staircase: 0.1 / (1 + 0.5 · 1) = 0.066666667
@@ -297,7 +302,7 @@ mod tests {
     fn a_learning_rate_is_a_number_a_schedule_or_a_closure() {
         let from_literal: LearningRate = 0.25.into();
         let from_f32: LearningRate = 0.5f32.into();
-        let from_schedule: LearningRate = ExponentialDecay::new(1.0, 1, 0.5).into();
+        let from_schedule: LearningRate = ExponentialDecay::new(1.0, 1, 0.5).unwrap().into();
         let from_closure: LearningRate = (|step: u64| 1.0 / (step + 1) as f32).into();
         assert_eq!((from_literal.at(7), from_f32.at(7)), (0.25, 0.5));
         assert_eq!((from_schedule.at(0), from_schedule.at(3)), (1.0, 0.125));

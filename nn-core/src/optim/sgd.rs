@@ -161,10 +161,10 @@ mod tests {
     #[test]
     fn a_schedule_sets_each_steps_rate() {
         // η = 0.1, 0.05, 0.025: θ = 1 − 0.05 = 0.95; 0.95 + 0.05 = 1.0; 1.0 − 0.05 = 0.95
-        let sgd = Sgd::new(ExponentialDecay::new(0.1, 1, 0.5));
+        let sgd = Sgd::new(ExponentialDecay::new(0.1, 1, 0.5).unwrap());
         assert_close(&trajectory(sgd, &GRADS), &[0.95, 1.0, 0.95], 1e-6);
         // With the legacy decay on top: η_1 = 0.05 / (1 + 1·1) = 0.025, θ = 0.95 + 0.025 = 0.975
-        let sgd = Sgd::new(ExponentialDecay::new(0.1, 1, 0.5)).decay(1.0);
+        let sgd = Sgd::new(ExponentialDecay::new(0.1, 1, 0.5).unwrap()).decay(1.0);
         assert_close(&trajectory(sgd, &GRADS[..2]), &[0.95, 0.975], 1e-6);
     }
 
