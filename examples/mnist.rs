@@ -116,8 +116,8 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), nn::Error> {
     println!("loading MNIST from {}", args.data.display());
     let mnist = Mnist::load(&args.data)?;
-    let (train, validation) = mnist.train_set()?.split(0.1)?;
-    let test = mnist.test_set()?;
+    let (train, test) = mnist.into_sets()?;
+    let (train, validation) = train.into_split(0.1)?;
     println!("{} training, {} validation, {} test images\n", train.len(), validation.len(), test.len());
 
     let mut net = match &args.load {
@@ -154,10 +154,14 @@ fn run(args: &Args) -> Result<(), nn::Error> {
 
     let evaluation = net.evaluate(&test, CategoricalCrossentropy)?;
     println!("\ntest loss {:.4}, test accuracy {:.2}%\n", evaluation.loss, 100.0 * evaluation.accuracy);
-    let outputs = net.predict(&test.inputs());
-    let predicted: Vec<usize> = outputs.column_iter().map(|c| argmax(c.as_slice())).collect();
+    // Predicted digit and its probability, a thousand images at a time.
+    let mut predicted = Vec::with_capacity(test.len());
+    for start in (0..test.len()).step_by(1000) {
+        let outputs = net.predict(&test.inputs_of(start..start + 1000));
+        predicted.extend(outputs.column_iter().map(|p| (argmax(p.as_slice()), p.max())));
+    }
     print_confusion(test.labels(), &predicted);
-    print_mistakes(&test, &predicted, &outputs, 3);
+    print_mistakes(&test, &predicted, 3);
 
     if !history.epochs.is_empty() {
         if let Some(folder) = args.plot.parent() {
@@ -170,9 +174,9 @@ fn run(args: &Args) -> Result<(), nn::Error> {
 }
 
 /// Rows: the true digit; columns: the predicted one.
-fn print_confusion(labels: &[u8], predicted: &[usize]) {
+fn print_confusion(labels: &[u8], predicted: &[(usize, f32)]) {
     let mut counts = [[0usize; 10]; 10];
-    for (&label, &guess) in labels.iter().zip(predicted) {
+    for (&label, &(guess, _)) in labels.iter().zip(predicted) {
         counts[usize::from(label)][guess] += 1;
     }
     println!("confusion matrix (rows: true digit, columns: predicted)");
@@ -183,9 +187,9 @@ fn print_confusion(labels: &[u8], predicted: &[usize]) {
 }
 
 /// The first `count` misclassified test digits, side by side, in characters.
-fn print_mistakes(test: &MnistSet, predicted: &[usize], outputs: &Batch<10>, count: usize) {
+fn print_mistakes(test: &MnistSet, predicted: &[(usize, f32)], count: usize) {
     let mistakes: Vec<usize> =
-        (0..test.len()).filter(|&i| usize::from(test.labels()[i]) != predicted[i]).take(count).collect();
+        (0..test.len()).filter(|&i| usize::from(test.labels()[i]) != predicted[i].0).take(count).collect();
     if mistakes.is_empty() {
         return;
     }
@@ -193,8 +197,8 @@ fn print_mistakes(test: &MnistSet, predicted: &[usize], outputs: &Batch<10>, cou
     let captions: Vec<String> = mistakes
         .iter()
         .map(|&i| {
-            let p = outputs[(predicted[i], i)];
-            format!("#{i}: a {} read as {} ({:.0}%)", test.labels()[i], predicted[i], 100.0 * p)
+            let (guess, p) = predicted[i];
+            format!("#{i}: a {} read as {guess} ({:.0}%)", test.labels()[i], 100.0 * p)
         })
         .collect();
     println!("{}", captions.iter().map(|c| format!("{c:<30}")).collect::<Vec<_>>().join("  "));

@@ -56,25 +56,57 @@ pub fn read_decompressed(path: &Path) -> Result<Vec<u8>> {
     if !raw.starts_with(&GZIP_MAGIC) {
         return Ok(raw);
     }
-    let mut out = Vec::new();
+    // The gzip trailer's last 4 bytes give the decompressed size (mod 2^32): reserve
+    // it up front, so the buffer does not grow by doubling through copies. It is a
+    // hint only (capped, and wrong for multi-member files); reading still checks.
+    let hint = raw.len().checked_sub(4).and_then(|at| be_u32(&raw[at..], 0)).map_or(0, |v| v.swap_bytes());
+    let mut out = Vec::with_capacity((hint as usize).min(MAX_SIZE_HINT));
     flate2::read::MultiGzDecoder::new(raw.as_slice())
         .read_to_end(&mut out)
         .map_err(|e| Error::format(path, format!("corrupt gzip stream: {e}")))?;
     Ok(out)
 }
 
+/// The largest decompressed size reserved up front from a gzip trailer.
+const MAX_SIZE_HINT: usize = 1 << 30;
+
 /// Reads an IDX image file (gzipped or raw).
 pub fn read_images(path: &Path) -> Result<IdxImages> {
-    parse_images(&read_decompressed(path)?, path)
+    images_from_vec(read_decompressed(path)?, path)
 }
 
 /// Reads an IDX label file (gzipped or raw).
 pub fn read_labels(path: &Path) -> Result<IdxLabels> {
-    parse_labels(&read_decompressed(path)?, path)
+    labels_from_vec(read_decompressed(path)?, path)
 }
 
 /// Parses the decompressed bytes of an IDX image file; `path` is named in errors.
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
+    let (count, rows, cols) = check_images(bytes, path)?;
+    Ok(IdxImages { count, rows, cols, pixels: bytes[IMAGES_HEADER..].to_vec() })
+}
+
+/// [`parse_images`] on a buffer it keeps: the header is removed in place and the
+/// rest becomes the pixels, without a second copy of the data.
+pub fn images_from_vec(mut bytes: Vec<u8>, path: &Path) -> Result<IdxImages> {
+    let (count, rows, cols) = check_images(&bytes, path)?;
+    bytes.drain(..IMAGES_HEADER);
+    Ok(IdxImages { count, rows, cols, pixels: bytes })
+}
+
+/// [`parse_labels`] on a buffer it keeps, as [`images_from_vec`].
+pub fn labels_from_vec(mut bytes: Vec<u8>, path: &Path) -> Result<IdxLabels> {
+    check_labels(&bytes, path)?;
+    bytes.drain(..LABELS_HEADER);
+    Ok(IdxLabels { labels: bytes })
+}
+
+/// The header lengths: magic number and one size per dimension.
+const IMAGES_HEADER: usize = 16;
+const LABELS_HEADER: usize = 8;
+
+/// Checks an image file's header against its length; returns (count, rows, cols).
+fn check_images(bytes: &[u8], path: &Path) -> Result<(usize, usize, usize)> {
     let ([count, rows, cols], data) = header(bytes, path, IMAGES_MAGIC, "image")?;
     if rows == 0 || cols == 0 {
         let reason = format!("images are {rows}x{cols}; rows and columns must be at least 1");
@@ -86,14 +118,19 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<IdxImages> {
         .and_then(|n| n.checked_mul(cols))
         .ok_or_else(|| Error::format(path, format!("header says {what}, more bytes than this machine can address")))?;
     check_len(data, size, &what, "pixel", path)?;
-    Ok(IdxImages { count, rows, cols, pixels: data.to_vec() })
+    Ok((count, rows, cols))
 }
 
 /// Parses the decompressed bytes of an IDX label file; `path` is named in errors.
 pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<IdxLabels> {
+    check_labels(bytes, path)?;
+    Ok(IdxLabels { labels: bytes[LABELS_HEADER..].to_vec() })
+}
+
+/// Checks a label file's header against its length.
+fn check_labels(bytes: &[u8], path: &Path) -> Result<()> {
     let ([count], data) = header(bytes, path, LABELS_MAGIC, "label")?;
-    check_len(data, count, &format!("{count} labels"), "label", path)?;
-    Ok(IdxLabels { labels: data.to_vec() })
+    check_len(data, count, &format!("{count} labels"), "label", path)
 }
 
 /// The big-endian `u32` at `at`, if `bytes` holds one there.
@@ -256,13 +293,13 @@ fn load_pair(
     (images_path, images): (PathBuf, Vec<u8>),
     (labels_path, labels): (PathBuf, Vec<u8>),
 ) -> Result<(IdxImages, IdxLabels)> {
-    let images = parse_images(&images, &images_path)?;
+    let images = images_from_vec(images, &images_path)?;
     if (images.rows, images.cols) != (MNIST_SIDE, MNIST_SIDE) {
         let reason =
             format!("images are {}x{}, but MNIST images are {MNIST_SIDE}x{MNIST_SIDE}", images.rows, images.cols);
         return Err(Error::format(&images_path, reason));
     }
-    let labels = parse_labels(&labels, &labels_path)?;
+    let labels = labels_from_vec(labels, &labels_path)?;
     if images.count != labels.labels.len() {
         let reason = format!(
             "{} images but {} has {} labels; there must be one label per image",

@@ -63,6 +63,14 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
         Self::new(images.pixels.clone(), labels.labels.clone())
     }
 
+    /// [`ImageSet::from_idx`], keeping the files' buffers instead of copying them.
+    pub fn from_idx_owned(images: IdxImages, labels: IdxLabels) -> Result<Self> {
+        if images.rows * images.cols != I {
+            return Self::from_idx(&IdxImages { pixels: Vec::new(), ..images }, &labels);
+        }
+        Self::new(images.pixels, labels.labels)
+    }
+
     /// The number of images.
     pub fn len(&self) -> usize {
         self.labels.len()
@@ -102,6 +110,17 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
         Ok((self.select(&first), self.select(&last)))
     }
 
+    /// [`ImageSet::split`] without copying the first part: `self` becomes the first
+    /// part in place and only the last `fraction` is copied out.
+    pub fn into_split(mut self, fraction: f32) -> Result<(Self, Self)> {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(Error::InvalidArgument(format!("split fraction {fraction} is outside [0, 1)")));
+        }
+        let head = self.len() - ((self.len() as f64) * f64::from(fraction)).round() as usize;
+        let last = ImageSet { pixels: self.pixels.split_off(head * I), labels: self.labels.split_off(head) };
+        Ok((self, last))
+    }
+
     fn select(&self, indices: &[usize]) -> Self {
         let mut pixels = Vec::with_capacity(indices.len() * I);
         for &i in indices {
@@ -112,7 +131,16 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
 
     /// All images as inputs scaled to `[0, 1]`, one per column (for `predict`).
     pub fn inputs(&self) -> Batch<I> {
-        Batch::<I>::from_iterator(self.len(), self.pixels.iter().map(|&p| scale(p)))
+        self.inputs_of(0..self.len())
+    }
+
+    /// The images in `range` as inputs scaled to `[0, 1]`, one per column: a batch
+    /// at a time, where all of them as `f32` would take four times their memory.
+    /// The range is clipped to the images there are.
+    pub fn inputs_of(&self, range: std::ops::Range<usize>) -> Batch<I> {
+        let (start, end) = (range.start.min(self.len()), range.end.min(self.len()));
+        let count = end.saturating_sub(start);
+        Batch::<I>::from_iterator(count, self.pixels[start * I..(start + count) * I].iter().map(|&p| scale(p)))
     }
 
     /// The set as `f32` inputs and one-hot targets.
@@ -158,6 +186,14 @@ impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
 pub type MnistSet = ImageSet<784, 10>;
 
 impl Mnist {
+    /// The training and test sets, moving the images rather than copying them.
+    pub fn into_sets(self) -> Result<(MnistSet, MnistSet)> {
+        Ok((
+            ImageSet::from_idx_owned(self.train_images, self.train_labels)?,
+            ImageSet::from_idx_owned(self.test_images, self.test_labels)?,
+        ))
+    }
+
     /// The 60,000 training images with their labels.
     pub fn train_set(&self) -> Result<MnistSet> {
         ImageSet::from_idx(&self.train_images, &self.train_labels)
@@ -207,6 +243,20 @@ mod tests {
         pairs.sort();
         assert_eq!(pairs, [(0, vec![102, 153]), (1, vec![204, 255]), (2, vec![0, 51])]);
         assert_eq!(shuffled, set().shuffled(1), "the same seed gives the same order");
+    }
+
+    #[test]
+    fn into_split_equals_split() {
+        assert_eq!(set().into_split(1.0 / 3.0).unwrap(), set().split(1.0 / 3.0).unwrap());
+        assert_eq!(set().into_split(0.0).unwrap().1.len(), 0);
+        assert!(set().into_split(1.0).is_err());
+    }
+
+    #[test]
+    fn inputs_of_a_range_are_those_columns_of_all_inputs() {
+        let all = set().inputs();
+        assert_eq!(set().inputs_of(1..3), all.columns(1, 2).into_owned());
+        assert_eq!(set().inputs_of(2..10).ncols(), 1, "clipped to the images there are");
     }
 
     #[test]
