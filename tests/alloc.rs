@@ -39,8 +39,10 @@ network! {
     }
 }
 
-#[test]
-fn a_training_step_after_warm_up_allocates_nothing() {
+/// Allocations in 9 training steps (full batches and a smaller last one) after
+/// one warm-up step, with products on `threads` threads.
+fn allocations_after_warm_up(threads: usize) -> usize {
+    nn::gemm::set_threads(threads);
     let samples = 70;
     let inputs: Vec<[f32; 784]> =
         (0..samples).map(|s| std::array::from_fn(|i| ((s * 784 + i) % 255) as f32 / 255.0)).collect();
@@ -52,7 +54,7 @@ fn a_training_step_after_warm_up_allocates_nothing() {
     let mut step = TrainStep::<Mnist, 784, 10>::new(32, 0);
     let order: Vec<usize> = (0..samples).rev().collect();
 
-    // Warm-up: the first full batch sizes every buffer.
+    // Warm-up: the first full batch sizes every buffer (and starts the workers).
     step.run(&mut net, &data, &order[..32], &CategoricalCrossentropy, &mut optimizer).unwrap();
 
     let before = ALLOCATIONS.load(Ordering::SeqCst);
@@ -64,8 +66,16 @@ fn a_training_step_after_warm_up_allocates_nothing() {
         }
         assert!(loss.is_finite(), "epoch {epoch}");
     }
-    let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
-    assert_eq!(allocated, 0, "{allocated} allocations in 9 training steps after warm-up");
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+#[test]
+fn a_training_step_after_warm_up_allocates_nothing() {
+    // Two threads first, so that the pool's workers exist; then one (no pool).
+    for threads in [2, 1] {
+        let allocated = allocations_after_warm_up(threads);
+        assert_eq!(allocated, 0, "{allocated} allocations in 9 training steps after warm-up on {threads} threads");
+    }
 
     // The counter does see allocations: one fresh `Vec` is one more.
     let probe = ALLOCATIONS.load(Ordering::SeqCst);

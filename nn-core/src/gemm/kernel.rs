@@ -1,15 +1,44 @@
-//! The micro-kernel: a `MR x NR` block of `C` from packed panels of `A` and `B`.
+//! The micro-kernel: one `MR x NR` block of `C` from `kc` steps of `A` and `B`.
 //!
-//! Panels are packed by `super::pack_*`: an `A` panel holds `MR` rows, column by
-//! column (`MR` values per step of `k`); a `B` panel holds `NR` columns, row by row.
+//! `A` is read as a panel of up to `MR` rows, `MR` consecutive values per step of
+//! `k`, steps `lda` apart: a packed panel (`lda == MR`) or, unpacked, the rows of a
+//! column-major matrix (`lda` its column stride). `B` is read as `NR` columns, either
+//! row-like (step `p`, column `j` at `b + p * ldb + j`: a packed panel with
+//! `ldb == NR`, or a row-major matrix) or column-like (`b + j * ldb + p`: a
+//! column-major matrix). Reading the operands where they lie spares the packing
+//! copies, which at the MLP's shapes cost as much as a good part of the product.
 
 /// Rows of `C` per micro-kernel call: two AVX registers of 8 `f32`.
 pub const MR: usize = 16;
 /// Columns of `C` per micro-kernel call (12 accumulators + 3 working registers).
 pub const NR: usize = 6;
 
+/// How the micro-kernel finds `B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BLayout {
+    /// Step `p`, column `j` at `b + p * ldb + j` (packed panels, row-major `B`).
+    Rows,
+    /// Step `p`, column `j` at `b + j * ldb + p` (column-major `B`).
+    Cols,
+}
+
+/// The operands of one call: `kc` steps of an `A` panel and a `B` panel.
+#[derive(Clone, Copy, Debug)]
+pub struct Operands {
+    pub kc: usize,
+    pub a: *const f32,
+    pub lda: usize,
+    /// All `MR` rows of the `A` panel may be read (a zero-padded packed panel, or
+    /// a full one), even when the tile has fewer rows.
+    pub a_full: bool,
+    pub b: *const f32,
+    pub ldb: usize,
+    pub b_layout: BLayout,
+}
+
 /// Where the micro-kernel writes: `c[i + j * ldc] = alpha * acc[i][j] + beta * c[..]`
 /// for `i < rows`, `j < cols`; with `beta == 0` it never reads `c`.
+#[derive(Clone, Copy, Debug)]
 pub struct Tile {
     pub c: *mut f32,
     pub ldc: usize,
@@ -19,27 +48,29 @@ pub struct Tile {
     pub beta: f32,
 }
 
-/// Compute one tile from `kc` steps of the packed panels `a` (`MR * kc` values)
-/// and `b` (`NR * kc` values).
+/// Compute one tile.
 ///
 /// # Safety
-/// `a` and `b` hold at least `MR * kc` and `NR * kc` values; `tile.c` is valid for
-/// reads and writes of `tile.rows` values in each of `tile.cols` columns spaced
-/// `tile.ldc` apart, with `rows <= MR` and `cols <= NR`.
-pub unsafe fn run(kc: usize, a: *const f32, b: *const f32, tile: &Tile) {
+/// With `ops.a_full`, `MR` values at `ops.a + p * ops.lda` are readable for every
+/// step `p < ops.kc`, otherwise `tile.rows` values; `NR` columns of `B` are
+/// readable at every step, as `ops.b_layout` says; `tile.c` is valid for reads and
+/// writes of `tile.rows` values in each of `tile.cols` columns spaced `tile.ldc`
+/// apart; `1 <= rows <= MR`, `1 <= cols <= NR`, `kc >= 1`.
+pub unsafe fn run(ops: &Operands, tile: &Tile) {
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2_fma() {
             // SAFETY: the CPU has AVX2 and FMA (checked above); the caller upholds the rest.
-            return unsafe { avx2::run(kc, a, b, tile) };
+            return unsafe { avx2::run(ops, tile) };
         }
     }
     // SAFETY: upheld by the caller.
-    unsafe { portable(kc, a, b, tile) }
+    unsafe { portable(ops, tile) }
 }
 
+/// Whether the AVX2/FMA kernel runs on this CPU (detected once).
 #[cfg(target_arch = "x86_64")]
-fn has_avx2_fma() -> bool {
+pub fn has_avx2_fma() -> bool {
     use std::sync::atomic::{AtomicU8, Ordering};
     static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
     match DETECTED.load(Ordering::Relaxed) {
@@ -52,92 +83,247 @@ fn has_avx2_fma() -> bool {
     }
 }
 
-/// Write a finished accumulator block (column-major `MR x NR`) into the tile.
+/// Any CPU: plain loops over the same operands.
 ///
 /// # Safety
 /// As for [`run`].
-#[inline(always)]
-unsafe fn store(acc: &[f32; MR * NR], tile: &Tile) {
-    for j in 0..tile.cols {
+unsafe fn portable(ops: &Operands, tile: &Tile) {
+    let mut acc = [[0.0f32; MR]; NR];
+    let rows = if ops.a_full { MR } else { tile.rows };
+    for p in 0..ops.kc {
+        // SAFETY: the caller guarantees `rows` readable values of A at step `p`.
+        let a = unsafe { std::slice::from_raw_parts(ops.a.add(p * ops.lda), rows) };
+        for (j, acc) in acc.iter_mut().enumerate() {
+            let at = match ops.b_layout {
+                BLayout::Rows => p * ops.ldb + j,
+                BLayout::Cols => j * ops.ldb + p,
+            };
+            // SAFETY: the caller guarantees NR readable columns of B at step `p`.
+            let b = unsafe { *ops.b.add(at) };
+            for (c, a) in acc.iter_mut().zip(a) {
+                *c += a * b;
+            }
+        }
+    }
+    for (j, acc) in acc.iter().enumerate().take(tile.cols) {
         // SAFETY: column `j < cols` of the tile holds `rows` valid values.
         let column = unsafe { std::slice::from_raw_parts_mut(tile.c.add(j * tile.ldc), tile.rows) };
-        let acc = &acc[j * MR..j * MR + tile.rows];
-        if tile.beta == 0.0 {
-            for (c, a) in column.iter_mut().zip(acc) {
-                *c = tile.alpha * a;
-            }
-        } else {
-            for (c, a) in column.iter_mut().zip(acc) {
-                *c = tile.alpha * a + tile.beta * *c;
-            }
+        for (c, a) in column.iter_mut().zip(acc) {
+            *c = if tile.beta == 0.0 { tile.alpha * a } else { tile.alpha * a + tile.beta * *c };
         }
     }
-}
-
-/// Any CPU: plain loops the compiler vectorises.
-///
-/// # Safety
-/// As for [`run`].
-unsafe fn portable(kc: usize, a: *const f32, b: *const f32, tile: &Tile) {
-    // SAFETY: the caller guarantees the panel lengths.
-    let (a, b) = unsafe { (std::slice::from_raw_parts(a, MR * kc), std::slice::from_raw_parts(b, NR * kc)) };
-    let mut acc = [0.0f32; MR * NR];
-    for (a, b) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
-        for (j, bj) in b.iter().enumerate() {
-            for (c, ai) in acc[j * MR..(j + 1) * MR].iter_mut().zip(a) {
-                *c += ai * bj;
-            }
-        }
-    }
-    // SAFETY: upheld by the caller.
-    unsafe { store(&acc, tile) }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{store, Tile, MR, NR};
+    use super::{BLayout, Operands, Tile, MR, NR};
     use std::arch::x86_64::*;
+
+    /// Eight -1s then eight 0s: the 8 lanes read from `MASKS[8 - r..]` select the
+    /// first `r` lanes.
+    static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// The lane mask selecting the first `r <= 8` lanes.
+    #[inline(always)]
+    unsafe fn mask(r: usize) -> __m256i {
+        // SAFETY: `8 - r <= 8`, so the 8 lanes read lie within the 16 of MASKS.
+        unsafe { _mm256_loadu_si256(MASKS.as_ptr().add(8 - r.min(8)).cast()) }
+    }
+
+    /// Which rows of the `A` panel the loop reads, and how.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Rows {
+        /// 16 rows, two plain loads per step.
+        Full16,
+        /// 9 to 15 rows: a plain load and a masked one.
+        Masked16,
+        /// At most 8 rows, one load per step (plain when 8 are readable).
+        Full8,
+        Masked8,
+    }
 
     /// # Safety
     /// The CPU supports AVX2 and FMA, and the contract of [`super::run`] holds.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn run(kc: usize, a: *const f32, b: *const f32, tile: &Tile) {
-        // SAFETY: every load stays within the panels whose lengths the caller
-        // guarantees: step `p` reads a[p*MR .. p*MR+16] and b[p*NR .. p*NR+6].
-        unsafe {
-            let mut c = [[_mm256_setzero_ps(); 2]; NR];
-            let (mut a, mut b) = (a, b);
-            for _ in 0..kc {
-                let a0 = _mm256_loadu_ps(a);
-                let a1 = _mm256_loadu_ps(a.add(8));
-                for (j, cj) in c.iter_mut().enumerate() {
-                    let bj = _mm256_broadcast_ss(&*b.add(j));
-                    cj[0] = _mm256_fmadd_ps(a0, bj, cj[0]);
-                    cj[1] = _mm256_fmadd_ps(a1, bj, cj[1]);
+    pub unsafe fn run(ops: &Operands, tile: &Tile) {
+        let readable = if ops.a_full { MR } else { tile.rows };
+        let rows = match (tile.rows, readable) {
+            (r, _) if r <= 8 => {
+                if readable >= 8 {
+                    Rows::Full8
+                } else {
+                    Rows::Masked8
                 }
-                a = a.add(MR);
-                b = b.add(NR);
             }
-            if tile.rows == MR && tile.cols == NR && tile.alpha == 1.0 {
-                let beta = _mm256_set1_ps(tile.beta);
-                for (j, cj) in c.iter().enumerate() {
+            (_, MR) => Rows::Full16,
+            _ => Rows::Masked16,
+        };
+        // SAFETY: the caller's contract, and the row kind matches what is readable.
+        unsafe {
+            let acc = match (ops.b_layout, rows) {
+                (BLayout::Rows, Rows::Full16) => product::<false, 0>(ops, readable),
+                (BLayout::Rows, Rows::Masked16) => product::<false, 1>(ops, readable),
+                (BLayout::Rows, Rows::Full8) => product::<false, 2>(ops, readable),
+                (BLayout::Rows, Rows::Masked8) => product::<false, 3>(ops, readable),
+                (BLayout::Cols, Rows::Full16) => product::<true, 0>(ops, readable),
+                (BLayout::Cols, Rows::Masked16) => product::<true, 1>(ops, readable),
+                (BLayout::Cols, Rows::Full8) => product::<true, 2>(ops, readable),
+                (BLayout::Cols, Rows::Masked8) => product::<true, 3>(ops, readable),
+            };
+            store(&acc, tile);
+        }
+    }
+
+    /// The accumulators of `kc` steps: `acc[j] = [rows 0..8, rows 8..16]` of column `j`.
+    /// `COLS` selects [`BLayout::Cols`]; `KIND` is a [`Rows`] as 0..=3.
+    ///
+    /// # Safety
+    /// As for [`super::run`], with `readable` rows of `A` readable per step.
+    #[inline(always)]
+    unsafe fn product<const COLS: bool, const KIND: u8>(ops: &Operands, readable: usize) -> [[__m256; 2]; NR] {
+        // SAFETY: every load stays within what the caller guarantees readable:
+        // `readable` values of A per step (masked loads read no more), and NR
+        // values of B per step, at the offsets of its layout.
+        unsafe {
+            let zero = _mm256_setzero_ps();
+            let mut c = [[zero; 2]; NR];
+            let mask_lo = mask(readable);
+            let mask_hi = mask(readable.saturating_sub(8));
+            let (lda, ldb) = (ops.lda, ops.ldb);
+            let mut a = ops.a;
+            let mut b = ops.b;
+            for _ in 0..ops.kc {
+                let (a0, a1) = match KIND {
+                    0 => (_mm256_loadu_ps(a), _mm256_loadu_ps(a.add(8))),
+                    1 => (_mm256_loadu_ps(a), _mm256_maskload_ps(a.add(8), mask_hi)),
+                    2 => (_mm256_loadu_ps(a), zero),
+                    _ => (_mm256_maskload_ps(a, mask_lo), zero),
+                };
+                for (j, cj) in c.iter_mut().enumerate() {
+                    let bj = _mm256_broadcast_ss(&*b.add(if COLS { j * ldb } else { j }));
+                    cj[0] = _mm256_fmadd_ps(a0, bj, cj[0]);
+                    if KIND < 2 {
+                        cj[1] = _mm256_fmadd_ps(a1, bj, cj[1]);
+                    }
+                }
+                a = a.add(lda);
+                b = b.add(if COLS { 1 } else { ldb });
+            }
+            c
+        }
+    }
+
+    /// Write the accumulators into the tile: `alpha * acc + beta * c`.
+    ///
+    /// # Safety
+    /// As for [`super::run`].
+    #[inline(always)]
+    unsafe fn store(acc: &[[__m256; 2]; NR], tile: &Tile) {
+        // SAFETY: stores and loads of `c` are masked to the tile's `rows` and
+        // limited to its `cols` columns, which the caller guarantees valid.
+        unsafe {
+            let alpha = _mm256_set1_ps(tile.alpha);
+            let beta = _mm256_set1_ps(tile.beta);
+            let read = tile.beta != 0.0;
+            if tile.rows == MR {
+                for (j, cj) in acc.iter().enumerate().take(tile.cols) {
                     let out = tile.c.add(j * tile.ldc);
-                    let (mut lo, mut hi) = (cj[0], cj[1]);
-                    if tile.beta != 0.0 {
+                    let (mut lo, mut hi) = (_mm256_mul_ps(alpha, cj[0]), _mm256_mul_ps(alpha, cj[1]));
+                    if read {
                         lo = _mm256_fmadd_ps(beta, _mm256_loadu_ps(out), lo);
                         hi = _mm256_fmadd_ps(beta, _mm256_loadu_ps(out.add(8)), hi);
                     }
                     _mm256_storeu_ps(out, lo);
                     _mm256_storeu_ps(out.add(8), hi);
                 }
-                return;
+            } else {
+                let (mask_lo, mask_hi) = (mask(tile.rows), mask(tile.rows.saturating_sub(8)));
+                for (j, cj) in acc.iter().enumerate().take(tile.cols) {
+                    let out = tile.c.add(j * tile.ldc);
+                    let (mut lo, mut hi) = (_mm256_mul_ps(alpha, cj[0]), _mm256_mul_ps(alpha, cj[1]));
+                    if read {
+                        lo = _mm256_fmadd_ps(beta, _mm256_maskload_ps(out, mask_lo), lo);
+                        if tile.rows > 8 {
+                            hi = _mm256_fmadd_ps(beta, _mm256_maskload_ps(out.add(8), mask_hi), hi);
+                        }
+                    }
+                    _mm256_maskstore_ps(out, mask_lo, lo);
+                    if tile.rows > 8 {
+                        _mm256_maskstore_ps(out.add(8), mask_hi, hi);
+                    }
+                }
             }
-            let mut acc = [0.0f32; MR * NR];
-            for (j, cj) in c.iter().enumerate() {
-                _mm256_storeu_ps(acc.as_mut_ptr().add(j * MR), cj[0]);
-                _mm256_storeu_ps(acc.as_mut_ptr().add(j * MR + 8), cj[1]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kernel under test: `portable` or `avx2::run`.
+    type Kernel = unsafe fn(&Operands, &Tile);
+
+    /// The AVX2 kernel (when the CPU has it) and the portable one agree with a
+    /// plain sum for every row and column count, both `B` layouts, padded and
+    /// exact `A` panels, and the `beta` paths.
+    #[test]
+    fn kernels_match_a_plain_sum() {
+        let kc = 7;
+        let a: Vec<f32> = (0..MR * kc + 3).map(|v| (v as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..NR * kc + 3).map(|v| (v as f32 * 0.71).cos()).collect();
+        for layout in [BLayout::Rows, BLayout::Cols] {
+            let ldb = match layout {
+                BLayout::Rows => NR,
+                BLayout::Cols => kc,
+            };
+            let b_at = |p: usize, j: usize| match layout {
+                BLayout::Rows => b[p * ldb + j],
+                BLayout::Cols => b[j * ldb + p],
+            };
+            for rows in 1..=MR {
+                for a_full in [true, false] {
+                    for cols in 1..=NR {
+                        for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (2.0, -1.0)] {
+                            let ops =
+                                Operands { kc, a: a.as_ptr(), lda: MR, a_full, b: b.as_ptr(), ldb, b_layout: layout };
+                            let ldc = MR + 1;
+                            let initial: Vec<f32> = (0..ldc * NR).map(|v| v as f32).collect();
+                            let want = |i: usize, j: usize| {
+                                let sum: f32 = (0..kc).map(|p| a[p * MR + i] * b_at(p, j)).sum();
+                                if i < rows && j < cols {
+                                    alpha * sum + beta * initial[i + j * ldc]
+                                } else {
+                                    initial[i + j * ldc]
+                                }
+                            };
+                            let mut kernels: Vec<(&str, Kernel)> = vec![("portable", portable)];
+                            #[cfg(target_arch = "x86_64")]
+                            if has_avx2_fma() {
+                                kernels.push(("avx2", avx2::run));
+                            }
+                            for (name, kernel) in kernels {
+                                let mut c = initial.clone();
+                                let tile = Tile { c: c.as_mut_ptr(), ldc, rows, cols, alpha, beta };
+                                // SAFETY: the panels hold MR * kc and NR * kc values (the
+                                // layouts read no more), and `c` holds NR columns of `ldc`.
+                                unsafe { kernel(&ops, &tile) };
+                                for j in 0..NR {
+                                    for i in 0..ldc {
+                                        let want = if i < MR { want(i, j) } else { initial[i + j * ldc] };
+                                        let got = c[i + j * ldc];
+                                        assert!(
+                                            (got - want).abs() < 1e-4,
+                                            "{name} {layout:?} rows {rows} full {a_full} cols {cols} \
+                                             alpha {alpha} beta {beta} ({i}, {j}): {got} vs {want}"
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            store(&acc, tile);
         }
     }
 }
