@@ -114,6 +114,75 @@ unsafe fn portable(ops: &Operands, tile: &Tile) {
     }
 }
 
+/// One column of `C`: `y = alpha * A x + beta * y` (never reading `y` when
+/// `beta == 0`) for a column-major `A` of `m` rows and `k` columns, a column
+/// stride `lda`, and `x` with stride `incx`. Reading `A` once, column after
+/// column, is all a product with one column can do; the tile kernel would
+/// waste five of its six columns.
+///
+/// # Safety
+/// `a + i + p * lda` is readable for `i < m`, `p < k`; `x + p * incx` is
+/// readable for `p < k`; `y` is valid for reads and writes of `m` values;
+/// `k >= 1`.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn gemv(
+    m: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    x: *const f32,
+    incx: usize,
+    y: *mut f32,
+    alpha: f32,
+    beta: f32,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (checked above); the caller upholds the rest.
+            return unsafe { avx2::gemv(m, k, a, lda, x, incx, y, alpha, beta) };
+        }
+    }
+    // SAFETY: upheld by the caller.
+    unsafe { portable_gemv(m, k, a, lda, x, incx, y, alpha, beta) }
+}
+
+/// Any CPU: [`gemv`] as plain loops.
+///
+/// # Safety
+/// As for [`gemv`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn portable_gemv(
+    m: usize,
+    k: usize,
+    a: *const f32,
+    lda: usize,
+    x: *const f32,
+    incx: usize,
+    y: *mut f32,
+    alpha: f32,
+    beta: f32,
+) {
+    // SAFETY: the caller guarantees `m` valid values at `y`.
+    let y = unsafe { std::slice::from_raw_parts_mut(y, m) };
+    let mut acc = [0.0f32; 64];
+    for (block, y) in y.chunks_mut(64).enumerate() {
+        let acc = &mut acc[..y.len()];
+        acc.fill(0.0);
+        for p in 0..k {
+            // SAFETY: column `p < k` holds `m` readable values, and `x` `k`.
+            let (column, xp) =
+                unsafe { (std::slice::from_raw_parts(a.add(block * 64 + p * lda), acc.len()), *x.add(p * incx)) };
+            for (s, v) in acc.iter_mut().zip(column) {
+                *s += v * xp;
+            }
+        }
+        for (y, s) in y.iter_mut().zip(acc.iter()) {
+            *y = if beta == 0.0 { alpha * s } else { alpha * s + beta * *y };
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{BLayout, Operands, Tile, MR, NR};
@@ -210,6 +279,80 @@ mod avx2 {
                 b = b.add(if COLS { 1 } else { ldb });
             }
             c
+        }
+    }
+
+    /// [`super::gemv`] with AVX2: 64 rows at a time in eight registers, then the
+    /// rest 8 rows at a time (the last masked).
+    ///
+    /// # Safety
+    /// The CPU supports AVX2 and FMA, and the contract of [`super::gemv`] holds.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn gemv(
+        m: usize,
+        k: usize,
+        a: *const f32,
+        lda: usize,
+        x: *const f32,
+        incx: usize,
+        y: *mut f32,
+        alpha: f32,
+        beta: f32,
+    ) {
+        // SAFETY: loads of `A` stay within rows `< m` of columns `< k` (the
+        // last group of 8 rows is masked to what is left), loads of `x` within
+        // its `k` values, and loads and stores of `y` within its `m` values.
+        unsafe {
+            let alpha_v = _mm256_set1_ps(alpha);
+            let beta_v = _mm256_set1_ps(beta);
+            let finish = |acc: __m256, y: *mut f32, rows: usize| {
+                let mask = mask(rows);
+                let mut out = _mm256_mul_ps(alpha_v, acc);
+                if beta != 0.0 {
+                    out = _mm256_fmadd_ps(beta_v, _mm256_maskload_ps(y, mask), out);
+                }
+                _mm256_maskstore_ps(y, mask, out);
+            };
+            let mut i = 0;
+            while i + 64 <= m {
+                let mut acc = [_mm256_setzero_ps(); 8];
+                let mut column = a.add(i);
+                for p in 0..k {
+                    let xp = _mm256_broadcast_ss(&*x.add(p * incx));
+                    for (r, acc) in acc.iter_mut().enumerate() {
+                        *acc = _mm256_fmadd_ps(_mm256_loadu_ps(column.add(8 * r)), xp, *acc);
+                    }
+                    column = column.add(lda);
+                }
+                for (r, acc) in acc.iter().enumerate() {
+                    finish(*acc, y.add(i + 8 * r), 8);
+                }
+                i += 64;
+            }
+            while i < m {
+                let rows = (m - i).min(8);
+                let mask = mask(rows);
+                // Four sums over alternating steps, to hide the FMA latency.
+                let mut acc = [_mm256_setzero_ps(); 4];
+                let step = |acc: &mut __m256, p: usize| {
+                    let xp = _mm256_broadcast_ss(&*x.add(p * incx));
+                    *acc = _mm256_fmadd_ps(_mm256_maskload_ps(a.add(i + p * lda), mask), xp, *acc);
+                };
+                let mut p = 0;
+                while p + 4 <= k {
+                    for (u, acc) in acc.iter_mut().enumerate() {
+                        step(acc, p + u);
+                    }
+                    p += 4;
+                }
+                for p in p..k {
+                    step(&mut acc[0], p);
+                }
+                let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+                finish(sum, y.add(i), rows);
+                i += rows;
+            }
         }
     }
 
@@ -322,6 +465,38 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Both matrix-vector kernels agree with a plain sum for row counts across
+    /// the 64-row and 8-row blocks, strided `x`, and the `beta` paths.
+    #[test]
+    fn matrix_vector_kernels_match_a_plain_sum() {
+        let (k, lda, incx) = (13, 150, 3);
+        let a: Vec<f32> = (0..lda * k).map(|v| (v as f32 * 0.37).sin()).collect();
+        let x: Vec<f32> = (0..incx * k).map(|v| (v as f32 * 0.71).cos()).collect();
+        type Gemv = unsafe fn(usize, usize, *const f32, usize, *const f32, usize, *mut f32, f32, f32);
+        let mut kernels: Vec<(&str, Gemv)> = vec![("portable", portable_gemv)];
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            kernels.push(("avx2", avx2::gemv));
+        }
+        for m in [1, 7, 8, 9, 63, 64, 65, 100, 129, 150] {
+            for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (2.0, -1.0)] {
+                let initial: Vec<f32> = (0..m + 1).map(|v| v as f32).collect();
+                for &(name, kernel) in &kernels {
+                    let mut y = initial.clone();
+                    // SAFETY: `a` holds k columns of `lda >= m` values, `x` k values
+                    // `incx` apart, `y` at least m values.
+                    unsafe { kernel(m, k, a.as_ptr(), lda, x.as_ptr(), incx, y.as_mut_ptr(), alpha, beta) };
+                    for i in 0..m {
+                        let sum: f32 = (0..k).map(|p| a[i + p * lda] * x[p * incx]).sum();
+                        let want = alpha * sum + beta * initial[i];
+                        assert!((y[i] - want).abs() < 1e-4, "{name} m {m} row {i}: {} vs {want}", y[i]);
+                    }
+                    assert_eq!(y[m], initial[m], "{name} m {m} wrote past the end");
                 }
             }
         }

@@ -134,6 +134,13 @@ fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: Mat
         }
         return;
     }
+    if n == 1 && a.rs == 1 {
+        // SAFETY: `a` is column-major with column stride `a.cs`, so element (i, p)
+        // for i < m, p < k is at `i + p * a.cs` within its data; `b` holds k
+        // values `b.rs` apart; `c` holds at least m values (checked above).
+        unsafe { kernel::gemv(m, k, a.data.as_ptr(), a.cs, b.data.as_ptr(), b.rs, c.as_mut_ptr(), alpha, beta) };
+        return;
+    }
     let job = Product { alpha, a, b, beta, c: Dest { ptr: c.as_mut_ptr(), ld: m } };
     let split = Split::new(m, k, n, threads, min_flops);
     if split.threads > 1 {
