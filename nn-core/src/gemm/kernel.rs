@@ -22,24 +22,27 @@ pub enum BLayout {
     Cols,
 }
 
-/// The operands of one call: `kc` steps of an `A` panel and a `B` panel.
+/// One column of tiles: the `A` panels covering rows `0..rows` against one
+/// `B` panel of `NR` columns, for `kc` steps, into `C`.
+///
+/// Panel `t` of `A` starts at `a + t * a_next` (`a_next == MR` for the rows of a
+/// column-major matrix, `MR * kc` for packed panels); at step `p` its rows are
+/// `MR` consecutive values from `p * lda`. `C` gets
+/// `c[i + j * ldc] = alpha * acc[i][j] + beta * c[..]` for `i < rows`, `j < cols`;
+/// with `beta == 0` it is never read.
 #[derive(Clone, Copy, Debug)]
-pub struct Operands {
+pub struct Column {
     pub kc: usize,
     pub a: *const f32,
     pub lda: usize,
-    /// All `MR` rows of the `A` panel may be read (a zero-padded packed panel, or
-    /// a full one), even when the tile has fewer rows.
-    pub a_full: bool,
+    pub a_next: usize,
+    /// Rows of `A` that may be read, counted from the first: at least `rows`;
+    /// more lets a last, partial panel be read with plain loads (a zero-padded
+    /// packed panel, or rows of the matrix below the product's).
+    pub a_rows: usize,
     pub b: *const f32,
     pub ldb: usize,
     pub b_layout: BLayout,
-}
-
-/// Where the micro-kernel writes: `c[i + j * ldc] = alpha * acc[i][j] + beta * c[..]`
-/// for `i < rows`, `j < cols`; with `beta == 0` it never reads `c`.
-#[derive(Clone, Copy, Debug)]
-pub struct Tile {
     pub c: *mut f32,
     pub ldc: usize,
     pub rows: usize,
@@ -48,24 +51,73 @@ pub struct Tile {
     pub beta: f32,
 }
 
-/// Compute one tile.
+/// The operands of one tile: `kc` steps of an `A` panel and a `B` panel.
+#[derive(Clone, Copy, Debug)]
+struct Operands {
+    kc: usize,
+    a: *const f32,
+    lda: usize,
+    /// Rows of the `A` panel that may be read (at least the tile's rows).
+    a_rows: usize,
+    b: *const f32,
+    ldb: usize,
+    b_layout: BLayout,
+}
+
+/// Where one tile goes: `rows <= MR` rows and `cols <= NR` columns of `C`.
+#[derive(Clone, Copy, Debug)]
+struct Tile {
+    c: *mut f32,
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    alpha: f32,
+    beta: f32,
+}
+
+impl Column {
+    /// Tile `t` (rows `t * MR..`) of the column.
+    ///
+    /// # Safety
+    /// `t * MR < self.rows`, and the column satisfies the contract of [`run`].
+    #[inline(always)]
+    unsafe fn tile(&self, t: usize) -> (Operands, Tile) {
+        let i = t * MR;
+        // SAFETY: panel `t` and row `i` of the column exist (caller).
+        let (a, c) = unsafe { (self.a.add(t * self.a_next), self.c.add(i)) };
+        let ops = Operands {
+            kc: self.kc,
+            a,
+            lda: self.lda,
+            a_rows: self.a_rows - i,
+            b: self.b,
+            ldb: self.ldb,
+            b_layout: self.b_layout,
+        };
+        let tile =
+            Tile { c, ldc: self.ldc, rows: MR.min(self.rows - i), cols: self.cols, alpha: self.alpha, beta: self.beta };
+        (ops, tile)
+    }
+}
+
+/// Compute one column of tiles.
 ///
 /// # Safety
-/// With `ops.a_full`, `MR` values at `ops.a + p * ops.lda` are readable for every
-/// step `p < ops.kc`, otherwise `tile.rows` values; `NR` columns of `B` are
-/// readable at every step, as `ops.b_layout` says; `tile.c` is valid for reads and
-/// writes of `tile.rows` values in each of `tile.cols` columns spaced `tile.ldc`
-/// apart; `1 <= rows <= MR`, `1 <= cols <= NR`, `kc >= 1`.
-pub unsafe fn run(ops: &Operands, tile: &Tile) {
+/// At every step `p < kc`, `a_rows` values are readable at `a + t * a_next +
+/// p * lda` minus `t * MR` for each panel `t` (that is, rows `t * MR..a_rows`
+/// of the panel); `NR` columns of `B` are readable as `b_layout` says; `c` is
+/// valid for reads and writes of `rows` values in each of `cols` columns spaced
+/// `ldc` apart; `rows <= a_rows`, `1 <= cols <= NR`, `kc >= 1`.
+pub unsafe fn run(column: &Column) {
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2_fma() {
             // SAFETY: the CPU has AVX2 and FMA (checked above); the caller upholds the rest.
-            return unsafe { avx2::run(ops, tile) };
+            return unsafe { avx2::run(column) };
         }
     }
     // SAFETY: upheld by the caller.
-    unsafe { portable(ops, tile) }
+    unsafe { portable(column) }
 }
 
 /// Whether the AVX2/FMA kernel runs on this CPU (detected once).
@@ -87,29 +139,32 @@ pub fn has_avx2_fma() -> bool {
 ///
 /// # Safety
 /// As for [`run`].
-unsafe fn portable(ops: &Operands, tile: &Tile) {
-    let mut acc = [[0.0f32; MR]; NR];
-    let rows = if ops.a_full { MR } else { tile.rows };
-    for p in 0..ops.kc {
-        // SAFETY: the caller guarantees `rows` readable values of A at step `p`.
-        let a = unsafe { std::slice::from_raw_parts(ops.a.add(p * ops.lda), rows) };
-        for (j, acc) in acc.iter_mut().enumerate() {
-            let at = match ops.b_layout {
-                BLayout::Rows => p * ops.ldb + j,
-                BLayout::Cols => j * ops.ldb + p,
-            };
-            // SAFETY: the caller guarantees NR readable columns of B at step `p`.
-            let b = unsafe { *ops.b.add(at) };
-            for (c, a) in acc.iter_mut().zip(a) {
-                *c += a * b;
+unsafe fn portable(column: &Column) {
+    for t in 0..column.rows.div_ceil(MR) {
+        // SAFETY: t * MR < rows; the caller upholds the rest.
+        let (ops, tile) = unsafe { column.tile(t) };
+        let mut acc = [[0.0f32; MR]; NR];
+        for p in 0..ops.kc {
+            // SAFETY: the caller guarantees the tile's rows of A readable at step `p`.
+            let a = unsafe { std::slice::from_raw_parts(ops.a.add(p * ops.lda), tile.rows) };
+            for (j, acc) in acc.iter_mut().enumerate() {
+                let at = match ops.b_layout {
+                    BLayout::Rows => p * ops.ldb + j,
+                    BLayout::Cols => j * ops.ldb + p,
+                };
+                // SAFETY: the caller guarantees NR readable columns of B at step `p`.
+                let b = unsafe { *ops.b.add(at) };
+                for (c, a) in acc.iter_mut().zip(a) {
+                    *c += a * b;
+                }
             }
         }
-    }
-    for (j, acc) in acc.iter().enumerate().take(tile.cols) {
-        // SAFETY: column `j < cols` of the tile holds `rows` valid values.
-        let column = unsafe { std::slice::from_raw_parts_mut(tile.c.add(j * tile.ldc), tile.rows) };
-        for (c, a) in column.iter_mut().zip(acc) {
-            *c = if tile.beta == 0.0 { tile.alpha * a } else { tile.alpha * a + tile.beta * *c };
+        for (j, acc) in acc.iter().enumerate().take(tile.cols) {
+            // SAFETY: column `j < cols` of the tile holds `rows` valid values.
+            let column = unsafe { std::slice::from_raw_parts_mut(tile.c.add(j * tile.ldc), tile.rows) };
+            for (c, a) in column.iter_mut().zip(acc) {
+                *c = if tile.beta == 0.0 { tile.alpha * a } else { tile.alpha * a + tile.beta * *c };
+            }
         }
     }
 }
@@ -185,7 +240,7 @@ unsafe fn portable_gemv(
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{BLayout, Operands, Tile, MR, NR};
+    use super::{BLayout, Column, Operands, Tile, MR, NR};
     use std::arch::x86_64::*;
 
     /// Eight -1s then eight 0s: the 8 lanes read from `MASKS[8 - r..]` select the
@@ -214,8 +269,23 @@ mod avx2 {
     /// # Safety
     /// The CPU supports AVX2 and FMA, and the contract of [`super::run`] holds.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn run(ops: &Operands, tile: &Tile) {
-        let readable = if ops.a_full { MR } else { tile.rows };
+    pub unsafe fn run(column: &Column) {
+        for t in 0..column.rows.div_ceil(MR) {
+            // SAFETY: t * MR < rows; the caller upholds the rest.
+            unsafe {
+                let (ops, tile) = column.tile(t);
+                run_tile(&ops, &tile);
+            }
+        }
+    }
+
+    /// One tile, with the loads that the rows readable allow.
+    ///
+    /// # Safety
+    /// As for [`super::run`], for this tile.
+    #[inline(always)]
+    unsafe fn run_tile(ops: &Operands, tile: &Tile) {
+        let readable = ops.a_rows.min(MR);
         let rows = match (tile.rows, readable) {
             (r, _) if r <= 8 => {
                 if readable >= 8 {
@@ -312,7 +382,11 @@ mod avx2 {
                 if beta != 0.0 {
                     out = _mm256_fmadd_ps(beta_v, _mm256_maskload_ps(y, mask), out);
                 }
-                _mm256_maskstore_ps(y, mask, out);
+                if rows == 8 {
+                    _mm256_storeu_ps(y, out);
+                } else {
+                    store_first(y, out, rows);
+                }
             };
             let mut i = 0;
             while i + 64 <= m {
@@ -362,8 +436,9 @@ mod avx2 {
     /// As for [`super::run`].
     #[inline(always)]
     unsafe fn store(acc: &[[__m256; 2]; NR], tile: &Tile) {
-        // SAFETY: stores and loads of `c` are masked to the tile's `rows` and
-        // limited to its `cols` columns, which the caller guarantees valid.
+        // SAFETY: loads and stores of `c` are limited (masked, or by count) to
+        // the tile's `rows` and to its `cols` columns, which the caller
+        // guarantees valid.
         unsafe {
             let alpha = _mm256_set1_ps(tile.alpha);
             let beta = _mm256_set1_ps(tile.beta);
@@ -390,11 +465,42 @@ mod avx2 {
                             hi = _mm256_fmadd_ps(beta, _mm256_maskload_ps(out.add(8), mask_hi), hi);
                         }
                     }
-                    _mm256_maskstore_ps(out, mask_lo, lo);
-                    if tile.rows > 8 {
-                        _mm256_maskstore_ps(out.add(8), mask_hi, hi);
+                    if tile.rows >= 8 {
+                        _mm256_storeu_ps(out, lo);
+                        store_first(out.add(8), hi, tile.rows - 8);
+                    } else {
+                        store_first(out, lo, tile.rows);
                     }
                 }
+            }
+        }
+    }
+
+    /// Store the first `n < 8` lanes of `v` at `out` with plain stores (masked
+    /// stores are slow on AMD's cores).
+    ///
+    /// # Safety
+    /// `out` is valid for writes of `n` values.
+    #[inline(always)]
+    unsafe fn store_first(out: *mut f32, v: __m256, n: usize) {
+        // SAFETY: 4, then 2, then 1 values, `n` in all, at `out`.
+        unsafe {
+            let (mut out, mut n) = (out, n);
+            let mut part = _mm256_castps256_ps128(v);
+            if n >= 4 {
+                _mm_storeu_ps(out, part);
+                part = _mm256_extractf128_ps::<1>(v);
+                out = out.add(4);
+                n -= 4;
+            }
+            if n >= 2 {
+                _mm_store_sd(out.cast(), _mm_castps_pd(part));
+                part = _mm_movehl_ps(part, part);
+                out = out.add(2);
+                n -= 2;
+            }
+            if n == 1 {
+                _mm_store_ss(out, part);
             }
         }
     }
@@ -405,16 +511,26 @@ mod tests {
     use super::*;
 
     /// A kernel under test: `portable` or `avx2::run`.
-    type Kernel = unsafe fn(&Operands, &Tile);
+    type Kernel = unsafe fn(&Column);
+
+    fn kernels() -> Vec<(&'static str, Kernel)> {
+        let mut kernels: Vec<(&str, Kernel)> = vec![("portable", portable)];
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            kernels.push(("avx2", avx2::run));
+        }
+        kernels
+    }
 
     /// The AVX2 kernel (when the CPU has it) and the portable one agree with a
-    /// plain sum for every row and column count, both `B` layouts, padded and
-    /// exact `A` panels, and the `beta` paths.
+    /// plain sum for every row count up to two panels, every column count, both
+    /// `B` layouts, packed (panel after panel) and in-place `A`, exactly the
+    /// rows readable or more, and the `beta` paths.
     #[test]
     fn kernels_match_a_plain_sum() {
         let kc = 7;
-        let a: Vec<f32> = (0..MR * kc + 3).map(|v| (v as f32 * 0.37).sin()).collect();
         let b: Vec<f32> = (0..NR * kc + 3).map(|v| (v as f32 * 0.71).cos()).collect();
+        let a: Vec<f32> = (0..2 * MR * kc + 40 * kc).map(|v| (v as f32 * 0.37).sin()).collect();
         for layout in [BLayout::Rows, BLayout::Cols] {
             let ldb = match layout {
                 BLayout::Rows => NR,
@@ -424,42 +540,56 @@ mod tests {
                 BLayout::Rows => b[p * ldb + j],
                 BLayout::Cols => b[j * ldb + p],
             };
-            for rows in 1..=MR {
-                for a_full in [true, false] {
-                    for cols in 1..=NR {
-                        for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (2.0, -1.0)] {
-                            let ops =
-                                Operands { kc, a: a.as_ptr(), lda: MR, a_full, b: b.as_ptr(), ldb, b_layout: layout };
-                            let ldc = MR + 1;
-                            let initial: Vec<f32> = (0..ldc * NR).map(|v| v as f32).collect();
-                            let want = |i: usize, j: usize| {
-                                let sum: f32 = (0..kc).map(|p| a[p * MR + i] * b_at(p, j)).sum();
-                                if i < rows && j < cols {
-                                    alpha * sum + beta * initial[i + j * ldc]
-                                } else {
-                                    initial[i + j * ldc]
-                                }
-                            };
-                            let mut kernels: Vec<(&str, Kernel)> = vec![("portable", portable)];
-                            #[cfg(target_arch = "x86_64")]
-                            if has_avx2_fma() {
-                                kernels.push(("avx2", avx2::run));
-                            }
-                            for (name, kernel) in kernels {
-                                let mut c = initial.clone();
-                                let tile = Tile { c: c.as_mut_ptr(), ldc, rows, cols, alpha, beta };
-                                // SAFETY: the panels hold MR * kc and NR * kc values (the
-                                // layouts read no more), and `c` holds NR columns of `ldc`.
-                                unsafe { kernel(&ops, &tile) };
-                                for j in 0..NR {
-                                    for i in 0..ldc {
-                                        let want = if i < MR { want(i, j) } else { initial[i + j * ldc] };
-                                        let got = c[i + j * ldc];
-                                        assert!(
-                                            (got - want).abs() < 1e-4,
-                                            "{name} {layout:?} rows {rows} full {a_full} cols {cols} \
-                                             alpha {alpha} beta {beta} ({i}, {j}): {got} vs {want}"
-                                        );
+            for rows in 1..=2 * MR {
+                // Packed panels (MR values per step, panel after panel) or the
+                // rows of a column-major matrix with 40 rows.
+                for (lda, a_next) in [(MR, MR * kc), (40, MR)] {
+                    let a_at = |i: usize, p: usize| a[(i / MR) * a_next + p * lda + i % MR];
+                    let most = if lda == MR { rows.next_multiple_of(MR) } else { 40 };
+                    for a_rows in [rows, most] {
+                        for cols in 1..=NR {
+                            for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (2.0, -1.0)] {
+                                let ldc = 2 * MR + 1;
+                                let initial: Vec<f32> = (0..ldc * NR).map(|v| v as f32).collect();
+                                let want = |i: usize, j: usize| {
+                                    if i < rows && j < cols {
+                                        let sum: f32 = (0..kc).map(|p| a_at(i, p) * b_at(p, j)).sum();
+                                        alpha * sum + beta * initial[i + j * ldc]
+                                    } else {
+                                        initial[i + j * ldc]
+                                    }
+                                };
+                                for (name, kernel) in kernels() {
+                                    let mut c = initial.clone();
+                                    let column = Column {
+                                        kc,
+                                        a: a.as_ptr(),
+                                        lda,
+                                        a_next,
+                                        a_rows,
+                                        b: b.as_ptr(),
+                                        ldb,
+                                        b_layout: layout,
+                                        c: c.as_mut_ptr(),
+                                        ldc,
+                                        rows,
+                                        cols,
+                                        alpha,
+                                        beta,
+                                    };
+                                    // SAFETY: `a` holds every panel and row read (at
+                                    // most `a_rows` per panel and step), `b` NR columns
+                                    // of kc steps, `c` NR columns of `ldc >= rows`.
+                                    unsafe { kernel(&column) };
+                                    for j in 0..NR {
+                                        for i in 0..ldc {
+                                            let (got, want) = (c[i + j * ldc], want(i, j));
+                                            assert!(
+                                                (got - want).abs() < 1e-4,
+                                                "{name} {layout:?} rows {rows} lda {lda} readable {a_rows} \
+                                                 cols {cols} alpha {alpha} beta {beta} ({i}, {j}): {got} vs {want}"
+                                            );
+                                        }
                                     }
                                 }
                             }

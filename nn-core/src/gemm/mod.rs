@@ -15,7 +15,7 @@
 mod kernel;
 mod pool;
 
-use kernel::{BLayout, Operands, Tile, MR, NR};
+use kernel::{BLayout, Column, MR, NR};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -61,11 +61,10 @@ impl<'a> MatRef<'a> {
     /// Pointer to element `(i, j)`.
     ///
     /// # Safety
-    /// `i <= rows` and `j <= cols` with at least one of them strictly inside, so
-    /// that the offset stays within `data` (which holds every element).
+    /// `i < rows` and `j < cols`.
     unsafe fn ptr(&self, i: usize, j: usize) -> *const f32 {
-        // SAFETY: element offsets are below `data.len()` by the constructor's
-        // check; the caller keeps `(i, j)` at most one past an element.
+        // SAFETY: the offset of every element is below `data.len()` (checked by
+        // the constructor; a transpose keeps the same offsets).
         unsafe { self.data.as_ptr().add(i * self.rs + j * self.cs) }
     }
 }
@@ -258,42 +257,41 @@ impl Product<'_> {
                 if !a_direct {
                     pack_a(a, i0, mc, p0, kc, &mut packing.a);
                 }
-                let a_panel = |i: usize| {
-                    if a_direct {
-                        // SAFETY: i < m and p0 < k.
-                        (unsafe { a.ptr(i, p0) }, a.cs, i + MR <= a.rows)
-                    } else {
-                        // The panel of rows i.. in the packed block.
-                        (packing.a[(i - i0) * kc..].as_ptr(), MR, true)
-                    }
+                let (ap, lda, a_next, a_rows) = if a_direct {
+                    // SAFETY: i0 < m and p0 < k. Rows i0.. of `a` are readable
+                    // down to its last, beyond the block.
+                    (unsafe { a.ptr(i0, p0) }, a.cs, MR, a.rows - i0)
+                } else {
+                    (packing.a.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
                 };
-                let tile = |i: usize, j: usize| {
-                    let (ap, lda, a_full) = a_panel(i);
+                // Each panel of B (in L1) meets every panel of the A block (in L2).
+                for j in cols.clone().step_by(NR) {
                     let (bp, ldb, b_layout) = b_panel(j);
-                    let ops = Operands { kc, a: ap, lda, a_full, b: bp, ldb, b_layout };
-                    let tile = Tile {
-                        // SAFETY: i < m and j < n, so the offset is inside the
+                    let column = Column {
+                        kc,
+                        a: ap,
+                        lda,
+                        a_next,
+                        a_rows,
+                        b: bp,
+                        ldb,
+                        b_layout,
+                        // SAFETY: i0 < m and j < n, so the offset is inside the
                         // output, which holds m * n values.
-                        c: unsafe { c.ptr.add(i + j * c.ld) },
+                        c: unsafe { c.ptr.add(i0 + j * c.ld) },
                         ldc: c.ld,
-                        rows: MR.min(i0 + mc - i),
+                        rows: mc,
                         cols: NR.min(cols.end - j),
                         alpha,
                         beta,
                     };
-                    // SAFETY: the A panel has `rows` readable rows per step (MR
-                    // when `a_full`: a full panel of `a`, or a zero-padded packed
-                    // one) for `kc` steps; the B panel has NR readable columns
-                    // (NR columns of `b` in place, or the zero-padded packed
-                    // panel); the tile lies within rows `rows` and columns `cols`
-                    // of the output, which this thread alone writes.
-                    unsafe { kernel::run(&ops, &tile) };
-                };
-                // Each panel of B (in L1) meets every panel of the A block (in L2).
-                for j in cols.clone().step_by(NR) {
-                    for i in (i0..i0 + mc).step_by(MR) {
-                        tile(i, j);
-                    }
+                    // SAFETY: the A panels have `a_rows` readable rows per step
+                    // (rows of `a` in place, or the zero-padded packed block) for
+                    // `kc` steps; the B panel has NR readable columns (NR columns
+                    // of `b` in place, or the zero-padded packed panel); the tiles
+                    // lie within rows `rows` and columns `cols` of the output,
+                    // which this thread alone writes.
+                    unsafe { kernel::run(&column) };
                 }
             }
         }
@@ -335,14 +333,14 @@ fn pack_a(a: MatRef<'_>, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [
     for (ip, panel) in out.chunks_exact_mut(MR * kc).enumerate() {
         let rows = MR.min(mc - ip * MR);
         let first = i0 + ip * MR;
-        if rows < MR {
-            panel.fill(0.0);
-        }
-        for r in 0..rows {
-            let row = &a.data[(first + r) * a.rs + p0 * a.cs..];
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                dst[r] = row[p * a.cs];
+        // Written in order, read with the row stride (for a row-major `a`, the
+        // same few rows' cache lines, column after column).
+        for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+            for (r, d) in dst[..rows].iter_mut().enumerate() {
+                // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
+                *d = unsafe { *a.ptr(first + r, p0 + p) };
             }
+            dst[rows..].fill(0.0);
         }
     }
 }
