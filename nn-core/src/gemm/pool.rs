@@ -251,3 +251,42 @@ fn worker(index: usize, mut seen: usize, init: fn()) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn nothing() {}
+
+    /// Run `f` through the pool, retrying while other tests own it.
+    fn run_owned<F: Fn() + Sync>(f: &F) {
+        while !try_run(2, f, nothing) {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_job_started_inside_a_job_runs_alone() {
+        let nested_alone = AtomicUsize::new(0);
+        run_owned(&|| {
+            // The pool is owned by this job (on whichever thread runs it).
+            if !try_run(2, &|| {}, nothing) {
+                nested_alone.fetch_add(1, SeqCst);
+            }
+        });
+        assert!(nested_alone.load(SeqCst) >= 1);
+    }
+
+    #[test]
+    fn the_pool_survives_a_panicking_job() {
+        let result = std::panic::catch_unwind(|| run_owned(&|| panic!("a bug in a job")));
+        assert!(result.is_err());
+        // The pool is released and its workers still answer.
+        let done = AtomicUsize::new(0);
+        run_owned(&|| {
+            done.fetch_add(1, SeqCst);
+        });
+        assert!(done.load(SeqCst) >= 1);
+    }
+}
