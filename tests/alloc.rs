@@ -82,22 +82,30 @@ fn a_training_step_after_warm_up_allocates_nothing() {
     let data = Dataset::from_rows(&inputs, &targets).unwrap();
     let schedule = PiecewiseConstantDecay::new([4], [0.05, 0.01]).unwrap();
 
-    let check = |name: &str, allocated: usize| {
-        assert_eq!(allocated, 0, "{name}: {allocated} allocations in 9 training steps after warm-up");
-    };
-    let cce = CategoricalCrossentropy;
-    let sgd = Sgd::new(0.01).decay(1e-6).momentum(0.9).nesterov(true);
-    let rmsprop = RmsProp::new(0.001).momentum(0.9).centered(true);
-    check("sgd", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Sgd::new(0.05)));
-    check("nesterov sgd with decay", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, sgd));
-    check("scheduled sgd", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Sgd::new(schedule)));
-    check("adam", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Adam::default()));
-    check("rmsprop", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, RmsProp::default()));
-    check("centered rmsprop with momentum", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, rmsprop));
+    // Two threads first, so that the matrix products' worker pool exists; then one (no pool).
+    for threads in [2, 1] {
+        nn::gemm::set_threads(threads);
+        let check = |name: &str, allocated: usize| {
+            assert_eq!(
+                allocated, 0,
+                "{name}, {threads} threads: {allocated} allocations in 9 training steps after warm-up"
+            );
+        };
+        let cce = CategoricalCrossentropy;
+        let sgd = Sgd::new(0.01).decay(1e-6).momentum(0.9).nesterov(true);
+        let rmsprop = RmsProp::new(0.001).momentum(0.9).centered(true);
+        let schedule = schedule.clone();
+        check("sgd", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Sgd::new(0.05)));
+        check("nesterov sgd with decay", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, sgd));
+        check("scheduled sgd", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Sgd::new(schedule)));
+        check("adam", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, Adam::default()));
+        check("rmsprop", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, RmsProp::default()));
+        check("centered rmsprop with momentum", allocations_after_warm_up(&mut Mnist::seeded(1), &data, cce, rmsprop));
 
-    // A layer whose activation needs its pre-activations keeps them in its buffers.
-    let mut gelu: nn::layers::Dense<784, 10, Gelu> = nn::layers::Dense::seeded(1);
-    check("gelu layer", allocations_after_warm_up(&mut gelu, &data, Mse, Adam::default()));
+        // A layer whose activation needs its pre-activations keeps them in its buffers.
+        let mut gelu: nn::layers::Dense<784, 10, Gelu> = nn::layers::Dense::seeded(1);
+        check("gelu layer", allocations_after_warm_up(&mut gelu, &data, Mse, Adam::default()));
+    }
 
     // The counter does see allocations: one fresh `Vec` is one more.
     let probe = ALLOCATIONS.load(Ordering::SeqCst);

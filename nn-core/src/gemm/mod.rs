@@ -13,16 +13,25 @@
 //! and gemm, allocate their packing memory on every call.)
 
 mod kernel;
+mod pool;
 
-use kernel::{Tile, MR, NR};
+use kernel::{BLayout, Column, MR, NR};
 use std::cell::RefCell;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-/// Depth of one packed block (`k` per pass): a `B` panel of `NR x KC` stays in L1.
+/// Largest depth of one pass over `k`: `k` is cut into equal passes of at most
+/// this many steps.
 const KC: usize = 256;
-/// Rows of `A` packed at once: an `MC x KC` block stays in L2.
+/// Rows of `A` per block: an `MC x KC` block stays in L2 while the panels of
+/// `B` go past it.
 const MC: usize = 128;
-/// Columns of `B` packed at once.
-const NC: usize = 2048;
+/// Least work (in floating-point operations) that pays for one more thread.
+const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
+/// Chunks per thread when a product is shared: enough that a thread slowed by
+/// another process leaves its share to the others.
+const CHUNKS_PER_THREAD: usize = 2;
 
 /// A read-only matrix over a slice, with element strides (column-major when `rs == 1`).
 #[derive(Clone, Copy, Debug)]
@@ -48,15 +57,70 @@ impl<'a> MatRef<'a> {
     pub fn t(self) -> Self {
         MatRef { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
     }
+
+    /// Pointer to element `(i, j)`.
+    ///
+    /// # Safety
+    /// `i < rows` and `j < cols`.
+    unsafe fn ptr(&self, i: usize, j: usize) -> *const f32 {
+        // SAFETY: the offset of every element is below `data.len()` (checked by
+        // the constructor; a transpose keeps the same offsets).
+        unsafe { self.data.as_ptr().add(i * self.rs + j * self.cs) }
+    }
+}
+
+/// The number of threads products use: the last [`set_threads`], or else the
+/// environment variable `NN_THREADS` (read once), or else every core
+/// (`std::thread::available_parallelism`).
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => default_threads(),
+        n => n,
+    }
+}
+
+/// Use `n` threads for large enough products from now on (`0`: back to the
+/// default of [`threads`]).
+///
+/// With `n > 1`, the first product large enough to share starts `n - 1` worker
+/// threads, which then live as long as the process and sleep when idle; with
+/// `n == 1` no worker is started or used. Products below about a million
+/// floating-point operations always run on the calling thread, where waking a
+/// worker costs more than it saves. The setting is global to the process; a
+/// product started while another thread's product is using the workers runs on
+/// its own thread.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The last [`set_threads`]; 0 for the default.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+fn default_threads() -> usize {
+    static DEFAULT: OnceLock<usize> = OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        let from_env = std::env::var("NN_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+        match from_env {
+            Some(n) if n > 0 => n,
+            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    })
 }
 
 /// `c = alpha * a * b + beta * c`, with `c` column-major `a.rows x b.cols`.
 ///
-/// With `beta == 0`, `c` is overwritten without being read.
+/// With `beta == 0`, `c` is overwritten without being read. Large products are
+/// shared between [`threads`] threads. After the first call on a thread (and
+/// the first call that starts the workers), no call allocates.
 ///
 /// # Panics
 /// If the shapes do not agree or `c` is too short (bugs in the caller, not user input).
 pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
+    gemm_with(threads(), MIN_FLOPS_PER_THREAD, alpha, a, b, beta, c);
+}
+
+/// [`gemm`] with up to `threads` threads, each with at least `min_flops` of work.
+fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions {k} and {} differ", b.rows);
     assert!(c.len() >= m * n, "gemm: output of {m}x{n} over {} values", c.len());
@@ -69,99 +133,229 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
         }
         return;
     }
-    PACKING.with(|buffers| {
-        let mut buffers = buffers.borrow_mut();
-        let Packing { a: packed_a, b: packed_b } = &mut *buffers;
-        for j0 in (0..n).step_by(NC) {
-            let nc = NC.min(n - j0);
-            for p0 in (0..k).step_by(KC) {
-                let kc = KC.min(k - p0);
-                let packed_b = grow(packed_b, nc.div_ceil(NR) * NR * kc);
-                pack_b(b, p0, kc, j0, nc, packed_b);
-                let beta = if p0 == 0 { beta } else { 1.0 };
-                for i0 in (0..m).step_by(MC) {
-                    let mc = MC.min(m - i0);
-                    let packed_a = grow(packed_a, mc.div_ceil(MR) * MR * kc);
-                    pack_a(a, i0, mc, p0, kc, packed_a);
-                    for (jp, b_panel) in packed_b.chunks_exact(NR * kc).enumerate() {
-                        let j = jp * NR;
-                        for (ip, a_panel) in packed_a.chunks_exact(MR * kc).enumerate() {
-                            let i = ip * MR;
-                            let tile = Tile {
-                                // SAFETY (of the offset): i0 + i < m and j0 + j < n, so the
-                                // offset is inside `c`, which holds m * n values.
-                                c: unsafe { c.as_mut_ptr().add(i0 + i + (j0 + j) * m) },
-                                ldc: m,
-                                rows: MR.min(mc - i),
-                                cols: NR.min(nc - j),
-                                alpha,
-                                beta,
-                            };
-                            // SAFETY: the panels hold MR * kc and NR * kc values, and the
-                            // tile's rows and columns lie within `c` (m rows, n columns).
-                            unsafe { kernel::run(kc, a_panel.as_ptr(), b_panel.as_ptr(), &tile) };
-                        }
-                    }
+    if n == 1 && a.rs == 1 {
+        // SAFETY: `a` is column-major with column stride `a.cs`, so element (i, p)
+        // for i < m, p < k is at `i + p * a.cs` within its data; `b` holds k
+        // values `b.rs` apart; `c` holds at least m values (checked above).
+        unsafe { kernel::gemv(m, k, a.data.as_ptr(), a.cs, b.data.as_ptr(), b.rs, c.as_mut_ptr(), alpha, beta) };
+        return;
+    }
+    let job = Product { alpha, a, b, beta, c: Dest { ptr: c.as_mut_ptr(), ld: m } };
+    let split = Split::new(m, k, n, threads, min_flops);
+    if split.threads > 1 {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            with_packing(|packing| loop {
+                let chunk = next.fetch_add(1, Ordering::Relaxed);
+                if chunk >= split.chunks {
+                    break;
+                }
+                let range = split.range(chunk);
+                if split.rows {
+                    job.run(range, 0..n, packing)
+                } else {
+                    job.run(0..m, range, packing)
+                }
+            })
+        };
+        if pool::try_run(split.threads, &work, warm_up) {
+            return;
+        }
+    }
+    with_packing(|packing| job.run(0..m, 0..n, packing));
+}
+
+/// How one product is shared between threads: chunks of contiguous rows (in
+/// whole `MR` panels) or columns (in whole `NR` panels), which the threads
+/// claim one after the other until none is left.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    threads: usize,
+    chunks: usize,
+    /// Split the rows (each thread reads its share of `A` and all of `B`), or
+    /// else the columns.
+    rows: bool,
+    /// Panels along the split dimension, the panel size and the dimension.
+    panels: usize,
+    unit: usize,
+    len: usize,
+}
+
+impl Split {
+    fn new(m: usize, k: usize, n: usize, threads: usize, min_flops: usize) -> Self {
+        // Each thread reads all of the operand along the dimension not split;
+        // split the one whose operand is the larger, so each reads less.
+        let rows = n.div_ceil(NR) < 2 * threads && m.div_ceil(MR) > n.div_ceil(NR);
+        let (unit, len) = if rows { (MR, m) } else { (NR, n) };
+        let panels = len.div_ceil(unit);
+        let flops = 2 * m * k * n;
+        let threads = threads.min(flops / min_flops.max(1)).min(panels).max(1);
+        let chunks = if threads > 1 { panels.min(threads * CHUNKS_PER_THREAD) } else { 1 };
+        Split { threads, chunks, rows, panels, unit, len }
+    }
+
+    /// The indices of chunk `chunk`: whole panels, as evenly shared as they go.
+    fn range(&self, chunk: usize) -> Range<usize> {
+        let edge = |c: usize| (c * self.panels / self.chunks * self.unit).min(self.len);
+        edge(chunk)..edge(chunk + 1)
+    }
+}
+
+/// One product `c = alpha * a * b + beta * c`, as shared between threads.
+struct Product<'a> {
+    alpha: f32,
+    a: MatRef<'a>,
+    b: MatRef<'a>,
+    beta: f32,
+    c: Dest,
+}
+
+/// The column-major output of a product.
+#[derive(Clone, Copy)]
+struct Dest {
+    ptr: *mut f32,
+    ld: usize,
+}
+
+// SAFETY: `Dest` points into the `&mut [f32]` that `gemm` holds for the whole
+// product; the threads sharing it write disjoint row or column ranges.
+unsafe impl Sync for Dest {}
+// SAFETY: as for `Sync`.
+unsafe impl Send for Dest {}
+
+impl Product<'_> {
+    /// Compute rows `rows` and columns `cols` of `c`.
+    fn run(&self, rows: Range<usize>, cols: Range<usize>, packing: &mut Packing) {
+        let Product { alpha, a, b, beta: beta0, c } = *self;
+        let k = a.cols;
+        let passes = k.div_ceil(KC);
+        let step = k.div_ceil(passes);
+        // B is read where it lies for whole panels of NR columns (the
+        // constructors give every matrix a unit row or column stride); a last,
+        // narrower panel is packed, zero-padded, once per pass.
+        let (b_layout, ldb) = if b.rs == 1 { (BLayout::Cols, b.cs) } else { (BLayout::Rows, b.rs) };
+        debug_assert!(b.rs == 1 || b.cs == 1);
+        let a_direct = a.rs == 1;
+        let full_cols = cols.start + (cols.len() / NR) * NR;
+        for p0 in (0..k).step_by(step) {
+            let kc = step.min(k - p0);
+            let beta = if p0 == 0 { beta0 } else { 1.0 };
+            if full_cols < cols.end {
+                pack_b(b, p0, kc, full_cols, cols.end - full_cols, &mut packing.b);
+            }
+            let packing = &mut *packing;
+            let b_panel = |j: usize| {
+                if j < full_cols {
+                    // SAFETY: p0 < k and j < n.
+                    (unsafe { b.ptr(p0, j) }, ldb, b_layout)
+                } else {
+                    (packing.b.as_ptr(), NR, BLayout::Rows)
+                }
+            };
+            for i0 in rows.clone().step_by(MC) {
+                let mc = MC.min(rows.end - i0);
+                if !a_direct {
+                    pack_a(a, i0, mc, p0, kc, &mut packing.a);
+                }
+                let (ap, lda, a_next, a_rows) = if a_direct {
+                    // SAFETY: i0 < m and p0 < k. Rows i0.. of `a` are readable
+                    // down to its last, beyond the block.
+                    (unsafe { a.ptr(i0, p0) }, a.cs, MR, a.rows - i0)
+                } else {
+                    (packing.a.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
+                };
+                // Each panel of B (in L1) meets every panel of the A block (in L2).
+                for j in cols.clone().step_by(NR) {
+                    let (bp, ldb, b_layout) = b_panel(j);
+                    let column = Column {
+                        kc,
+                        a: ap,
+                        lda,
+                        a_next,
+                        a_rows,
+                        b: bp,
+                        ldb,
+                        b_layout,
+                        // SAFETY: i0 < m and j < n, so the offset is inside the
+                        // output, which holds m * n values.
+                        c: unsafe { c.ptr.add(i0 + j * c.ld) },
+                        ldc: c.ld,
+                        rows: mc,
+                        cols: NR.min(cols.end - j),
+                        alpha,
+                        beta,
+                    };
+                    // SAFETY: the A panels have `a_rows` readable rows per step
+                    // (rows of `a` in place, or the zero-padded packed block) for
+                    // `kc` steps; the B panel has NR readable columns (NR columns
+                    // of `b` in place, or the zero-padded packed panel); the tiles
+                    // lie within rows `rows` and columns `cols` of the output,
+                    // which this thread alone writes.
+                    unsafe { kernel::run(&column) };
                 }
             }
         }
-    });
+    }
 }
 
-/// Per-thread packing memory, reused across calls.
-#[derive(Default)]
+/// Per-thread packing memory: one block of `A`, one panel of `B`.
 struct Packing {
     a: Vec<f32>,
     b: Vec<f32>,
 }
 
 thread_local! {
-    static PACKING: RefCell<Packing> = RefCell::new(Packing::default());
+    static PACKING: RefCell<Packing> = const { RefCell::new(Packing { a: Vec::new(), b: Vec::new() }) };
 }
 
-/// The first `len` values of `buffer`, growing it only when it is too short.
-fn grow(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
-    if buffer.len() < len {
-        buffer.resize(len, 0.0);
-    }
-    &mut buffer[..len]
+/// Run `f` with this thread's packing memory, allocating it (at its largest
+/// size, so that it never grows later) on the thread's first product.
+fn with_packing<R>(f: impl FnOnce(&mut Packing) -> R) -> R {
+    PACKING.with(|packing| {
+        let mut packing = packing.borrow_mut();
+        if packing.a.is_empty() {
+            packing.a = vec![0.0; MC.next_multiple_of(MR) * KC];
+            packing.b = vec![0.0; NR * KC];
+        }
+        f(&mut packing)
+    })
+}
+
+/// Allocate a new worker's packing memory before its first job.
+fn warm_up() {
+    with_packing(|_| ());
 }
 
 /// Pack rows `i0..i0 + mc`, columns `p0..p0 + kc` of `a` into panels of `MR` rows:
 /// panel after panel, `MR` values per column, zero-padded past the last row.
 fn pack_a(a: MatRef<'_>, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [f32]) {
+    let out = &mut out[..mc.div_ceil(MR) * MR * kc];
     for (ip, panel) in out.chunks_exact_mut(MR * kc).enumerate() {
         let rows = MR.min(mc - ip * MR);
         let first = i0 + ip * MR;
+        // Written in order, read with the row stride (for a row-major `a`, the
+        // same few rows' cache lines, column after column).
         for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-            let column = (p0 + p) * a.cs;
-            if a.rs == 1 {
-                let start = first + column;
-                dst[..rows].copy_from_slice(&a.data[start..start + rows]);
-            } else {
-                for (r, d) in dst[..rows].iter_mut().enumerate() {
-                    *d = a.data[(first + r) * a.rs + column];
-                }
+            for (r, d) in dst[..rows].iter_mut().enumerate() {
+                // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
+                *d = unsafe { *a.ptr(first + r, p0 + p) };
             }
             dst[rows..].fill(0.0);
         }
     }
 }
 
-/// Pack rows `p0..p0 + kc`, columns `j0..j0 + nc` of `b` into panels of `NR`
-/// columns: panel after panel, `NR` values per row, zero-padded past the last column.
-fn pack_b(b: MatRef<'_>, p0: usize, kc: usize, j0: usize, nc: usize, out: &mut [f32]) {
-    for (jp, panel) in out.chunks_exact_mut(NR * kc).enumerate() {
-        let cols = NR.min(nc - jp * NR);
-        let first = j0 + jp * NR;
-        if cols < NR {
-            panel.fill(0.0);
-        }
-        for j in 0..cols {
-            let column = (first + j) * b.cs;
-            for p in 0..kc {
-                panel[p * NR + j] = b.data[(p0 + p) * b.rs + column];
-            }
+/// Pack rows `p0..p0 + kc`, columns `j0..j0 + nr` (`nr <= NR`) of `b` into one
+/// panel: `NR` values per row, zero-padded past the last column.
+fn pack_b(b: MatRef<'_>, p0: usize, kc: usize, j0: usize, nr: usize, out: &mut [f32]) {
+    let panel = &mut out[..NR * kc];
+    if nr < NR {
+        panel.fill(0.0);
+    }
+    for j in 0..nr {
+        let column = &b.data[p0 * b.rs + (j0 + j) * b.cs..];
+        for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+            dst[j] = column[p * b.rs];
         }
     }
 }
@@ -188,8 +382,15 @@ mod tests {
     }
 
     /// Compare with the reference for every combination of transposes and for
-    /// beta 0 (overwrite) and 1 (accumulate).
+    /// beta 0 (overwrite) and 1 (accumulate), on 1, 2 and 3 threads, each thread
+    /// given work however small.
     fn check(m: usize, k: usize, n: usize) {
+        for threads in [1, 2, 3] {
+            check_with(threads, 0, m, k, n);
+        }
+    }
+
+    fn check_with(threads: usize, min_flops: usize, m: usize, k: usize, n: usize) {
         let (a, at) = (values(m * k, 1.0), values(m * k, 2.0));
         let (b, bt) = (values(k * n, 3.0), values(k * n, 4.0));
         let initial = values(m * n, 5.0);
@@ -198,14 +399,17 @@ mod tests {
         for a in lhs {
             for b in rhs {
                 let expected = naive(a, b);
-                for beta in [0.0, 1.0] {
+                for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0)] {
                     let mut c = initial.clone();
-                    gemm(1.0, a, b, beta, &mut c);
+                    gemm_with(threads, min_flops, alpha, a, b, beta, &mut c);
                     for (idx, (got, want)) in c.iter().zip(&expected).enumerate() {
-                        let want = want + f64::from(beta * initial[idx]);
+                        let want = f64::from(alpha) * want + f64::from(beta * initial[idx]);
                         assert!(
                             (f64::from(*got) - want).abs() < 1e-4 * (1.0 + (k as f64).sqrt()),
-                            "{m}x{k}x{n}, beta {beta}, element {idx}: {got} vs {want}"
+                            "{m}x{k}x{n} on {threads} threads, a {:?}, b {:?}, alpha {alpha}, beta {beta}, \
+                             element {idx}: {got} vs {want}",
+                            (a.rs, a.cs),
+                            (b.rs, b.cs),
                         );
                     }
                 }
@@ -218,23 +422,99 @@ mod tests {
         for &(m, k, n) in &[
             (1, 1, 1),
             (5, 7, 3),
+            (8, 3, 6),
+            (9, 4, 12),
             (16, 8, 6),
             (17, 9, 7),
+            (15, 2, 13),
+            (24, 5, 1),
             (33, 300, 13),
             (130, 20, 5),
             (10, 128, 32),
+            (128, 10, 32),
+            (10, 32, 128),
             (128, 32, 10),
             (3, 513, 2),
+            (MC + 17, 11, 19),
+            (20, KC + 1, 8),
+            (7, 2 * KC + 3, 14),
         ] {
             check(m, k, n);
         }
     }
 
     #[test]
+    fn every_row_and_column_count_up_to_two_tiles() {
+        for m in 1..=2 * MR + 1 {
+            for n in 1..=2 * NR + 1 {
+                check(m, 3, n);
+            }
+        }
+    }
+
+    #[test]
     fn the_mlps_shapes_match_the_reference() {
-        check(128, 784, 32);
-        check(784, 128, 32);
-        check(128, 32, 784);
+        for batch in [32, 128] {
+            for &(m, k, n) in
+                &[(128, 784, batch), (10, 128, batch), (10, batch, 128), (128, 10, batch), (128, batch, 784)]
+            {
+                check_with(1, MIN_FLOPS_PER_THREAD, m, k, n);
+                check_with(2, MIN_FLOPS_PER_THREAD, m, k, n);
+            }
+        }
+    }
+
+    #[test]
+    fn inference_sized_products_match_on_two_threads() {
+        check_with(2, MIN_FLOPS_PER_THREAD, 128, 784, 1000);
+        check_with(2, MIN_FLOPS_PER_THREAD, 10, 128, 1000);
+    }
+
+    #[test]
+    fn splits_cover_each_index_once_in_whole_panels() {
+        for (m, n) in [(128, 32), (10, 1000), (17, 5), (1000, 7)] {
+            for threads in 1..=5 {
+                let split = Split::new(m, 100, n, threads, 0);
+                let mut next = 0;
+                for chunk in 0..split.chunks {
+                    let range = split.range(chunk);
+                    assert_eq!(range.start, next);
+                    assert!(range.start.is_multiple_of(split.unit));
+                    next = range.end;
+                }
+                assert_eq!(next, if split.rows { m } else { n });
+                assert!(split.threads <= threads && split.threads <= split.chunks);
+            }
+        }
+    }
+
+    #[test]
+    fn small_products_stay_on_the_calling_thread() {
+        assert_eq!(Split::new(10, 128, 32, 8, MIN_FLOPS_PER_THREAD).threads, 1);
+        assert_eq!(Split::new(128, 784, 32, 2, MIN_FLOPS_PER_THREAD).threads, 2);
+    }
+
+    /// Products from several user threads at once, each wanting the workers:
+    /// whoever finds them busy computes alone, and every result is right.
+    #[test]
+    fn concurrent_callers_all_get_the_right_product() {
+        let (m, k, n) = (40, 50, 60);
+        let a = values(m * k, 1.0);
+        let b = values(k * n, 2.0);
+        let expected = naive(MatRef::col_major(&a, m, k), MatRef::col_major(&b, k, n));
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    let mut c = vec![0.0; m * n];
+                    for _ in 0..200 {
+                        gemm_with(2, 0, 1.0, MatRef::col_major(&a, m, k), MatRef::col_major(&b, k, n), 0.0, &mut c);
+                        for (got, want) in c.iter().zip(&expected) {
+                            assert!((f64::from(*got) - want).abs() < 1e-3, "{got} vs {want}");
+                        }
+                    }
+                });
+            }
+        });
     }
 
     #[test]
