@@ -27,6 +27,10 @@ const KC: usize = 256;
 /// Rows of `A` per block: an `MC x KC` block stays in L2 while the panels of
 /// `B` go past it.
 const MC: usize = 128;
+/// A column-major `A` is packed when a thread's share has at least this many
+/// columns and `k` at least this many steps; otherwise it is read in place.
+const PACK_A_MIN_COLS: usize = 64;
+const PACK_A_MIN_K: usize = 64;
 /// Least work (in floating-point operations) that pays for one more thread.
 const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
 /// Chunks per thread when a product is shared: enough that a thread slowed by
@@ -235,7 +239,9 @@ impl Product<'_> {
         // narrower panel is packed, zero-padded, once per pass.
         let (b_layout, ldb) = if b.rs == 1 { (BLayout::Cols, b.cs) } else { (BLayout::Rows, b.rs) };
         debug_assert!(b.rs == 1 || b.cs == 1);
-        let a_direct = a.rs == 1;
+        // A column-major A is read in place unless each block of it meets
+        // enough panels of B to repay a copy into contiguous, aligned panels.
+        let a_direct = a.rs == 1 && (cols.len() < PACK_A_MIN_COLS || k < PACK_A_MIN_K);
         let full_cols = cols.start + (cols.len() / NR) * NR;
         for p0 in (0..k).step_by(step) {
             let kc = step.min(k - p0);
@@ -243,26 +249,27 @@ impl Product<'_> {
             if full_cols < cols.end {
                 pack_b(b, p0, kc, full_cols, cols.end - full_cols, &mut packing.b);
             }
-            let packing = &mut *packing;
+            let Packing { a: a_buffer, b: b_buffer } = &mut *packing;
+            let a_block = a_block(a_buffer);
             let b_panel = |j: usize| {
                 if j < full_cols {
                     // SAFETY: p0 < k and j < n.
                     (unsafe { b.ptr(p0, j) }, ldb, b_layout)
                 } else {
-                    (packing.b.as_ptr(), NR, BLayout::Rows)
+                    (b_buffer.as_ptr(), NR, BLayout::Rows)
                 }
             };
             for i0 in rows.clone().step_by(MC) {
                 let mc = MC.min(rows.end - i0);
                 if !a_direct {
-                    pack_a(a, i0, mc, p0, kc, &mut packing.a);
+                    pack_a(a, i0, mc, p0, kc, a_block);
                 }
                 let (ap, lda, a_next, a_rows) = if a_direct {
                     // SAFETY: i0 < m and p0 < k. Rows i0.. of `a` are readable
                     // down to its last, beyond the block.
                     (unsafe { a.ptr(i0, p0) }, a.cs, MR, a.rows - i0)
                 } else {
-                    (packing.a.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
+                    (a_block.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
                 };
                 // Each panel of B (in L1) meets every panel of the A block (in L2).
                 for j in cols.clone().step_by(NR) {
@@ -308,13 +315,19 @@ thread_local! {
     static PACKING: RefCell<Packing> = const { RefCell::new(Packing { a: Vec::new(), b: Vec::new() }) };
 }
 
+/// The block of `A` in a thread's packing memory, starting on a cache line.
+fn a_block(buffer: &mut [f32]) -> &mut [f32] {
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..skip + MC.next_multiple_of(MR) * KC]
+}
+
 /// Run `f` with this thread's packing memory, allocating it (at its largest
 /// size, so that it never grows later) on the thread's first product.
 fn with_packing<R>(f: impl FnOnce(&mut Packing) -> R) -> R {
     PACKING.with(|packing| {
         let mut packing = packing.borrow_mut();
         if packing.a.is_empty() {
-            packing.a = vec![0.0; MC.next_multiple_of(MR) * KC];
+            packing.a = vec![0.0; MC.next_multiple_of(MR) * KC + 16];
             packing.b = vec![0.0; NR * KC];
         }
         f(&mut packing)
@@ -336,9 +349,14 @@ fn pack_a(a: MatRef<'_>, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [
         // Written in order, read with the row stride (for a row-major `a`, the
         // same few rows' cache lines, column after column).
         for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-            for (r, d) in dst[..rows].iter_mut().enumerate() {
-                // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
-                *d = unsafe { *a.ptr(first + r, p0 + p) };
+            if a.rs == 1 {
+                let start = first + (p0 + p) * a.cs;
+                dst[..rows].copy_from_slice(&a.data[start..start + rows]);
+            } else {
+                for (r, d) in dst[..rows].iter_mut().enumerate() {
+                    // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
+                    *d = unsafe { *a.ptr(first + r, p0 + p) };
+                }
             }
             dst[rows..].fill(0.0);
         }
@@ -436,6 +454,8 @@ mod tests {
             (128, 32, 10),
             (3, 513, 2),
             (MC + 17, 11, 19),
+            (37, PACK_A_MIN_K, PACK_A_MIN_COLS),
+            (MC + 9, PACK_A_MIN_K + 6, PACK_A_MIN_COLS + 2),
             (20, KC + 1, 8),
             (7, 2 * KC + 3, 14),
         ] {
