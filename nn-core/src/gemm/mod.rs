@@ -33,9 +33,11 @@ const PACK_A_MIN_COLS: usize = 64;
 const PACK_A_MIN_K: usize = 64;
 /// Least work (in floating-point operations) that pays for one more thread.
 const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
-/// Chunks per thread when a product is shared: enough that a thread slowed by
-/// another process leaves its share to the others.
-const CHUNKS_PER_THREAD: usize = 2;
+/// Chunks per thread when a product is shared. One: every chunk of columns
+/// re-reads all of `A`, and two or four per thread measured no better; the
+/// chunks are still claimed, so a worker that is late leaves its chunk to the
+/// caller.
+const CHUNKS_PER_THREAD: usize = 1;
 
 /// A read-only matrix over a slice, with element strides (column-major when `rs == 1`).
 #[derive(Clone, Copy, Debug)]
