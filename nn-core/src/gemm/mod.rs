@@ -334,8 +334,10 @@ struct Split {
 
 impl Split {
     fn new(m: usize, k: usize, n: usize, threads: usize, min_flops: usize) -> Self {
-        // Each thread reads all of the operand along the dimension not split;
-        // split the one whose operand is the larger, so each reads less.
+        // Columns, unless there are too few of them: each thread then reads
+        // all of A but only its own columns of B, and writes whole columns of
+        // C (with rows, both threads write the cache lines of C at the
+        // boundary; measured slower at every MLP shape).
         let rows = n.div_ceil(NR) < 2 * threads && m.div_ceil(MR) > n.div_ceil(NR);
         let (unit, len) = if rows { (MR, m) } else { (NR, n) };
         let panels = len.div_ceil(unit);
@@ -371,8 +373,6 @@ struct Dest {
 // SAFETY: `Dest` points into the `&mut [f32]` that `gemm` holds for the whole
 // product; the threads sharing it write disjoint row or column ranges.
 unsafe impl Sync for Dest {}
-// SAFETY: as for `Sync`.
-unsafe impl Send for Dest {}
 
 impl Product<'_> {
     /// Compute rows `rows` and columns `cols` of `c`.
