@@ -4,16 +4,20 @@
 //! one thread) measured in the same run.
 //!
 //! ```text
-//! cargo run --release --example bench_gemm              # 31 rounds
+//! cargo run --release --example bench_gemm              # 21 rounds
 //! cargo run --release --example bench_gemm -- --rounds 11
 //! ```
 //!
-//! Each round times every configuration in turn, about 2 ms of calls each, so all
+//! Each round times every configuration in turn, about 5 ms of calls each, so all
 //! three see the same machine load; every call is timed on its own and the table
 //! shows the median call (a call that another process interrupted does not move
-//! it), as GFLOP/s.
+//! it), as GFLOP/s. The first call of each round on all threads may have to
+//! wake the workers, as a product after a pause does in a program.
+//!
 //! The operands have the layouts training uses: weights column-major, the batch
-//! one sample per column, transposes as views with swapped strides.
+//! one sample per column, transposes as views with swapped strides. nalgebra is
+//! built without matrixmultiply's `threading` feature, so its column is one
+//! thread throughout.
 
 use nn::gemm::{gemm, set_threads, MatRef};
 use nn::nalgebra::{DMatrix, DMatrixView};
@@ -71,7 +75,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let mut rounds = 31;
+    let mut rounds = 21;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next().and_then(|v| v.parse().ok())) {
@@ -83,7 +87,7 @@ fn main() {
         }
     }
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let target = Duration::from_millis(2);
+    let target = Duration::from_millis(5);
     println!("GFLOP/s, median of {rounds} rounds; {all} threads available; nalgebra = matrixmultiply, 1 thread");
     println!(
         "{:<12} {:>4} {:>4} {:>4}  {:>8} {:>8} {:>9}  {:>7}",

@@ -1,12 +1,12 @@
-//! The micro-kernel: one `MR x NR` block of `C` from `kc` steps of `A` and `B`.
+//! The micro-kernels: a column of `MR x NR` tiles of `C` from `kc` steps of `A`
+//! and `B`, and a matrix-vector product for products with one column.
 //!
-//! `A` is read as a panel of up to `MR` rows, `MR` consecutive values per step of
-//! `k`, steps `lda` apart: a packed panel (`lda == MR`) or, unpacked, the rows of a
-//! column-major matrix (`lda` its column stride). `B` is read as `NR` columns, either
-//! row-like (step `p`, column `j` at `b + p * ldb + j`: a packed panel with
-//! `ldb == NR`, or a row-major matrix) or column-like (`b + j * ldb + p`: a
-//! column-major matrix). Reading the operands where they lie spares the packing
-//! copies, which at the MLP's shapes cost as much as a good part of the product.
+//! `A` is read as panels of up to `MR` rows, `MR` consecutive values per step of
+//! `k`, steps `lda` apart: packed panels (`lda == MR`) or, in place, the rows of
+//! a column-major matrix (`lda` its column stride). `B` is read as `NR` columns,
+//! either row-like (step `p`, column `j` at `b + p * ldb + j`: a packed panel
+//! with `ldb == NR`, or a row-major matrix) or column-like (`b + j * ldb + p`: a
+//! column-major matrix), so neither operand needs a copy in the common cases.
 
 /// Rows of `C` per micro-kernel call: two AVX registers of 8 `f32`.
 pub const MR: usize = 16;
@@ -103,11 +103,11 @@ impl Column {
 /// Compute one column of tiles.
 ///
 /// # Safety
-/// At every step `p < kc`, `a_rows` values are readable at `a + t * a_next +
-/// p * lda` minus `t * MR` for each panel `t` (that is, rows `t * MR..a_rows`
-/// of the panel); `NR` columns of `B` are readable as `b_layout` says; `c` is
-/// valid for reads and writes of `rows` values in each of `cols` columns spaced
-/// `ldc` apart; `rows <= a_rows`, `1 <= cols <= NR`, `kc >= 1`.
+/// For each panel `t < rows.div_ceil(MR)` and step `p < kc`, the first
+/// `min(MR, a_rows - t * MR)` values from `a + t * a_next + p * lda` are
+/// readable; `NR` columns of `B` are readable at every step as `b_layout` says;
+/// `c` is valid for reads and writes of `rows` values in each of `cols` columns
+/// spaced `ldc` apart; `rows <= a_rows`, `1 <= cols <= NR`, `kc >= 1`.
 pub unsafe fn run(column: &Column) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -261,8 +261,9 @@ mod avx2 {
         Full16,
         /// 9 to 15 rows: a plain load and a masked one.
         Masked16,
-        /// At most 8 rows, one load per step (plain when 8 are readable).
+        /// At most 8 rows with 8 readable: one plain load per step.
         Full8,
+        /// Fewer than 8 rows readable: one masked load per step.
         Masked8,
     }
 

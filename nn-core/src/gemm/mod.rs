@@ -4,13 +4,151 @@
 //! only reached through dynamic dimensions. Every product in training and batched
 //! inference goes through [`gemm`] instead, on the matrices' storage directly.
 //!
-//! The kernel is a small BLIS-style one: `B` is packed into panels of
-//! [`kernel::NR`] columns, `A` into panels of [`kernel::MR`] rows, and an AVX2/FMA
-//! micro-kernel (chosen at run time, with a portable fallback) computes each
-//! `MR x NR` block of `C`. The packing memory lives in thread-local buffers that
-//! grow to the largest product seen and are then reused, so after the first
-//! training step no product allocates. (The crates measured for this, matrixmultiply
-//! and gemm, allocate their packing memory on every call.)
+//! ```
+//! use nn_core::gemm::{gemm, MatRef};
+//!
+//! // c (2x2) = a (2x3) · b (3x2), all column-major.
+//! let a = [1.0, 4.0, 2.0, 5.0, 3.0, 6.0];
+//! let b = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+//! let mut c = [0.0; 4];
+//! gemm(1.0, MatRef::col_major(&a, 2, 3), MatRef::col_major(&b, 3, 2), 0.0, &mut c);
+//! assert_eq!(c, [4.0, 10.0, 2.0, 5.0]);
+//! ```
+//!
+//! # Design
+//!
+//! The kernel is BLIS-shaped: `C` is computed in tiles of 16 rows by 6 columns,
+//! each by a micro-kernel that keeps the tile in twelve AVX registers and adds,
+//! at each step of `k`, 16 values of `A` times 6 broadcast values of `B` (AVX2
+//! and FMA, detected at run time; plain loops on other CPUs). What differs from
+//! a textbook BLIS is what the MLP's shapes ask for (`B` is the batch size):
+//!
+//! | product                 | m x k x n      | `A`          | `B`          |
+//! |-------------------------|----------------|--------------|--------------|
+//! | forward, layer 1        | 128 x 784 x B  | column-major | column-major |
+//! | forward, layer 2        | 10 x 128 x B   | column-major | column-major |
+//! | weight gradient, 2      | 10 x B x 128   | column-major | row-major    |
+//! | gradient to layer 1     | 128 x 10 x B   | row-major    | column-major |
+//! | weight gradient, 1      | 128 x B x 784  | column-major | row-major    |
+//!
+//! - **Operands read where they lie.** Both layouts of `B` are read in place:
+//!   the micro-kernel broadcasts from six column pointers or from one row
+//!   pointer. A column-major `A` is read in place too (a panel's 16 rows at
+//!   step `p` are 16 consecutive values, one column stride after step `p - 1`),
+//!   unless a block of it meets at least 64 columns of `B` (and `k >= 64`):
+//!   then copying it into contiguous panels starting on a cache line pays,
+//!   because an in-place panel of a 128-row matrix reads two cache lines per
+//!   step where a packed one reads one. A row-major `A` (the 128x10 `Wᵀ`) is
+//!   always packed, and so is a last panel of `B` with fewer than 6 columns.
+//! - **Short edges.** Tiles of 9 to 15 rows read `A` with a masked load and
+//!   tiles of at most 8 rows use one register per column, so `m = 10` (the
+//!   output layer) computes 16 lanes for 10 rows, not 32. The last rows of a
+//!   partial tile are stored with 4-, 2- and 1-lane stores: masked stores are
+//!   slow on AMD's cores.
+//! - **Blocking.** `k` is cut into equal passes of at most `KC = 256` steps
+//!   (784 = 4 x 196, where 256 + 256 + 256 + 16 would leave a pass too short
+//!   to repay its loads and stores of `C`); within a pass rows come in blocks
+//!   of `MC = 128` (a packed block is 128 KiB, for L2), and every panel of `B`
+//!   (6 columns, at most 6 KiB, for L1) meets every panel of the block, in one
+//!   call of the kernel.
+//! - **One column.** A product with a single column (the forward pass of one
+//!   sample) reads `A` once, 64 rows at a time in eight registers, instead of
+//!   computing five wasted columns per tile.
+//! - **Memory.** Each thread's packing memory (a block of `A`, `MC x KC`
+//!   values, and a panel of `B`, `KC x 6`: 134 KiB) is allocated once, at full
+//!   size, by its first product; no product allocates after that
+//!   (`tests/alloc.rs` counts, with and without worker threads). The
+//!   matrixmultiply and gemm crates allocate packing memory on every call, and
+//!   rayon's job queues allocate too.
+//!
+//! # Threads
+//!
+//! A product that gives each thread at least about a million floating-point
+//! operations (at two threads: the MLP's 128x784 products at every batch
+//! size, and its 10x128x1000 inference product) is shared between [`threads`]
+//! threads through a pool written with `std` only: one worker thread per extra
+//! core, started by the first product that needs it and then parked. The
+//! caller publishes the product and computes it too; the threads claim chunks
+//! of columns (whole 6-column panels, one chunk per thread) from an atomic
+//! counter, or chunks of rows when there are too few columns. A worker that
+//! arrives after the chunks are gone (it woke late, or another process had
+//! its core) takes none, and the caller does its share: the caller only waits
+//! for chunks already started. Workers spin for about 100 µs before
+//! sleeping, so the back-to-back products of a training step do not each pay
+//! a wake-up. [`set_threads`] (or the `NN_THREADS` variable) sets the number
+//! of threads; `1` means no pool at all.
+//!
+//! Several user threads may call [`gemm`] at once: the pool serves one caller
+//! at a time, and a caller that finds it busy (another thread's product, or a
+//! product started from inside a job) computes alone rather than wait, so the
+//! pool can neither deadlock nor serialise independent callers.
+//!
+//! # Measured
+//!
+//! `cargo run --release --example bench_gemm` on the 2-vCPU AMD EPYC machine
+//! (KVM guest; AVX2 and FMA), shared with other builds. GFLOP/s, medians over
+//! six runs of the median call, alternating runs of this version and of the
+//! previous one (which packed both operands and had no threads). The last
+//! column is nalgebra's `DMatrix::gemm` on the same storage (matrixmultiply,
+//! one thread) in the same runs.
+//!
+//! | product                | m x k x n    | before | 1 thread | 2 threads | nalgebra |
+//! |------------------------|--------------|-------:|---------:|----------:|---------:|
+//! | forward W1·X           | 128x784x32   |   45.3 |     51.7 |      89.0 |     58.5 |
+//! | forward W2·A1          | 10x128x32    |   13.3 |     29.3 |      29.5 |     23.1 |
+//! | weight grad D2·A1ᵀ     | 10x32x128    |   11.2 |     28.0 |      27.5 |     28.2 |
+//! | input grad W2ᵀ·D2      | 128x10x32    |   21.8 |     35.5 |      35.8 |     32.0 |
+//! | weight grad D1·Xᵀ      | 128x32x784   |   50.8 |     70.5 |     116.1 |     64.0 |
+//! | forward W1·X           | 128x784x128  |   51.1 |     61.8 |      94.1 |     67.6 |
+//! | forward W2·A1          | 10x128x128   |   15.5 |     47.9 |      48.0 |     29.2 |
+//! | weight grad D2·A1ᵀ     | 10x128x128   |   10.3 |     42.6 |      46.8 |     37.2 |
+//! | input grad W2ᵀ·D2      | 128x10x128   |   33.0 |     43.8 |      43.8 |     37.5 |
+//! | weight grad D1·Xᵀ      | 128x128x784  |   53.8 |     78.1 |     116.4 |     75.8 |
+//! | inference W1·X         | 128x784x1000 |   44.3 |     66.5 |      96.7 |     62.0 |
+//! | inference W2·A1        | 10x128x1000  |   12.1 |     36.1 |      64.0 |     23.9 |
+//!
+//! The machine's speed drifts between processes by up to a third (one
+//! thread at 128x784x32 measured 48-67 across these runs, matrixmultiply
+//! 55-61; in other sittings 73 against 60-66), so compare within a row. Per
+//! run, this version at one thread is 0.90 to 1.5 times matrixmultiply (the
+//! forward products 128x784x32 and 128x784x128 are the ones below 1), and at
+//! two threads 1.3 to 2.8 times for the products large enough to share;
+//! below about two million operations the two-thread column is the
+//! one-thread path. A product with one column (one sample through 784-128)
+//! took about 9 µs in one measurement, against 16 µs through the tile
+//! kernel. At its best (128x32x784) the kernel reaches about 85 GFLOP/s of
+//! the 100 that a loop of register-only FMAs reaches on one core.
+//!
+//! # Tried, and not kept
+//!
+//! One thread unless said; each against the kept version in the same sitting
+//! (GFLOP/s: medians of single calls, or the best of 31 samples where noted).
+//!
+//! - Packing every column-major `A` (the previous kernel packed both operands
+//!   always): at 128x784x32 copying the 400 KB weight matrix costs more than
+//!   the contiguous panels save (packed 46-68, in place 51-73, in four
+//!   processes).
+//! - The other loop order, an `A` panel kept while the `B` panels stream past:
+//!   best of 31, 128x784x32 69 against 73, 128x128x784 64 against 74.
+//! - No blocking of `k` (one pass of 784 at 128x784x32): best of 31, 63
+//!   against 71. `KC` of 384 or 512, and `MC` of 64: no difference.
+//! - Shifting the grid of row panels so that an in-place `A` lying 16 bytes
+//!   past a cache line (as the system allocator places large weight matrices)
+//!   is read in whole lines: the partial first tile costs what the lines save.
+//!   A 64-byte-aligned `A` itself is about 10% faster at 128x784x32 (80
+//!   against 72): aligning the layers' weight and gradient storage is the way
+//!   to get that.
+//! - Plain loads instead of masked ones for 10-row tiles (reading into the
+//!   next column): no measurable difference.
+//! - Masked stores (`vmaskmovps`) for partial tiles: 10x32x128 took about
+//!   3.0 µs, 2.2-2.7 µs with plain 4-, 2- and 1-lane stores.
+//! - Two threads splitting rows instead of columns: 128x32x784 98 against 125,
+//!   128x784x32 88-91 against 94 (`C`'s cache lines at the boundary are
+//!   written by both threads). Two or four chunks per thread: no better than
+//!   one.
+//! - Static halves without claiming (the pool's first version): a worker
+//!   descheduled by another process held its half, and on the loaded machine
+//!   10x128x1000 ran at 3-6 on two threads against 39-41 on one.
 
 mod kernel;
 mod pool;
@@ -27,11 +165,17 @@ const KC: usize = 256;
 /// Rows of `A` per block: an `MC x KC` block stays in L2 while the panels of
 /// `B` go past it.
 const MC: usize = 128;
+/// A column-major `A` is packed when a thread's share has at least this many
+/// columns and `k` at least this many steps; otherwise it is read in place.
+const PACK_A_MIN_COLS: usize = 64;
+const PACK_A_MIN_K: usize = 64;
 /// Least work (in floating-point operations) that pays for one more thread.
 const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
-/// Chunks per thread when a product is shared: enough that a thread slowed by
-/// another process leaves its share to the others.
-const CHUNKS_PER_THREAD: usize = 2;
+/// Chunks per thread when a product is shared. One: every chunk of columns
+/// re-reads all of `A`, and two or four per thread measured no better; the
+/// chunks are still claimed, so a worker that is late leaves its chunk to the
+/// caller.
+const CHUNKS_PER_THREAD: usize = 1;
 
 /// A read-only matrix over a slice, with element strides (column-major when `rs == 1`).
 #[derive(Clone, Copy, Debug)]
@@ -84,11 +228,18 @@ pub fn threads() -> usize {
 ///
 /// With `n > 1`, the first product large enough to share starts `n - 1` worker
 /// threads, which then live as long as the process and sleep when idle; with
-/// `n == 1` no worker is started or used. Products below about a million
-/// floating-point operations always run on the calling thread, where waking a
-/// worker costs more than it saves. The setting is global to the process; a
-/// product started while another thread's product is using the workers runs on
-/// its own thread.
+/// `n == 1` no worker is started or used. A product is shared only when each
+/// thread gets at least about a million floating-point operations (128x784
+/// times 784x32 has 6.4 million); smaller ones run on the calling thread,
+/// where waking a worker would cost more than it saves. The setting is global
+/// to the process; a product started while another thread's product is using
+/// the workers runs on its own thread.
+///
+/// ```
+/// nn_core::gemm::set_threads(1); // products on the calling thread only
+/// assert_eq!(nn_core::gemm::threads(), 1);
+/// nn_core::gemm::set_threads(0); // back to NN_THREADS or every core
+/// ```
 pub fn set_threads(n: usize) {
     THREADS.store(n, Ordering::Relaxed);
 }
@@ -183,8 +334,10 @@ struct Split {
 
 impl Split {
     fn new(m: usize, k: usize, n: usize, threads: usize, min_flops: usize) -> Self {
-        // Each thread reads all of the operand along the dimension not split;
-        // split the one whose operand is the larger, so each reads less.
+        // Columns, unless there are too few of them: each thread then reads
+        // all of A but only its own columns of B, and writes whole columns of
+        // C (with rows, both threads write the cache lines of C at the
+        // boundary; measured slower at every MLP shape).
         let rows = n.div_ceil(NR) < 2 * threads && m.div_ceil(MR) > n.div_ceil(NR);
         let (unit, len) = if rows { (MR, m) } else { (NR, n) };
         let panels = len.div_ceil(unit);
@@ -220,8 +373,6 @@ struct Dest {
 // SAFETY: `Dest` points into the `&mut [f32]` that `gemm` holds for the whole
 // product; the threads sharing it write disjoint row or column ranges.
 unsafe impl Sync for Dest {}
-// SAFETY: as for `Sync`.
-unsafe impl Send for Dest {}
 
 impl Product<'_> {
     /// Compute rows `rows` and columns `cols` of `c`.
@@ -235,7 +386,9 @@ impl Product<'_> {
         // narrower panel is packed, zero-padded, once per pass.
         let (b_layout, ldb) = if b.rs == 1 { (BLayout::Cols, b.cs) } else { (BLayout::Rows, b.rs) };
         debug_assert!(b.rs == 1 || b.cs == 1);
-        let a_direct = a.rs == 1;
+        // A column-major A is read in place unless each block of it meets
+        // enough panels of B to repay a copy into contiguous, aligned panels.
+        let a_direct = a.rs == 1 && (cols.len() < PACK_A_MIN_COLS || k < PACK_A_MIN_K);
         let full_cols = cols.start + (cols.len() / NR) * NR;
         for p0 in (0..k).step_by(step) {
             let kc = step.min(k - p0);
@@ -243,26 +396,27 @@ impl Product<'_> {
             if full_cols < cols.end {
                 pack_b(b, p0, kc, full_cols, cols.end - full_cols, &mut packing.b);
             }
-            let packing = &mut *packing;
+            let Packing { a: a_buffer, b: b_buffer } = &mut *packing;
+            let a_block = a_block(a_buffer);
             let b_panel = |j: usize| {
                 if j < full_cols {
                     // SAFETY: p0 < k and j < n.
                     (unsafe { b.ptr(p0, j) }, ldb, b_layout)
                 } else {
-                    (packing.b.as_ptr(), NR, BLayout::Rows)
+                    (b_buffer.as_ptr(), NR, BLayout::Rows)
                 }
             };
             for i0 in rows.clone().step_by(MC) {
                 let mc = MC.min(rows.end - i0);
                 if !a_direct {
-                    pack_a(a, i0, mc, p0, kc, &mut packing.a);
+                    pack_a(a, i0, mc, p0, kc, a_block);
                 }
                 let (ap, lda, a_next, a_rows) = if a_direct {
                     // SAFETY: i0 < m and p0 < k. Rows i0.. of `a` are readable
                     // down to its last, beyond the block.
                     (unsafe { a.ptr(i0, p0) }, a.cs, MR, a.rows - i0)
                 } else {
-                    (packing.a.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
+                    (a_block.as_ptr(), MR, MR * kc, mc.next_multiple_of(MR))
                 };
                 // Each panel of B (in L1) meets every panel of the A block (in L2).
                 for j in cols.clone().step_by(NR) {
@@ -308,13 +462,19 @@ thread_local! {
     static PACKING: RefCell<Packing> = const { RefCell::new(Packing { a: Vec::new(), b: Vec::new() }) };
 }
 
+/// The block of `A` in a thread's packing memory, starting on a cache line.
+fn a_block(buffer: &mut [f32]) -> &mut [f32] {
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..skip + MC.next_multiple_of(MR) * KC]
+}
+
 /// Run `f` with this thread's packing memory, allocating it (at its largest
 /// size, so that it never grows later) on the thread's first product.
 fn with_packing<R>(f: impl FnOnce(&mut Packing) -> R) -> R {
     PACKING.with(|packing| {
         let mut packing = packing.borrow_mut();
         if packing.a.is_empty() {
-            packing.a = vec![0.0; MC.next_multiple_of(MR) * KC];
+            packing.a = vec![0.0; MC.next_multiple_of(MR) * KC + 16];
             packing.b = vec![0.0; NR * KC];
         }
         f(&mut packing)
@@ -336,9 +496,14 @@ fn pack_a(a: MatRef<'_>, i0: usize, mc: usize, p0: usize, kc: usize, out: &mut [
         // Written in order, read with the row stride (for a row-major `a`, the
         // same few rows' cache lines, column after column).
         for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-            for (r, d) in dst[..rows].iter_mut().enumerate() {
-                // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
-                *d = unsafe { *a.ptr(first + r, p0 + p) };
+            if a.rs == 1 {
+                let start = first + (p0 + p) * a.cs;
+                dst[..rows].copy_from_slice(&a.data[start..start + rows]);
+            } else {
+                for (r, d) in dst[..rows].iter_mut().enumerate() {
+                    // SAFETY: first + r < i0 + mc <= m and p0 + p < p0 + kc <= k.
+                    *d = unsafe { *a.ptr(first + r, p0 + p) };
+                }
             }
             dst[rows..].fill(0.0);
         }
@@ -436,6 +601,8 @@ mod tests {
             (128, 32, 10),
             (3, 513, 2),
             (MC + 17, 11, 19),
+            (37, PACK_A_MIN_K, PACK_A_MIN_COLS),
+            (MC + 9, PACK_A_MIN_K + 6, PACK_A_MIN_COLS + 2),
             (20, KC + 1, 8),
             (7, 2 * KC + 3, 14),
         ] {

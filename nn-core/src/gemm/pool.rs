@@ -52,8 +52,8 @@ struct Shared {
     open: AtomicUsize,
     /// Workers that have joined a job and not yet left it.
     inside: AtomicUsize,
-    /// Written only by the owner, while no worker is inside a job; read by a
-    /// worker only after it has entered `inside` and seen its ticket `open`.
+    /// Written only by the owner before it opens its ticket; read by a worker
+    /// only after it has entered `inside` and then seen its ticket `open`.
     job: UnsafeCell<Job>,
     /// Workers blocked on `wake`, and whether the owner is blocked on `done`.
     sleepers: AtomicUsize,
@@ -71,10 +71,11 @@ struct Shared {
     started: Condvar,
 }
 
-// SAFETY: `job` is written only by the owner of the pool while no worker is
-// inside a job, and read only by a worker inside the job it belongs to (see
-// `worker`); the data pointer in it is dereferenced only by the job's own
-// function while the owner keeps the data alive.
+// SAFETY: `job` is written only by the owner of the pool before it opens its
+// ticket, and read only by a worker that has joined that ticket's job, which
+// the owner waits for before it writes again (see `try_run` and `worker`); the
+// data pointer in it is dereferenced only by the job's own function while the
+// owner keeps the data alive.
 unsafe impl Sync for Shared {}
 
 static POOL: Shared = Shared {
@@ -133,9 +134,10 @@ pub fn try_run<F: Fn() + Sync>(threads: usize, f: &F, init: fn()) -> bool {
         unsafe { (*data.cast::<F>())() }
     }
 
-    // SAFETY: this thread owns the pool and no worker is inside a job (the
-    // previous owner waited for `inside == 0` after closing its job, and a
-    // worker enters only a job whose ticket is open), so no one reads `job`.
+    // SAFETY: this thread owns the pool, and no worker reads `job` now: a worker
+    // reads it only after entering `inside` and then seeing its own ticket in
+    // `open`; the previous owner closed its ticket before waiting for `inside`
+    // to drain, and this ticket is opened only after the write.
     unsafe { *POOL.job.get() = Job { run: call::<F>, data: (f as *const F).cast() } };
     POOL.panicked.store(false, SeqCst);
     let ticket = (((POOL.ticket.load(SeqCst) >> THREADS_BITS) + 1) << THREADS_BITS) | threads;
@@ -235,8 +237,9 @@ fn worker(index: usize, mut seen: usize, init: fn()) {
         // Entering before looking: if the job is still open now, its owner
         // closes it later and then sees this worker inside and waits for it.
         if POOL.open.load(SeqCst) == seen {
-            // SAFETY: the owner wrote `job` before opening this ticket and
-            // writes it again only once no worker is inside.
+            // SAFETY: the owner wrote `job` before opening this ticket, and
+            // writes it again only after closing the ticket and seeing
+            // `inside` drain, which this worker's entry holds up.
             let job = unsafe { *POOL.job.get() };
             // SAFETY: `job.run` is the `call::<F>` matching `job.data`, which
             // stays valid while this worker is inside.
