@@ -6,6 +6,7 @@
 
 pub mod act;
 pub mod callbacks;
+mod cpu;
 pub mod data;
 pub mod error;
 pub mod gemm;

@@ -120,20 +120,8 @@ pub unsafe fn run(column: &Column) {
     unsafe { portable(column) }
 }
 
-/// Whether the AVX2/FMA kernel runs on this CPU (detected once).
 #[cfg(target_arch = "x86_64")]
-pub fn has_avx2_fma() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
-    match DETECTED.load(Ordering::Relaxed) {
-        0 => {
-            let yes = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
-        }
-        state => state == 2,
-    }
-}
+pub use crate::cpu::has_avx2_fma;
 
 /// Any CPU: plain loops over the same operands.
 ///

@@ -105,9 +105,16 @@ impl Optimizer for Adam {
         if self.clock.iterations == 0 {
             self.begin_step();
         }
-        let (alpha, beta_1, beta_2, eps) = (self.step_size, self.beta_1, self.beta_2, self.epsilon);
         let n = params.len();
         let (m, v) = self.moments.get(slot, 2 * n).split_at_mut(n);
+        adam_step(params, grads, m, v, [self.step_size, self.beta_1, self.beta_2, self.epsilon]);
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// One Adam update of a tensor: `[α_t, β₁, β₂, ε]`.
+    fn adam_step(params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32], constants: [f32; 4]) {
+        let [alpha, beta_1, beta_2, eps] = constants;
         for (((p, g), m), v) in params.iter_mut().zip(grads).zip(m).zip(v) {
             *m += (g - *m) * (1.0 - beta_1);
             *v += (g * g - *v) * (1.0 - beta_2);
