@@ -35,19 +35,7 @@ pub fn save_history_png(history: &History, path: &Path) -> Result<()> {
     };
     canvas.panel(0, "loss", &history.loss(), validation(|v| v.loss).as_deref());
     canvas.panel(PANEL_WIDTH, "accuracy", &history.accuracy(), validation(|v| v.accuracy).as_deref());
-    write_atomically(path, &canvas.png()?)
-}
-
-/// Write `bytes` to a temporary file beside `path`, then rename it into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let file_name =
-        path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{} is not a file path", path.display())))?;
-    let temporary = path.with_file_name(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
-    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    result.map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::io(path, source)
-    })
+    crate::io::atomic::write(path, &canvas.png()?)
 }
 
 struct Canvas {

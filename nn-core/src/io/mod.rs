@@ -28,7 +28,7 @@
 //! file and the tensor. The Python `safetensors` package reads what this writes
 //! and writes what this reads (`tests/interop.rs`).
 
-mod atomic;
+pub(crate) mod atomic;
 mod dtype;
 mod json;
 pub(crate) mod network;

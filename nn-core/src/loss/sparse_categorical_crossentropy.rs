@@ -1,4 +1,4 @@
-use super::{Loss, EPSILON};
+use super::{CategoricalCrossentropy, Loss, EPSILON};
 use crate::act::Softmax;
 use crate::metrics::argmax;
 
@@ -23,18 +23,15 @@ impl Loss<Softmax> for SparseCategoricalCrossentropy {
             .sum()
     }
 
+    /// The same gradient as the one-hot form: `p - onehot(label)`.
     fn delta(&self, output: &[f32], target: &[f32], rows: usize, delta: &mut [f32]) {
-        let scale = rows as f32 / output.len() as f32;
-        for ((d, p), y) in delta.iter_mut().zip(output).zip(target) {
-            *d = scale * (p - y);
-        }
+        CategoricalCrossentropy.delta(output, target, rows, delta);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loss::CategoricalCrossentropy;
 
     #[test]
     fn equals_categorical_crossentropy_on_one_hot_targets() {
