@@ -136,9 +136,6 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         data.gather(indices, inputs, targets);
         net.forward_batch(inputs, outputs, batch, &mut self.buffers, &mut Mode::Training(&mut self.rng));
         let loss_sum = loss.loss_sum(outputs, targets, O);
-        if !loss_sum.is_finite() {
-            return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
-        }
         let correct = metrics::correct(outputs, targets, O);
         loss.delta(outputs, targets, O, delta);
         // `delta` is with respect to the last pre-activations, unless the last
@@ -147,6 +144,8 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         net.backward_batch(inputs, outputs, delta, preactivation, None, batch, &mut self.buffers, &mut self.grads);
         let penalty = net.penalty(Some(&mut self.grads));
         let loss_sum = loss_sum + penalty * batch as f64;
+        // Backward and the penalty wrote only gradients: stopping here leaves the
+        // weights as they were before this step.
         if !loss_sum.is_finite() {
             return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
         }
