@@ -318,6 +318,9 @@ mod avx2 {
             let mask_lo = mask(readable);
             let mask_hi = mask(readable.saturating_sub(8));
             let (lda, ldb) = (ops.lda, ops.ldb);
+            if KIND == 0 {
+                return full_tile::<COLS>(ops);
+            }
             let mut a = ops.a;
             let mut b = ops.b;
             for _ in 0..ops.kc {
@@ -339,6 +342,84 @@ mod avx2 {
             }
             c
         }
+    }
+
+    /// [`product`] for a full tile of 16 rows, the loop written out in
+    /// assembly. Compiled from the intrinsics, the six broadcasts of `B` in
+    /// [`BLayout::Cols`] found their columns through a chain of five
+    /// additions per step; here they are addressed from two pointers as
+    /// `b`, `b + ldb`, `b + 2·ldb`, which the loads compute themselves
+    /// (as BLIS's kernels for these cores do).
+    ///
+    /// # Safety
+    /// As for [`product`] with 16 readable rows of `A` per step, and `kc >= 1`;
+    /// the CPU supports AVX2 and FMA.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn full_tile<const COLS: bool>(ops: &Operands) -> [[__m256; 2]; NR] {
+        let zero = _mm256_setzero_ps();
+        let [mut c00, mut c01, mut c10, mut c11, mut c20, mut c21] = [zero; 6];
+        let [mut c30, mut c31, mut c40, mut c41, mut c50, mut c51] = [zero; 6];
+        let lda = ops.lda * 4;
+        // In bytes: from one column (Cols) or one step (Rows) of B to the next.
+        let (ldb, next) = if COLS { (ops.ldb * 4, 4) } else { (4, ops.ldb * 4) };
+        // SAFETY: the loop reads 16 values of A per step, `lda` bytes apart,
+        // and the six values of B at each step, for `kc >= 1` steps: what the
+        // caller guarantees readable. It writes no memory and uses no stack.
+        unsafe {
+            std::arch::asm!(
+                "2:",
+                "vmovups {a0}, ymmword ptr [{a}]",
+                "vmovups {a1}, ymmword ptr [{a} + 32]",
+                "add {a}, {lda}",
+                "vbroadcastss {t}, dword ptr [{b}]",
+                "vfmadd231ps {c00}, {a0}, {t}",
+                "vfmadd231ps {c01}, {a1}, {t}",
+                "vbroadcastss {t}, dword ptr [{b} + {ldb}]",
+                "vfmadd231ps {c10}, {a0}, {t}",
+                "vfmadd231ps {c11}, {a1}, {t}",
+                "vbroadcastss {t}, dword ptr [{b} + 2*{ldb}]",
+                "vfmadd231ps {c20}, {a0}, {t}",
+                "vfmadd231ps {c21}, {a1}, {t}",
+                "vbroadcastss {t}, dword ptr [{b3}]",
+                "vfmadd231ps {c30}, {a0}, {t}",
+                "vfmadd231ps {c31}, {a1}, {t}",
+                "vbroadcastss {t}, dword ptr [{b3} + {ldb}]",
+                "vfmadd231ps {c40}, {a0}, {t}",
+                "vfmadd231ps {c41}, {a1}, {t}",
+                "vbroadcastss {t}, dword ptr [{b3} + 2*{ldb}]",
+                "vfmadd231ps {c50}, {a0}, {t}",
+                "vfmadd231ps {c51}, {a1}, {t}",
+                "add {b}, {next}",
+                "add {b3}, {next}",
+                "dec {k}",
+                "jnz 2b",
+                a = inout(reg) ops.a => _,
+                b = inout(reg) ops.b => _,
+                b3 = inout(reg) ops.b.byte_add(3 * ldb) => _,
+                k = inout(reg) ops.kc => _,
+                lda = in(reg) lda,
+                ldb = in(reg) ldb,
+                next = in(reg) next,
+                a0 = out(ymm_reg) _,
+                a1 = out(ymm_reg) _,
+                t = out(ymm_reg) _,
+                c00 = inout(ymm_reg) c00,
+                c01 = inout(ymm_reg) c01,
+                c10 = inout(ymm_reg) c10,
+                c11 = inout(ymm_reg) c11,
+                c20 = inout(ymm_reg) c20,
+                c21 = inout(ymm_reg) c21,
+                c30 = inout(ymm_reg) c30,
+                c31 = inout(ymm_reg) c31,
+                c40 = inout(ymm_reg) c40,
+                c41 = inout(ymm_reg) c41,
+                c50 = inout(ymm_reg) c50,
+                c51 = inout(ymm_reg) c51,
+                options(nostack, readonly),
+            );
+        }
+        [[c00, c01], [c10, c11], [c20, c21], [c30, c31], [c40, c41], [c50, c51]]
     }
 
     /// [`super::gemv`] with AVX2: 64 rows at a time in eight registers, then the

@@ -34,12 +34,18 @@
 //! - **Operands read where they lie.** Both layouts of `B` are read in place:
 //!   the micro-kernel broadcasts from six column pointers or from one row
 //!   pointer. A column-major `A` is read in place too (a panel's 16 rows at
-//!   step `p` are 16 consecutive values, one column stride after step `p - 1`),
-//!   unless a block of it meets at least 64 columns of `B` (and `k >= 64`):
-//!   then copying it into contiguous panels starting on a cache line pays,
-//!   because an in-place panel of a 128-row matrix reads two cache lines per
-//!   step where a packed one reads one. A row-major `A` (the 128x10 `Wᵀ`) is
-//!   always packed, and so is a last panel of `B` with fewer than 6 columns.
+//!   step `p` are 16 consecutive values, one column stride after step `p - 1`).
+//!   The layers store their weights on a cache line ([`crate::layers::Aligned`])
+//!   with columns a multiple of 16 values apart when they have 16k rows, so
+//!   each step reads one line; a matrix not so placed reads two, and is copied
+//!   into contiguous, aligned panels when a block of it meets at least 64
+//!   columns of `B` (and `k >= 64`), where the copy pays. A row-major `A`
+//!   (the 128x10 `Wᵀ`) is always packed, and so is a last panel of `B` with
+//!   fewer than 6 columns.
+//! - **The loop.** A full tile's loop over `k` is written in assembly, so that
+//!   the six broadcasts of `B` take their addresses from two pointers
+//!   (`b`, `b + ldb`, `b + 2·ldb`) as BLIS's kernels do; compiled from
+//!   intrinsics, they went through a chain of five additions per step.
 //! - **Short edges.** Tiles of 9 to 15 rows read `A` with a masked load and
 //!   tiles of at most 8 rows use one register per column, so `m = 10` (the
 //!   output layer) computes 16 lanes for 10 rows, not 32. The last rows of a
@@ -316,6 +322,29 @@ fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: Mat
     with_packing(|packing| job.run(0..m, 0..n, packing));
 }
 
+/// Call `f` on contiguous ranges covering `0..len`, each index once, shared
+/// between up to [`threads`] threads with at least `min_len` indices each (so
+/// a short loop stays on the calling thread); for element-wise loops over long
+/// tensors, on the products' worker threads. Allocates nothing.
+pub(crate) fn for_each_range<F: Fn(Range<usize>) + Sync>(len: usize, min_len: usize, f: &F) {
+    let threads = threads().min(len / min_len.max(1)).max(1);
+    if threads > 1 {
+        let next = AtomicUsize::new(0);
+        let edge = |chunk: usize| chunk * len / threads;
+        let work = || loop {
+            let chunk = next.fetch_add(1, Ordering::Relaxed);
+            if chunk >= threads {
+                break;
+            }
+            f(edge(chunk)..edge(chunk + 1));
+        };
+        if pool::try_run(threads, &work, warm_up) {
+            return;
+        }
+    }
+    f(0..len);
+}
+
 /// How one product is shared between threads: chunks of contiguous rows (in
 /// whole `MR` panels) or columns (in whole `NR` panels), which the threads
 /// claim one after the other until none is left.
@@ -386,9 +415,12 @@ impl Product<'_> {
         // narrower panel is packed, zero-padded, once per pass.
         let (b_layout, ldb) = if b.rs == 1 { (BLayout::Cols, b.cs) } else { (BLayout::Rows, b.rs) };
         debug_assert!(b.rs == 1 || b.cs == 1);
-        // A column-major A is read in place unless each block of it meets
-        // enough panels of B to repay a copy into contiguous, aligned panels.
-        let a_direct = a.rs == 1 && (cols.len() < PACK_A_MIN_COLS || k < PACK_A_MIN_K);
+        // A column-major A is read in place when each step of a panel is one
+        // cache line (the layers' weights are stored so), or else unless each
+        // block of it meets enough panels of B to repay a copy into
+        // contiguous, aligned panels.
+        let lines = a.data.as_ptr().align_offset(64) == 0 && a.cs.is_multiple_of(MR);
+        let a_direct = a.rs == 1 && (lines || cols.len() < PACK_A_MIN_COLS || k < PACK_A_MIN_K);
         let full_cols = cols.start + (cols.len() / NR) * NR;
         for p0 in (0..k).step_by(step) {
             let kc = step.min(k - p0);

@@ -1,4 +1,4 @@
-use super::{boxed_zeroed, ensure_len, Layer, Mode, TakesInput, Tensor, TensorSource};
+use super::{boxed_zeroed, ensure_len, Aligned, Layer, Mode, TakesInput, Tensor, TensorSource};
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
@@ -24,10 +24,10 @@ use std::marker::PhantomData;
 /// assert_eq!(<Dense<3, 2, Relu> as Layer<3, 2>>::PARAMS, 3 * 2 + 2);
 /// ```
 pub struct Dense<const I: usize, const O: usize, A: Activation> {
-    /// `O x I` weights.
-    pub weight: Box<SMatrix<f32, O, I>>,
+    /// `O x I` weights, column-major, starting on a cache line.
+    pub weight: Box<Aligned<SMatrix<f32, O, I>>>,
     /// `O` biases.
-    pub bias: Box<SMatrix<f32, O, 1>>,
+    pub bias: Box<Aligned<SMatrix<f32, O, 1>>>,
     /// The penalty on the weights (not the biases) added to the loss.
     pub regularizer: Regularizer,
     activation: PhantomData<A>,
@@ -68,8 +68,8 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
 impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
     fn clone(&self) -> Self {
         let mut copy = Self::zeroed();
-        copy.weight.copy_from(&*self.weight);
-        copy.bias.copy_from(&*self.bias);
+        copy.weight.copy_from(&**self.weight);
+        copy.bias.copy_from(&**self.bias);
         copy.regularizer = self.regularizer;
         copy
     }
@@ -105,7 +105,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
     fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
         let mut out = SVector::<f32, O>::zeros();
         gemm(1.0, self.weight_ref(), MatRef::col_major(input.as_slice(), I, 1), 0.0, out.as_mut_slice());
-        out += &*self.bias;
+        out += &**self.bias;
         A::forward(out.as_mut_slice(), O);
         out
     }
