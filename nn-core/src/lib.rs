@@ -17,6 +17,7 @@ pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
+mod parallel;
 pub mod plot;
 mod progress;
 pub mod sample;

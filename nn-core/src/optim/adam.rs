@@ -107,7 +107,8 @@ impl Optimizer for Adam {
         }
         let n = params.len();
         let (m, v) = self.moments.get(slot, 2 * n).split_at_mut(n);
-        adam_step(params, grads, m, v, [self.step_size, self.beta_1, self.beta_2, self.epsilon]);
+        let constants = [self.step_size, self.beta_1, self.beta_2, self.epsilon];
+        crate::parallel::zip_parts([params, m, v], &grads[..n], |[p, m, v], g| adam_step(p, g, m, v, constants));
     }
 }
 

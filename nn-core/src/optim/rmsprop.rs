@@ -1,4 +1,5 @@
 use super::{Clock, LearningRate, Optimizer, SlotState};
+use crate::parallel::zip_parts;
 
 /// RMSprop: each parameter's step divided by a running root mean square of its
 /// gradients, as Keras computes it.
@@ -108,18 +109,54 @@ impl Optimizer for RmsProp {
         if self.clock.iterations == 0 {
             self.begin_step();
         }
-        let (lr, rho, mu, eps) = (self.clock.rate, self.rho, self.momentum, self.epsilon);
+        let constants = [self.clock.rate, self.rho, self.momentum, self.epsilon];
         let n = params.len();
         let grads = &grads[..n];
-        let buffers = 1 + usize::from(mu > 0.0) + usize::from(self.centered);
+        let (momentum, centered) = (self.momentum > 0.0, self.centered);
+        let buffers = 1 + usize::from(momentum) + usize::from(centered);
         let state = self.state.get(slot, buffers * n);
-        let (mean_square, rest) = state.split_at_mut(n);
-        let (steps, mean) = rest.split_at_mut(if mu > 0.0 { n } else { 0 });
-        for i in 0..n {
+        // The state holds the mean square, then the steps (with momentum), then
+        // the mean (centred); each part of the tensor gets its part of each.
+        match state.len() / n.max(1) {
+            3 => {
+                let (mean_square, rest) = state.split_at_mut(n);
+                let (steps, mean) = rest.split_at_mut(n);
+                zip_parts([params, mean_square, steps, mean], grads, |[p, s, st, m], g| {
+                    rms_step(p, g, s, st, m, constants, centered)
+                });
+            }
+            2 => {
+                let (mean_square, other) = state.split_at_mut(n);
+                zip_parts([params, mean_square, other], grads, |[p, s, o], g| {
+                    let (steps, mean) = if momentum { (o, &mut [][..]) } else { (&mut [][..], o) };
+                    rms_step(p, g, s, steps, mean, constants, centered)
+                });
+            }
+            _ => {
+                zip_parts([params, state], grads, |[p, s], g| rms_step(p, g, s, &mut [], &mut [], constants, centered))
+            }
+        }
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// One RMSprop update with `[η, ρ, μ, ε]`: `steps` is empty without
+    /// momentum, `mean` empty unless `centered`.
+    fn rms_step(
+        params: &mut [f32],
+        grads: &[f32],
+        mean_square: &mut [f32],
+        steps: &mut [f32],
+        mean: &mut [f32],
+        constants: [f32; 4],
+        centered: bool,
+    ) {
+        let [lr, rho, mu, eps] = constants;
+        for i in 0..params.len() {
             let g = grads[i];
             mean_square[i] = rho * mean_square[i] + (1.0 - rho) * g * g;
             let mut denominator = mean_square[i];
-            if self.centered {
+            if centered {
                 mean[i] = rho * mean[i] + (1.0 - rho) * g;
                 denominator -= mean[i] * mean[i];
             }

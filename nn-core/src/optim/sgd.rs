@@ -1,4 +1,5 @@
 use super::{Clock, LearningRate, Optimizer, SlotState};
+use crate::parallel::zip_parts;
 
 /// Stochastic gradient descent, with Keras' momentum, Nesterov momentum and
 /// legacy learning-rate `decay`.
@@ -87,15 +88,31 @@ impl Optimizer for Sgd {
         if self.clock.iterations == 0 {
             self.begin_step();
         }
-        let (lr, mu) = (self.clock.rate, self.momentum);
+        let (lr, mu, nesterov) = (self.clock.rate, self.momentum, self.nesterov);
+        let grads = &grads[..params.len()];
         if mu == 0.0 {
-            for (p, g) in params.iter_mut().zip(grads) {
-                *p -= lr * g;
-            }
-            return;
+            zip_parts([params], grads, |[p], g| sgd_step(p, g, lr));
+        } else {
+            let velocity = self.velocity.get(slot, params.len());
+            zip_parts([params, velocity], grads, |[p, v], g| momentum_step(p, g, v, [lr, mu], nesterov));
         }
-        let velocity = self.velocity.get(slot, params.len());
-        if self.nesterov {
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// `θ ← θ − η·g`.
+    fn sgd_step(params: &mut [f32], grads: &[f32], lr: f32) {
+        for (p, g) in params.iter_mut().zip(grads) {
+            *p -= lr * g;
+        }
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// One momentum step with `[η, μ]`, Nesterov's or the classic one.
+    fn momentum_step(params: &mut [f32], grads: &[f32], velocity: &mut [f32], constants: [f32; 2], nesterov: bool) {
+        let [lr, mu] = constants;
+        if nesterov {
             for ((p, g), v) in params.iter_mut().zip(grads).zip(velocity) {
                 *v = mu * *v - lr * g;
                 *p += mu * *v - lr * g;
