@@ -13,6 +13,11 @@
 //! throughput and peak memory, then one `RESULT key=value ...` line that
 //! `benchmarks/compare.py` reads. `benchmarks/pytorch_mlp.py` runs the same
 //! workload in PyTorch.
+//!
+//! With `--phases`, it instead times the parts of a training step (reading the
+//! batch, forward, loss, backward, optimiser update) over one epoch of steps
+//! written out with the same layer calls that `fit` makes, and prints the mean
+//! microseconds of each per step.
 
 use nn::data::idx::Mnist;
 use nn::prelude::*;
@@ -41,7 +46,8 @@ usage: bench_mlp [options]
   --epochs N            epochs to train and time (default 5)
   --threads N           threads for the matrix products (default: all cores)
   --seed N              seed of the weights and the shuffling (default 1)
-  --data DIR            folder of MNIST files (default data/mnist)";
+  --data DIR            folder of MNIST files (default data/mnist)
+  --phases              time the parts of a training step instead";
 
 struct Args {
     batch: usize,
@@ -51,6 +57,7 @@ struct Args {
     threads: Option<usize>,
     seed: u64,
     data: PathBuf,
+    phases: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,9 +69,14 @@ fn parse_args() -> Result<Args, String> {
         threads: None,
         seed: 1,
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
+        phases: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--phases" {
+            args.phases = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
         let bad = |v: &str| format!("{flag}: `{v}` is not a valid value");
         match flag.as_str() {
@@ -150,6 +162,14 @@ fn run(args: &Args) -> Result<(), nn::Error> {
         args.epochs
     );
 
+    if args.phases {
+        return if args.adam {
+            phases(&mut net, &train, args, Adam::new(rate))
+        } else {
+            phases(&mut net, &train, args, Sgd::new(rate))
+        };
+    }
+
     let mut epoch_seconds = Vec::new();
     let mut last = Instant::now();
     let options = Fit::new().epochs(args.epochs).batch_size(args.batch).seed(args.seed).quiet().on_epoch(|log| {
@@ -202,5 +222,74 @@ fn run(args: &Args) -> Result<(), nn::Error> {
         single_mnist.as_secs_f64() * 1e6,
         single_xor.as_secs_f64() * 1e9
     );
+    Ok(())
+}
+
+/// Time the parts of `--epochs` epochs of training steps, each step made of the
+/// calls `fit` makes, and print the mean microseconds per step of each part.
+/// With plain SGD the update is part of the backward pass.
+fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimizer: impl Optimizer) -> nn::Result<()> {
+    use nn::layers::Mode;
+    use nn::loss::Loss;
+    use nn::rand::seq::SliceRandom;
+    use nn::rand::SeedableRng;
+
+    let batch = args.batch;
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(args.seed);
+    let (mut inputs, mut targets) = (vec![0.0; 784 * batch], vec![0.0; 10 * batch]);
+    let (mut outputs, mut delta) = (vec![0.0; 10 * batch], vec![0.0; 10 * batch]);
+    let mut buffers = <MnistMlp as Layer<784, 10>>::Buffers::default();
+    let mut grads = <MnistMlp as Layer<784, 10>>::zeroed();
+    let names = ["read batch", "forward", "loss", "backward", "update"];
+    let mut spent = [Duration::ZERO; 5];
+    let mut steps = 0u32;
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    for epoch in 0..args.epochs {
+        order.shuffle(&mut rng);
+        for indices in order.chunks_exact(batch) {
+            let mut clock = Instant::now();
+            let mut lap = |phase: usize| {
+                let now = Instant::now();
+                // The first epoch warms the caches and starts the threads.
+                if epoch > 0 {
+                    spent[phase] += now - clock;
+                }
+                clock = now;
+            };
+            train.gather(indices, &mut inputs, &mut targets);
+            lap(0);
+            net.forward_batch(&inputs, &mut outputs, batch, &mut buffers, &mut Mode::Training(&mut rng));
+            lap(1);
+            std::hint::black_box(CategoricalCrossentropy.loss_sum(&outputs, &targets, 10));
+            CategoricalCrossentropy.delta(&outputs, &targets, 10, &mut delta);
+            lap(2);
+            optimizer.begin_step();
+            if let Some(rate) = optimizer.plain_step() {
+                // Plain SGD: the layers update their weights in the backward pass.
+                net.backward_sgd(&inputs, &outputs, &mut delta, true, None, batch, &mut buffers, &mut grads, rate);
+                lap(3);
+            } else {
+                net.backward_batch(&inputs, &outputs, &mut delta, true, None, batch, &mut buffers, &mut grads);
+                lap(3);
+                let mut slot = 0;
+                net.visit_params(&grads, &mut |params, grads| {
+                    optimizer.update(slot, params, grads);
+                    slot += 1;
+                });
+            }
+            lap(4);
+            steps += u32::from(epoch > 0);
+        }
+    }
+    if steps == 0 {
+        return Err(nn::Error::InvalidArgument("--phases needs at least 2 epochs (the first warms up)".into()));
+    }
+    let total: Duration = spent.iter().sum();
+    println!("mean per step over {steps} steps (after a first epoch of warm-up):");
+    for (name, time) in names.iter().zip(spent) {
+        let share = 100.0 * time.as_secs_f64() / total.as_secs_f64();
+        println!("  {name:<11} {:7.1} us  {share:4.1}%", time.as_secs_f64() * 1e6 / f64::from(steps));
+    }
+    println!("  {:<11} {:7.1} us", "step", total.as_secs_f64() * 1e6 / f64::from(steps));
     Ok(())
 }

@@ -279,3 +279,46 @@ fn loading_tensors_reproduces_the_network() {
     let x = [0.1, 0.2, -0.3, 0.4];
     assert_eq!(copy.forward(x), source.forward(x));
 }
+
+/// SGD with its update applied through `Optimizer::update` after the
+/// backward pass, never fused into it.
+struct SeparateUpdate(Sgd);
+
+impl Optimizer for SeparateUpdate {
+    fn begin_step(&mut self) {
+        self.0.begin_step();
+    }
+
+    fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]) {
+        self.0.update(slot, params, grads);
+    }
+}
+
+fn all_params<N: Network<4, 2>>(net: &N) -> Vec<f32> {
+    let mut values = Vec::new();
+    net.params(&mut |p| values.extend_from_slice(p));
+    values
+}
+
+#[test]
+fn plain_sgd_fused_into_backward_gives_the_weights_of_the_separate_update() {
+    let inputs: Vec<[f32; 4]> = (0..40).map(|i| std::array::from_fn(|j| ((i * 4 + j) as f32 * 0.37).sin())).collect();
+    let targets: Vec<[f32; 2]> = (0..40).map(|i| if i % 3 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+    let data = Dataset::from_rows(&inputs, &targets).unwrap();
+    let options = || Fit::new().epochs(3).batch_size(8).seed(5).quiet();
+    // Plain SGD reports its step, so `fit` takes the fused path.
+    assert_eq!(Sgd::new(0.3).plain_step(), None, "no rate before the first step");
+    let mut sgd = Sgd::new(0.3);
+    sgd.begin_step();
+    assert_eq!(sgd.plain_step(), Some(0.3));
+    assert_eq!(Sgd::new(0.3).momentum(0.9).plain_step(), None);
+
+    let mut fused = Outer::seeded(4);
+    let mut separate = fused.clone();
+    let fused_history = fused.fit(&data, CategoricalCrossentropy, Sgd::new(0.3), options()).unwrap();
+    let separate_history =
+        separate.fit(&data, CategoricalCrossentropy, SeparateUpdate(Sgd::new(0.3)), options()).unwrap();
+    assert_ne!(all_params(&fused), all_params(&Outer::seeded(4)), "training moved the weights");
+    assert_eq!(all_params(&fused), all_params(&separate));
+    assert_eq!(fused_history, separate_history);
+}

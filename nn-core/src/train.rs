@@ -141,20 +141,52 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         // `delta` is with respect to the last pre-activations, unless the last
         // activation needs its input: then the loss stops at the outputs.
         let preactivation = !<N::Activation as Activation>::NEEDS_INPUT;
-        net.backward_batch(inputs, outputs, delta, preactivation, None, batch, &mut self.buffers, &mut self.grads);
-        let penalty = net.penalty(Some(&mut self.grads));
+        let penalty = net.penalty(None);
         let loss_sum = loss_sum + penalty * batch as f64;
-        // Backward and the penalty wrote only gradients: stopping here leaves the
-        // weights as they were before this step.
+        // Nothing has touched the weights yet: stopping here leaves them as
+        // they were before this step.
         if !loss_sum.is_finite() {
             return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
         }
         optimizer.begin_step();
-        let mut slot = 0;
-        net.visit_params(&self.grads, &mut |params, grads| {
-            optimizer.update(slot, params, grads);
-            slot += 1;
-        });
+        let (inputs, outputs) = (&*inputs, &*outputs);
+        match optimizer.plain_step() {
+            // Plain SGD and no penalty gradient to add: the layers update as
+            // they go (a zero penalty has a zero gradient).
+            Some(rate) if penalty == 0.0 => {
+                net.backward_sgd(
+                    inputs,
+                    outputs,
+                    delta,
+                    preactivation,
+                    None,
+                    batch,
+                    &mut self.buffers,
+                    &mut self.grads,
+                    rate,
+                );
+            }
+            _ => {
+                net.backward_batch(
+                    inputs,
+                    outputs,
+                    delta,
+                    preactivation,
+                    None,
+                    batch,
+                    &mut self.buffers,
+                    &mut self.grads,
+                );
+                if penalty != 0.0 {
+                    net.penalty(Some(&mut self.grads));
+                }
+                let mut slot = 0;
+                net.visit_params(&self.grads, &mut |params, grads| {
+                    optimizer.update(slot, params, grads);
+                    slot += 1;
+                });
+            }
+        }
         Ok(BatchStats { loss_sum, correct })
     }
 }

@@ -121,7 +121,8 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let buffers = buffers_struct(&buffers_ident, vis, &fields);
     let forward = forward_one(&fields);
     let forward_batch = forward_batch(&fields, &input);
-    let backward_batch = backward_batch(&fields, &input);
+    let backward_sgd = backward_batch(&fields, &input, true);
+    let backward_batch = backward_batch(&fields, &input, false);
     let summary = summary(ident, plan, &fields);
 
     quote! {
@@ -205,6 +206,21 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
                 grads: &mut Self,
             ) {
                 #backward_batch
+            }
+
+            fn backward_sgd(
+                &mut self,
+                input: &[f32],
+                output: &[f32],
+                grad: &mut [f32],
+                preactivation: bool,
+                grad_input: ::core::option::Option<&mut [f32]>,
+                batch: usize,
+                buffers: &mut Self::Buffers,
+                grads: &mut Self,
+                rate: f32,
+            ) {
+                #backward_sgd
             }
 
             fn visit_params(&mut self, grads: &Self, visit: &mut dyn ::core::ops::FnMut(&mut [f32], &[f32])) {
@@ -342,16 +358,18 @@ fn activation(k: usize) -> TokenStream {
     quote!(&buffers.#a[..])
 }
 
-/// Batched backward, last layer first, through the scratch gradients `g{k}`.
-fn backward_batch(fields: &[Field], input_width: &TokenStream) -> TokenStream {
+/// Batched backward, last layer first, through the scratch gradients `g{k}`;
+/// with `sgd`, the body of `backward_sgd`, each layer updating itself.
+fn backward_batch(fields: &[Field], input_width: &TokenStream, sgd: bool) -> TokenStream {
     let last = match fields.len() {
         0 => {
+            let rate = if sgd { quote!(rate) } else { quote!(()) };
             return quote! {
-                let _ = (input, output, preactivation, buffers, grads);
+                let _ = (input, output, preactivation, buffers, grads, #rate);
                 if let ::core::option::Option::Some(grad_input) = grad_input {
                     grad_input[..#input_width * batch].copy_from_slice(&grad[..#input_width * batch]);
                 }
-            }
+            };
         }
         n => n - 1,
     };
@@ -373,8 +391,16 @@ fn backward_batch(fields: &[Field], input_width: &TokenStream) -> TokenStream {
             let width = &fields[k - 1].output;
             quote!(::core::option::Option::Some(::nn::__private::scratch(&mut buffers.#g, #width * batch)))
         };
-        body.extend(quote! {
-            #layer::backward_batch(&self.#name, #x, #out, #grad, #pre, #grad_in, batch, &mut buffers.#b, &mut grads.#name);
+        body.extend(if sgd {
+            quote! {
+                #layer::backward_sgd(
+                    &mut self.#name, #x, #out, #grad, #pre, #grad_in, batch, &mut buffers.#b, &mut grads.#name, rate,
+                );
+            }
+        } else {
+            quote! {
+                #layer::backward_batch(&self.#name, #x, #out, #grad, #pre, #grad_in, batch, &mut buffers.#b, &mut grads.#name);
+            }
         });
     }
     body

@@ -141,27 +141,43 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         grads: &mut Self,
     ) {
         let grad = &mut grad[..O * batch];
-        if !preactivation {
-            if A::NEEDS_INPUT {
-                A::backward_from_input(&preactivations[..O * batch], grad, O);
-            } else {
-                A::backward(&output[..O * batch], grad, O);
-            }
-        }
+        self.delta(output, grad, preactivation, preactivations, batch);
         let delta = MatRef::col_major(grad, O, batch);
         // dL/dW = delta · inputᵀ
         gemm(1.0, delta, MatRef::col_major(input, I, batch).t(), 0.0, grads.weight.as_mut_slice());
-        // dL/db = sum of delta over the batch
-        let bias_grad = grads.bias.as_mut_slice();
-        bias_grad.fill(0.0);
-        for column in grad.chunks_exact(O) {
-            for (b, d) in bias_grad.iter_mut().zip(column) {
-                *b += d;
-            }
-        }
+        bias_gradient(grad, grads.bias.as_mut_slice());
         // dL/dinput = Wᵀ · delta
         if let Some(grad_input) = grad_input {
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
+        }
+    }
+
+    /// The weight gradient is never stored: `W ← W − rate · delta · inputᵀ` is
+    /// one product added into the weights, after the gradient to the input has
+    /// been taken with the old weights. The bias gradient goes through `grads`.
+    fn backward_sgd(
+        &mut self,
+        input: &[f32],
+        output: &[f32],
+        grad: &mut [f32],
+        preactivation: bool,
+        grad_input: Option<&mut [f32]>,
+        batch: usize,
+        preactivations: &mut Vec<f32>,
+        grads: &mut Self,
+        rate: f32,
+    ) {
+        let grad = &mut grad[..O * batch];
+        self.delta(output, grad, preactivation, preactivations, batch);
+        let delta = MatRef::col_major(grad, O, batch);
+        if let Some(grad_input) = grad_input {
+            gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
+        }
+        gemm(-rate, delta, MatRef::col_major(input, I, batch).t(), 1.0, self.weight.as_mut_slice());
+        let bias_grad = grads.bias.as_mut_slice();
+        bias_gradient(grad, bias_grad);
+        for (b, g) in self.bias.iter_mut().zip(bias_grad.iter()) {
+            *b -= rate * g;
         }
     }
 
@@ -215,6 +231,28 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     fn weight_ref(&self) -> MatRef<'_> {
         MatRef::col_major(self.weight.as_slice(), O, I)
+    }
+
+    /// Turn `grad`, the gradient with respect to the outputs, into `delta`, the
+    /// gradient with respect to the pre-activations (unless it already is).
+    fn delta(&self, output: &[f32], grad: &mut [f32], preactivation: bool, preactivations: &[f32], batch: usize) {
+        if !preactivation {
+            if A::NEEDS_INPUT {
+                A::backward_from_input(&preactivations[..O * batch], grad, O);
+            } else {
+                A::backward(&output[..O * batch], grad, O);
+            }
+        }
+    }
+}
+
+/// dL/db: the sum of the columns of `delta` (`bias_grad.len()` rows each).
+fn bias_gradient(delta: &[f32], bias_grad: &mut [f32]) {
+    bias_grad.fill(0.0);
+    for column in delta.chunks_exact(bias_grad.len()) {
+        for (b, d) in bias_grad.iter_mut().zip(column) {
+            *b += d;
+        }
     }
 }
 

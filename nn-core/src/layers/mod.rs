@@ -97,6 +97,39 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
         grads: &mut Self,
     );
 
+    /// [`Layer::backward_batch`] fused with the plain SGD step `θ ← θ − rate·g`:
+    /// each parameter is updated with its gradient, which a layer may apply as
+    /// it computes it, without storing it (`grads` is scratch space then). The
+    /// gradient passed back through `grad_input` is taken with the parameters
+    /// as they were before the step.
+    ///
+    /// The default computes the gradients into `grads` and then updates.
+    /// [`Dense`] adds `−rate · delta · inputᵀ` straight into its weights,
+    /// which saves writing the weight gradient and reading it back (the
+    /// largest tensor of most networks); the numbers are the same as the
+    /// separate update's when `batch` is at most 256, the product's depth
+    /// per pass.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_sgd(
+        &mut self,
+        input: &[f32],
+        output: &[f32],
+        grad: &mut [f32],
+        preactivation: bool,
+        grad_input: Option<&mut [f32]>,
+        batch: usize,
+        buffers: &mut Self::Buffers,
+        grads: &mut Self,
+        rate: f32,
+    ) {
+        self.backward_batch(input, output, grad, preactivation, grad_input, batch, buffers, grads);
+        self.visit_params(grads, &mut |params, grads| {
+            for (p, g) in params.iter_mut().zip(grads) {
+                *p -= rate * g;
+            }
+        });
+    }
+
     /// Visit each parameter tensor as a flat slice with the matching slice of
     /// `grads`, always in the same order.
     fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32]));

@@ -23,6 +23,15 @@ pub trait Optimizer: Send {
 
     /// Update the parameter tensor numbered `slot` from its gradient.
     fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]);
+
+    /// `Some(η)` when this step's update of every tensor is `θ ← θ − η·g` and
+    /// nothing else (SGD without momentum); asked after [`Optimizer::begin_step`].
+    /// A training step then lets the layers apply it as they compute the
+    /// gradients ([`Layer::backward_sgd`](crate::layers::Layer::backward_sgd))
+    /// instead of calling [`Optimizer::update`]. `None` by default.
+    fn plain_step(&self) -> Option<f32> {
+        None
+    }
 }
 
 /// A borrowed optimiser keeps its state (momenta, step count) across `fit` calls.
@@ -33,6 +42,10 @@ impl<T: Optimizer + ?Sized> Optimizer for &mut T {
 
     fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]) {
         (**self).update(slot, params, grads);
+    }
+
+    fn plain_step(&self) -> Option<f32> {
+        (**self).plain_step()
     }
 }
 

@@ -83,6 +83,11 @@ impl Optimizer for Sgd {
         self.clock.tick();
     }
 
+    /// Without momentum, `θ ← θ − η_t·g`.
+    fn plain_step(&self) -> Option<f32> {
+        (self.momentum == 0.0 && self.clock.iterations > 0).then_some(self.clock.rate)
+    }
+
     /// An update before any [`Optimizer::begin_step`] begins the first step.
     fn update(&mut self, slot: usize, params: &mut [f32], grads: &[f32]) {
         if self.clock.iterations == 0 {
