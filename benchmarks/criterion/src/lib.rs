@@ -1,0 +1,1 @@
+//! Criterion benchmarks of nn; see `benches/mlp.rs`.
