@@ -117,24 +117,23 @@ impl Optimizer for RmsProp {
         let state = self.state.get(slot, buffers * n);
         // The state holds the mean square, then the steps (with momentum), then
         // the mean (centred); each part of the tensor gets its part of each.
-        match state.len() / n.max(1) {
-            3 => {
-                let (mean_square, rest) = state.split_at_mut(n);
+        let (mean_square, rest) = state.split_at_mut(n);
+        match (momentum, centered) {
+            (true, true) => {
                 let (steps, mean) = rest.split_at_mut(n);
                 zip_parts([params, mean_square, steps, mean], grads, |[p, s, st, m], g| {
                     rms_step(p, g, s, st, m, constants, centered)
                 });
             }
-            2 => {
-                let (mean_square, other) = state.split_at_mut(n);
-                zip_parts([params, mean_square, other], grads, |[p, s, o], g| {
-                    let (steps, mean) = if momentum { (o, &mut [][..]) } else { (&mut [][..], o) };
-                    rms_step(p, g, s, steps, mean, constants, centered)
-                });
-            }
-            _ => {
-                zip_parts([params, state], grads, |[p, s], g| rms_step(p, g, s, &mut [], &mut [], constants, centered))
-            }
+            (true, false) => zip_parts([params, mean_square, rest], grads, |[p, s, st], g| {
+                rms_step(p, g, s, st, &mut [], constants, centered)
+            }),
+            (false, true) => zip_parts([params, mean_square, rest], grads, |[p, s, m], g| {
+                rms_step(p, g, s, &mut [], m, constants, centered)
+            }),
+            (false, false) => zip_parts([params, mean_square], grads, |[p, s], g| {
+                rms_step(p, g, s, &mut [], &mut [], constants, centered)
+            }),
         }
     }
 }
