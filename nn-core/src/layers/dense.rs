@@ -174,11 +174,8 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
         }
         gemm(-rate, delta, MatRef::col_major(input, I, batch).t(), 1.0, self.weight.as_mut_slice());
-        let bias_grad = grads.bias.as_mut_slice();
-        bias_gradient(grad, bias_grad);
-        for (b, g) in self.bias.iter_mut().zip(bias_grad.iter()) {
-            *b -= rate * g;
-        }
+        bias_gradient(grad, grads.bias.as_mut_slice());
+        crate::optim::sgd_step(self.bias.as_mut_slice(), grads.bias.as_slice(), rate);
     }
 
     fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {

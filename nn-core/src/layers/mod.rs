@@ -123,11 +123,7 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
         rate: f32,
     ) {
         self.backward_batch(input, output, grad, preactivation, grad_input, batch, buffers, grads);
-        self.visit_params(grads, &mut |params, grads| {
-            for (p, g) in params.iter_mut().zip(grads) {
-                *p -= rate * g;
-            }
-        });
+        self.visit_params(grads, &mut |params, grads| crate::optim::sgd_step(params, grads, rate));
     }
 
     /// Visit each parameter tensor as a flat slice with the matching slice of

@@ -14,6 +14,7 @@ mod sgd;
 pub use adam::Adam;
 pub use rmsprop::RmsProp;
 pub use schedule::{ExponentialDecay, InverseTimeDecay, LearningRate, PiecewiseConstantDecay, Schedule};
+pub(crate) use sgd::sgd_step;
 pub use sgd::Sgd;
 
 /// Updates parameters from their gradients.

@@ -105,8 +105,9 @@ impl Optimizer for Sgd {
 }
 
 crate::cpu::with_avx2! {
-    /// `θ ← θ − η·g`.
-    fn sgd_step(params: &mut [f32], grads: &[f32], lr: f32) {
+    /// `θ ← θ − η·g`: plain SGD's update, also applied by the layers that
+    /// update themselves in the backward pass (`Layer::backward_sgd`).
+    pub(crate) fn sgd_step(params: &mut [f32], grads: &[f32], lr: f32) {
         for (p, g) in params.iter_mut().zip(grads) {
             *p -= lr * g;
         }
