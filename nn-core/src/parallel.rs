@@ -25,23 +25,28 @@ where
 {
     let len = shared.len();
     assert!(mutable.iter().all(|m| m.len() == len), "zip_parts: slices of different lengths");
-    for_each_rows(len, MIN_PER_THREAD, mutable.map(|m| (m, 1)), |range, mutable| f(mutable, &shared[range]));
+    for_each_rows(len, MIN_PER_THREAD, 1, mutable.map(|m| (m, 1)), |range, mutable| f(mutable, &shared[range]));
 }
 
 /// Call `f(range, parts)` for ranges of rows covering `0..rows`, each row once,
 /// on up to [`crate::gemm::threads`] threads with at least `min_rows` rows
-/// each: `parts` holds, for each `(slice, width)` of `mutable`, the `width`
+/// each, in `pieces_per_thread` ranges per thread claimed in turn: `parts` holds, for each `(slice, width)` of `mutable`, the `width`
 /// values of every row in `range` (row `r` is `slice[r * width..(r + 1) * width]`).
 ///
 /// # Panics
 /// If a slice is shorter than `rows * width` (a bug in the caller).
-pub(crate) fn for_each_rows<const M: usize, F>(rows: usize, min_rows: usize, mutable: [(&mut [f32], usize); M], f: F)
-where
+pub(crate) fn for_each_rows<const M: usize, F>(
+    rows: usize,
+    min_rows: usize,
+    pieces_per_thread: usize,
+    mutable: [(&mut [f32], usize); M],
+    f: F,
+) where
     F: Fn(Range<usize>, [&mut [f32]; M]) + Sync,
 {
     assert!(mutable.iter().all(|(m, width)| m.len() >= rows * width), "for_each_rows: a slice is too short");
     let parts = mutable.map(|(m, width)| Parts { ptr: m.as_mut_ptr(), len: rows * width, width, borrow: PhantomData });
-    for_each_range(rows, min_rows, &|range: Range<usize>| {
+    for_each_range(rows, min_rows, pieces_per_thread, &|range: Range<usize>| {
         // SAFETY: `for_each_range` hands out disjoint ranges of rows within
         // `0..rows`, so no value is borrowed mutably twice, and the slices
         // outlive this call.

@@ -433,15 +433,43 @@ where
 }
 
 /// The outputs of `net` for every column of `inputs`.
+///
+/// The samples are shared between the threads of the matrix products
+/// ([`crate::gemm::threads`]): each thread runs the whole network on its own
+/// pieces of the batch (the products inside then run on that thread alone),
+/// so the layers' element-wise work runs in parallel too and no thread waits
+/// on another between layers. Each sample's output is computed by the same
+/// code whichever thread gets it, so the outputs do not depend on the number
+/// of threads.
 pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Batch<O> {
     let n = inputs.ncols();
     let mut outputs = Batch::<O>::zeros(n);
-    let mut buffers = N::Buffers::default();
-    let (xs, ys) = (inputs.as_slice(), outputs.as_mut_slice());
-    for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
-        net.forward_batch(x, y, y.len() / O.max(1), &mut buffers, &mut Mode::Inference);
-    }
+    let xs = inputs.as_slice();
+    crate::parallel::for_each_rows(
+        n,
+        samples_per_piece::<N, I, O>(),
+        PREDICT_PIECES_PER_THREAD,
+        [(outputs.as_mut_slice(), O)],
+        |range, [ys]| {
+            let mut buffers = N::Buffers::default();
+            let xs = &xs[I * range.start..I * range.end];
+            for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
+                net.forward_batch(x, y, y.len() / O.max(1), &mut buffers, &mut Mode::Inference);
+            }
+        },
+    );
     outputs
+}
+
+/// Pieces of a prediction's batch per thread: more than one, so that a thread
+/// that another process slows down leaves its last pieces to the others.
+const PREDICT_PIECES_PER_THREAD: usize = 4;
+
+/// Fewest samples worth a piece of their own in [`predict`]: about a million
+/// floating-point operations (two per parameter per sample), what handing work
+/// to another thread costs many times over.
+fn samples_per_piece<N: Layer<I, O>, const I: usize, const O: usize>() -> usize {
+    (1usize << 20).div_ceil(2 * N::PARAMS.max(1))
 }
 
 /// Grow `buffer` to `len` values, for generated networks' scratch memory.
@@ -513,5 +541,34 @@ mod tests {
         step_gradient_check::<Tanh>();
         step_gradient_check::<Swish>();
         step_gradient_check::<Gelu>();
+    }
+
+    /// `predict` shares a batch between threads in pieces; every sample's
+    /// output is still its own forward pass, bit for bit the same on any
+    /// number of threads. (Other tests may hold the worker pool meanwhile;
+    /// a prediction then runs on one thread, with the same outputs.)
+    #[test]
+    fn predict_gives_the_same_outputs_on_any_number_of_threads() {
+        let net: Dense<64, 40, Swish> = Dense::seeded(5);
+        // 2,600 parameters: pieces of at least 202 samples, so 3,000 make
+        // several per thread.
+        assert!(samples_per_piece::<Dense<64, 40, Swish>, 64, 40>() * 8 < 3000);
+        let inputs = Batch::<64>::from_fn(3000, |i, j| ((i * 31 + j * 7) % 97) as f32 / 97.0 - 0.5);
+        let mut results = Vec::new();
+        for threads in [1, 2, 3] {
+            crate::gemm::set_threads(threads);
+            results.push(predict(&net, &inputs));
+        }
+        crate::gemm::set_threads(0);
+        for (threads, result) in [(2, &results[1]), (3, &results[2])] {
+            let differing = (0..3000).find(|&j| result.column(j) != results[0].column(j));
+            assert_eq!(differing, None, "first sample whose outputs on {threads} threads differ from 1 thread's");
+        }
+        for j in [0, 201, 202, 1499, 2999] {
+            let single = net.forward(&inputs.column(j).into_owned());
+            let batched = results[1].column(j);
+            let worst = single.iter().zip(batched.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "sample {j}: batched and single forward differ by {worst}");
+        }
     }
 }

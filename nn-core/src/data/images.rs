@@ -185,7 +185,7 @@ impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
 
     fn gather(&self, indices: &[usize], inputs: &mut [f32], targets: &mut [f32]) {
         let parts = [(&mut inputs[..I * indices.len()], I), (&mut targets[..C * indices.len()], C)];
-        crate::parallel::for_each_rows(indices.len(), GATHER_MIN_PER_THREAD, parts, |range, [inputs, targets]| {
+        crate::parallel::for_each_rows(indices.len(), GATHER_MIN_PER_THREAD, 1, parts, |range, [inputs, targets]| {
             self.gather_serial(&indices[range], inputs, targets);
         });
     }

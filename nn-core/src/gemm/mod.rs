@@ -325,18 +325,22 @@ fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: Mat
 /// Call `f` on contiguous ranges covering `0..len`, each index once, shared
 /// between up to [`threads`] threads with at least `min_len` indices each (so
 /// a short loop stays on the calling thread); for element-wise loops over long
-/// tensors, on the products' worker threads. Allocates nothing.
-pub(crate) fn for_each_range<F: Fn(Range<usize>) + Sync>(len: usize, min_len: usize, f: &F) {
+/// tensors and per-sample loops over batches, on the products' worker threads.
+/// There are `pieces_per_thread` ranges per thread (fewer if they would be
+/// shorter than `min_len`), claimed in turn: a thread slowed by another
+/// process on its core takes fewer of them. Allocates nothing.
+pub(crate) fn for_each_range<F: Fn(Range<usize>) + Sync>(len: usize, min_len: usize, pieces_per_thread: usize, f: &F) {
     let threads = threads().min(len / min_len.max(1)).max(1);
     if threads > 1 {
+        let pieces = (threads * pieces_per_thread.max(1)).min(len / min_len.max(1)).max(threads);
         let next = AtomicUsize::new(0);
-        let edge = |chunk: usize| chunk * len / threads;
+        let edge = |piece: usize| piece * len / pieces;
         let work = || loop {
-            let chunk = next.fetch_add(1, Ordering::Relaxed);
-            if chunk >= threads {
+            let piece = next.fetch_add(1, Ordering::Relaxed);
+            if piece >= pieces {
                 break;
             }
-            f(edge(chunk)..edge(chunk + 1));
+            f(edge(piece)..edge(piece + 1));
         };
         if pool::try_run(threads, &work, warm_up) {
             return;
