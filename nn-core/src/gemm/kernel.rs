@@ -286,6 +286,21 @@ mod avx2 {
             (_, MR) => Rows::Full16,
             _ => Rows::Masked16,
         };
+        if tile.beta != 0.0 {
+            // The tile of C is read after the loop over k: ask for its lines
+            // now, so that they arrive during the loop (with beta = 1 the
+            // tiles of a weight matrix being updated in place are often in
+            // the other core's cache, or out of L1).
+            for j in 0..tile.cols {
+                // SAFETY: the first and last of the tile's rows in column `j <
+                // cols`, which the caller guarantees valid; a prefetch reads nothing.
+                unsafe {
+                    let column = tile.c.add(j * tile.ldc);
+                    _mm_prefetch::<_MM_HINT_T0>(column.cast());
+                    _mm_prefetch::<_MM_HINT_T0>(column.add(tile.rows - 1).cast());
+                }
+            }
+        }
         // SAFETY: the caller's contract, and the row kind matches what is readable.
         unsafe {
             let acc = match (ops.b_layout, rows) {
@@ -344,12 +359,21 @@ mod avx2 {
         }
     }
 
+    /// Steps of `k` ahead at which [`full_tile`] asks for the line of `A` it
+    /// will read (48 cycles of the loop, several times the latency of L2), when
+    /// the loop has at least `PREFETCH_MIN_KC` steps; a shorter one (the weight
+    /// gradient's, whose `k` is the batch) would mostly ask for lines past its
+    /// end, and asks for the current line instead, which costs nothing.
+    const PREFETCH_STEPS: usize = 8;
+    const PREFETCH_MIN_KC: usize = 128;
+
     /// [`product`] for a full tile of 16 rows, the loop written out in
     /// assembly. Compiled from the intrinsics, the six broadcasts of `B` in
     /// [`BLayout::Cols`] found their columns through a chain of five
     /// additions per step; here they are addressed from two pointers as
     /// `b`, `b + ldb`, `b + 2·ldb`, which the loads compute themselves
-    /// (as BLIS's kernels for these cores do).
+    /// (as BLIS's kernels for these cores do), and each step asks for the line
+    /// of `A` that [`PREFETCH_STEPS`] steps later will read.
     ///
     /// # Safety
     /// As for [`product`] with 16 readable rows of `A` per step, and `kc >= 1`;
@@ -365,12 +389,14 @@ mod avx2 {
         let (ldb, next) = if COLS { (ops.ldb * 4, 4) } else { (4, ops.ldb * 4) };
         // SAFETY: the loop reads 16 values of A per step, `lda` bytes apart,
         // and the six values of B at each step, for `kc >= 1` steps: what the
-        // caller guarantees readable. It writes no memory and uses no stack.
+        // caller guarantees readable (a prefetch past the end reads nothing and
+        // cannot fault). It writes no memory and uses no stack.
         unsafe {
             std::arch::asm!(
                 "2:",
                 "vmovups {a0}, ymmword ptr [{a}]",
                 "vmovups {a1}, ymmword ptr [{a} + 32]",
+                "prefetcht0 [{a} + {pf}]",
                 "add {a}, {lda}",
                 "vbroadcastss {t}, dword ptr [{b}]",
                 "vfmadd231ps {c00}, {a0}, {t}",
@@ -399,6 +425,7 @@ mod avx2 {
                 b3 = inout(reg) ops.b.byte_add(3 * ldb) => _,
                 k = inout(reg) ops.kc => _,
                 lda = in(reg) lda,
+                pf = in(reg) if ops.kc >= PREFETCH_MIN_KC { lda * PREFETCH_STEPS } else { 0 },
                 ldb = in(reg) ldb,
                 next = in(reg) next,
                 a0 = out(ymm_reg) _,

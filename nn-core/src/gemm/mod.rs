@@ -45,7 +45,13 @@
 //! - **The loop.** A full tile's loop over `k` is written in assembly, so that
 //!   the six broadcasts of `B` take their addresses from two pointers
 //!   (`b`, `b + ldb`, `b + 2·ldb`) as BLIS's kernels do; compiled from
-//!   intrinsics, they went through a chain of five additions per step.
+//!   intrinsics, they went through a chain of five additions per step. In
+//!   loops of at least 128 steps each step asks for the line of `A` eight
+//!   steps ahead, and a tile that adds into `C` asks for its lines of `C`
+//!   before the loop; measured by alternating the two versions every 20
+//!   training steps within one process (the machine's speed drifts too much
+//!   between processes to see a few per cent), the forward pass of the MNIST
+//!   MLP took 3-7% less time and the backward pass at batch 32 0-10% less.
 //! - **Short edges.** Tiles of 9 to 15 rows read `A` with a masked load and
 //!   tiles of at most 8 rows use one register per column, so `m = 10` (the
 //!   output layer) computes 16 lanes for 10 rows, not 32. The last rows of a
