@@ -1,8 +1,8 @@
 //! What the CPU can do, detected once, and element-wise loops compiled for it.
 //!
 //! The crate is built for the baseline of its target (SSE2 on x86-64), so that its
-//! binaries run anywhere. Hot element-wise loops (optimiser updates) are compiled a
-//! second time with AVX2 and FMA enabled and chosen at run time with
+//! binaries run anywhere. Hot element-wise loops (optimiser updates, the
+//! exponentials of softmax and sigmoid) are compiled a second time with AVX2 and FMA enabled and chosen at run time with
 //! [`with_avx2!`](crate::cpu::with_avx2). Rust never fuses a multiply and an add on
 //! its own, and vectorised square roots and divisions round exactly, so both
 //! copies give bit-identical results: the choice changes speed, never numbers.

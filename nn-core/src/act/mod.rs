@@ -13,6 +13,7 @@
 //! `LeakyRelu` takes Keras' default.
 
 mod elu;
+mod exp;
 mod gelu;
 mod leaky_relu;
 mod linear;

@@ -1,3 +1,4 @@
+use super::exp::exp_in_place;
 use super::Activation;
 use crate::init::Init;
 
@@ -10,14 +11,19 @@ impl Activation for Softmax {
     const INIT: Init = Init::GlorotUniform;
 
     fn forward(values: &mut [f32], rows: usize) {
+        let whole = values.len() / rows * rows;
+        let values = &mut values[..whole];
         for column in values.chunks_exact_mut(rows) {
             let max = column.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0;
             for v in column.iter_mut() {
-                *v = (*v - max).exp();
-                sum += *v;
+                *v -= max;
             }
-            let inv = 1.0 / sum;
+        }
+        // One pass over the whole batch, so that the exponentials fill whole
+        // vectors whatever the number of rows.
+        exp_in_place(values);
+        for column in values.chunks_exact_mut(rows) {
+            let inv = 1.0 / column.iter().sum::<f32>();
             for v in column.iter_mut() {
                 *v *= inv;
             }
