@@ -231,6 +231,25 @@ fn a_nan_in_the_data_stops_training_before_it_reaches_the_weights() {
     assert_eq!(params(&net), params(&reference));
 }
 
+network! {
+    struct ReluNet { input: 1, dense(3, relu), dense(1, linear) }
+}
+
+#[test]
+fn a_nan_weight_behind_a_relu_reaches_the_loss_and_stops_training() {
+    let data = Dataset::from_rows(&[[1.0], [2.0]], &[[1.0], [2.0]]).unwrap();
+    let mut net = ReluNet::seeded(0);
+    // The first hidden unit's weight: its pre-activation is NaN for every input.
+    let mut first = true;
+    net.visit_params(&ReluNet::zeroed(), &mut |params, _| {
+        if std::mem::take(&mut first) {
+            params[0] = f32::NAN;
+        }
+    });
+    let error = net.fit(&data, Mse, Sgd::new(0.01), Fit::new().batch_size(1).shuffle(false).quiet()).unwrap_err();
+    assert!(matches!(error, nn::Error::NonFiniteLoss { epoch: 1, batch: 1, .. }), "{error}");
+}
+
 #[test]
 fn bad_training_arguments_are_errors() {
     let mut net = Line::seeded(0);

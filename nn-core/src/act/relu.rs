@@ -11,7 +11,11 @@ impl Activation for Relu {
 
     fn forward(values: &mut [f32], _rows: usize) {
         for v in values {
-            *v = v.max(0.0);
+            // Not `v.max(0.0)`, which turns NaN into 0: a layer whose weights
+            // have diverged must show in the loss, not vanish here.
+            if *v < 0.0 {
+                *v = 0.0;
+            }
         }
     }
 
@@ -33,6 +37,14 @@ mod tests {
         let mut v = [-1.0, 0.0, 2.5];
         Relu::forward(&mut v, 3);
         assert_eq!(v, [0.0, 0.0, 2.5]);
+    }
+
+    #[test]
+    fn passes_nan_through() {
+        let mut v = [f32::NAN, -1.0];
+        Relu::forward(&mut v, 2);
+        assert!(v[0].is_nan(), "NaN must reach the loss, where a training step reports it");
+        assert_eq!(v[1], 0.0);
     }
 
     #[test]
