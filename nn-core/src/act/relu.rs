@@ -12,18 +12,17 @@ impl Activation for Relu {
     fn forward(values: &mut [f32], _rows: usize) {
         for v in values {
             // Not `v.max(0.0)`, which turns NaN into 0: a layer whose weights
-            // have diverged must show in the loss, not vanish here.
-            if *v < 0.0 {
-                *v = 0.0;
-            }
+            // have diverged must show in the loss, not vanish here. Every value
+            // is stored (a select, not a branch), so the loop vectorises; a
+            // conditional store would stay scalar and mispredict on every
+            // other sign change.
+            *v = if *v < 0.0 { 0.0 } else { *v };
         }
     }
 
     fn backward(out: &[f32], grad: &mut [f32], _rows: usize) {
         for (g, a) in grad.iter_mut().zip(out) {
-            if *a <= 0.0 {
-                *g = 0.0;
-            }
+            *g = if *a <= 0.0 { 0.0 } else { *g };
         }
     }
 }
