@@ -1,6 +1,6 @@
 //! Element-wise loops over long tensors (optimiser updates) and per-sample
-//! loops over batches (reading images), shared between the threads of the
-//! matrix products.
+//! loops over batches (reading images, predicting), shared between the
+//! threads of the matrix products.
 //!
 //! Each element is computed by the same code whichever thread gets it, so the
 //! results do not depend on the number of threads.
@@ -30,8 +30,9 @@ where
 
 /// Call `f(range, parts)` for ranges of rows covering `0..rows`, each row once,
 /// on up to [`crate::gemm::threads`] threads with at least `min_rows` rows
-/// each, in `pieces_per_thread` ranges per thread claimed in turn: `parts` holds, for each `(slice, width)` of `mutable`, the `width`
-/// values of every row in `range` (row `r` is `slice[r * width..(r + 1) * width]`).
+/// each, in `pieces_per_thread` ranges per thread claimed in turn: `parts`
+/// holds, for each `(slice, width)` of `mutable`, the `width` values of every
+/// row in `range` (row `r` is `slice[r * width..(r + 1) * width]`).
 ///
 /// # Panics
 /// If a slice is shorter than `rows * width` (a bug in the caller).
