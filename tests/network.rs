@@ -341,3 +341,39 @@ fn plain_sgd_fused_into_backward_gives_the_weights_of_the_separate_update() {
     assert_eq!(all_params(&fused), all_params(&separate));
     assert_eq!(fused_history, separate_history);
 }
+
+network! {
+    struct Mlp { input: 784, dense(128, relu), dense(10, softmax) }
+}
+
+/// Training on one, two or three threads gives the same weights, bit for bit:
+/// the products split their columns (or rows) between threads, but each value
+/// of a product is summed in the same order whichever thread computes it.
+#[test]
+fn training_gives_the_same_weights_on_any_number_of_threads() {
+    let inputs: Vec<[f32; 784]> =
+        (0..100).map(|s| std::array::from_fn(|i| ((s * 784 + i) % 251) as f32 / 251.0)).collect();
+    let targets: Vec<[f32; 10]> = (0..100).map(|s| std::array::from_fn(|i| f32::from(u8::from(i == s % 10)))).collect();
+    let data = Dataset::from_rows(&inputs, &targets).unwrap();
+    let weights = |threads: usize, adam: bool| {
+        nn::gemm::set_threads(threads);
+        let mut net = Mlp::seeded(3);
+        let options = Fit::new().epochs(2).batch_size(32).seed(1).quiet();
+        if adam {
+            net.fit(&data, CategoricalCrossentropy, Adam::default(), options).unwrap();
+        } else {
+            net.fit(&data, CategoricalCrossentropy, Sgd::new(0.1), options).unwrap();
+        }
+        let mut all = Vec::new();
+        net.params(&mut |p| all.extend(p.iter().map(|v| v.to_bits())));
+        all
+    };
+    for adam in [false, true] {
+        let one = weights(1, adam);
+        for threads in [2, 3] {
+            let differing = weights(threads, adam).iter().zip(&one).position(|(a, b)| a != b);
+            assert_eq!(differing, None, "first parameter that differs on {threads} threads (adam: {adam})");
+        }
+    }
+    nn::gemm::set_threads(0);
+}

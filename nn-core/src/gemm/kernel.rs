@@ -304,26 +304,53 @@ mod avx2 {
         // SAFETY: the caller's contract, and the row kind matches what is readable.
         unsafe {
             let acc = match (ops.b_layout, rows) {
-                (BLayout::Rows, Rows::Full16) => product::<false, 0>(ops, readable),
-                (BLayout::Rows, Rows::Masked16) => product::<false, 1>(ops, readable),
-                (BLayout::Rows, Rows::Full8) => product::<false, 2>(ops, readable),
-                (BLayout::Rows, Rows::Masked8) => product::<false, 3>(ops, readable),
-                (BLayout::Cols, Rows::Full16) => product::<true, 0>(ops, readable),
-                (BLayout::Cols, Rows::Masked16) => product::<true, 1>(ops, readable),
-                (BLayout::Cols, Rows::Full8) => product::<true, 2>(ops, readable),
-                (BLayout::Cols, Rows::Masked8) => product::<true, 3>(ops, readable),
+                (BLayout::Rows, Rows::Full16) => columns::<false, 0>(ops, readable, tile.cols),
+                (BLayout::Rows, Rows::Masked16) => columns::<false, 1>(ops, readable, tile.cols),
+                (BLayout::Rows, Rows::Full8) => columns::<false, 2>(ops, readable, tile.cols),
+                (BLayout::Rows, Rows::Masked8) => columns::<false, 3>(ops, readable, tile.cols),
+                (BLayout::Cols, Rows::Full16) => columns::<true, 0>(ops, readable, tile.cols),
+                (BLayout::Cols, Rows::Masked16) => columns::<true, 1>(ops, readable, tile.cols),
+                (BLayout::Cols, Rows::Full8) => columns::<true, 2>(ops, readable, tile.cols),
+                (BLayout::Cols, Rows::Masked8) => columns::<true, 3>(ops, readable, tile.cols),
             };
             store(&acc, tile);
         }
     }
 
-    /// The accumulators of `kc` steps: `acc[j] = [rows 0..8, rows 8..16]` of column `j`.
+    /// [`product`] computing only as many columns as the tile has, rounded up
+    /// to 2, 4 or 6: the last, narrow panel of a product (2 of the 32 columns
+    /// of a batch, or 4 of a thread's 16) then costs about a third or two
+    /// thirds of a full one instead of as much.
+    ///
+    /// # Safety
+    /// As for [`product`].
+    #[inline(always)]
+    unsafe fn columns<const COLS: bool, const KIND: u8>(
+        ops: &Operands,
+        readable: usize,
+        cols: usize,
+    ) -> [[__m256; 2]; NR] {
+        // SAFETY: as for `product`, which reads no more columns than NR.
+        unsafe {
+            match cols {
+                1 | 2 => product::<COLS, KIND, 2>(ops, readable),
+                3 | 4 => product::<COLS, KIND, 4>(ops, readable),
+                _ => product::<COLS, KIND, NR>(ops, readable),
+            }
+        }
+    }
+
+    /// The accumulators of `kc` steps: `acc[j] = [rows 0..8, rows 8..16]` of column `j`
+    /// for the first `N <= NR` columns (the others are zero).
     /// `COLS` selects [`BLayout::Cols`]; `KIND` is a [`Rows`] as 0..=3.
     ///
     /// # Safety
     /// As for [`super::run`], with `readable` rows of `A` readable per step.
     #[inline(always)]
-    unsafe fn product<const COLS: bool, const KIND: u8>(ops: &Operands, readable: usize) -> [[__m256; 2]; NR] {
+    unsafe fn product<const COLS: bool, const KIND: u8, const N: usize>(
+        ops: &Operands,
+        readable: usize,
+    ) -> [[__m256; 2]; NR] {
         // SAFETY: every load stays within what the caller guarantees readable:
         // `readable` values of A per step (masked loads read no more), and NR
         // values of B per step, at the offsets of its layout.
@@ -333,7 +360,7 @@ mod avx2 {
             let mask_lo = mask(readable);
             let mask_hi = mask(readable.saturating_sub(8));
             let (lda, ldb) = (ops.lda, ops.ldb);
-            if KIND == 0 {
+            if KIND == 0 && N == NR {
                 return full_tile::<COLS>(ops);
             }
             let mut a = ops.a;
@@ -345,7 +372,7 @@ mod avx2 {
                     2 => (_mm256_loadu_ps(a), zero),
                     _ => (_mm256_maskload_ps(a, mask_lo), zero),
                 };
-                for (j, cj) in c.iter_mut().enumerate() {
+                for (j, cj) in c.iter_mut().enumerate().take(N) {
                     let bj = _mm256_broadcast_ss(&*b.add(if COLS { j * ldb } else { j }));
                     cj[0] = _mm256_fmadd_ps(a0, bj, cj[0]);
                     if KIND < 2 {
