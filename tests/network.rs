@@ -199,10 +199,11 @@ network! {
     struct Line { input: 1, dense(1, linear) }
 }
 
-fn params(net: &Line) -> Vec<f32> {
-    let mut all = Vec::new();
-    net.params(&mut |p| all.extend_from_slice(p));
-    all
+/// Every parameter of `net`, in the order `Layer::params` visits them.
+fn all_params<N: Layer<I, O>, const I: usize, const O: usize>(net: &N) -> Vec<f32> {
+    let mut values = Vec::new();
+    net.params(&mut |p| values.extend_from_slice(p));
+    values
 }
 
 #[test]
@@ -228,7 +229,7 @@ fn a_nan_in_the_data_stops_training_before_it_reaches_the_weights() {
     let first_two = Dataset::from_rows(&[[1.0], [2.0]], &[[1.0], [2.0]]).unwrap();
     let mut reference = Line::seeded(0);
     reference.fit(&first_two, Mse, Sgd::new(0.01), Fit::new().batch_size(1).shuffle(false).quiet()).unwrap();
-    assert_eq!(params(&net), params(&reference));
+    assert_eq!(all_params(&net), all_params(&reference));
 }
 
 network! {
@@ -313,12 +314,6 @@ impl Optimizer for SeparateUpdate {
     }
 }
 
-fn all_params<N: Network<4, 2>>(net: &N) -> Vec<f32> {
-    let mut values = Vec::new();
-    net.params(&mut |p| values.extend_from_slice(p));
-    values
-}
-
 #[test]
 fn plain_sgd_fused_into_backward_gives_the_weights_of_the_separate_update() {
     let inputs: Vec<[f32; 4]> = (0..40).map(|i| std::array::from_fn(|j| ((i * 4 + j) as f32 * 0.37).sin())).collect();
@@ -364,9 +359,7 @@ fn training_gives_the_same_weights_on_any_number_of_threads() {
         } else {
             net.fit(&data, CategoricalCrossentropy, Sgd::new(0.1), options).unwrap();
         }
-        let mut all = Vec::new();
-        net.params(&mut |p| all.extend(p.iter().map(|v| v.to_bits())));
-        all
+        all_params(&net).iter().map(|v| v.to_bits()).collect::<Vec<_>>()
     };
     for adam in [false, true] {
         let one = weights(1, adam);

@@ -465,11 +465,11 @@ pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: 
 /// that another process slows down leaves its last pieces to the others.
 const PREDICT_PIECES_PER_THREAD: usize = 4;
 
-/// Fewest samples worth a piece of their own in [`predict`]: about a million
-/// floating-point operations (two per parameter per sample), what handing work
-/// to another thread costs many times over.
+/// Fewest samples worth a piece of their own in [`predict`]: as much work (two
+/// floating-point operations per parameter per sample) as a matrix product
+/// needs before it takes another thread.
 fn samples_per_piece<N: Layer<I, O>, const I: usize, const O: usize>() -> usize {
-    (1usize << 20).div_ceil(2 * N::PARAMS.max(1))
+    crate::gemm::MIN_FLOPS_PER_THREAD.div_ceil(2 * N::PARAMS.max(1))
 }
 
 /// Grow `buffer` to `len` values, for generated networks' scratch memory.

@@ -197,7 +197,7 @@ const MC: usize = 128;
 const PACK_A_MIN_COLS: usize = 64;
 const PACK_A_MIN_K: usize = 64;
 /// Least work (in floating-point operations) that pays for one more thread.
-const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
+pub(crate) const MIN_FLOPS_PER_THREAD: usize = 1 << 20;
 /// Chunks per thread when a product is shared. One: every chunk of columns
 /// re-reads all of `A`, and two or four per thread measured no better; the
 /// chunks are still claimed, so a worker that is late leaves its chunk to the
