@@ -88,7 +88,8 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
 
     /// The pixels of image `index`, or `None` past the end.
     pub fn image(&self, index: usize) -> Option<&[u8]> {
-        self.pixels.get(index * I..(index + 1) * I)
+        let start = index.checked_mul(I)?;
+        self.pixels.get(start..start.checked_add(I)?)
     }
 
     /// The same images in an order drawn from `seed`.
@@ -164,20 +165,6 @@ crate::cpu::with_avx2! {
     }
 }
 
-/// Ask the CPU to start loading `bytes` into cache: the images of a shuffled
-/// batch lie at random places in a dataset larger than the cache, and fetching
-/// the next one while this one is converted hides most of the wait.
-#[inline(always)]
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        // SAFETY: a prefetch is only a hint; the address lies within a live slice.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
-}
-
 impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
     fn len(&self) -> usize {
         self.labels.len()
@@ -188,6 +175,14 @@ impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
         crate::parallel::for_each_rows(indices.len(), GATHER_MIN_PER_THREAD, 1, parts, |range, [inputs, targets]| {
             self.gather_serial(&indices[range], inputs, targets);
         });
+    }
+
+    fn prefetch(&self, indices: &[usize]) {
+        for &i in indices {
+            if let Some(image) = self.image(i) {
+                super::prefetch(image);
+            }
+        }
     }
 }
 
@@ -200,12 +195,12 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
     fn gather_serial(&self, indices: &[usize], inputs: &mut [f32], targets: &mut [f32]) {
         const AHEAD: usize = 2;
         for &i in indices.iter().take(AHEAD) {
-            prefetch(&self.pixels[i * I..(i + 1) * I]);
+            super::prefetch(&self.pixels[i * I..(i + 1) * I]);
         }
         let samples = indices.iter().zip(inputs.chunks_exact_mut(I)).zip(targets.chunks_exact_mut(C));
         for (n, ((&i, x), y)) in samples.enumerate() {
             if let Some(&next) = indices.get(n + AHEAD) {
-                prefetch(&self.pixels[next * I..(next + 1) * I]);
+                super::prefetch(&self.pixels[next * I..(next + 1) * I]);
             }
             scale(&self.pixels[i * I..(i + 1) * I], x);
             y.fill(0.0);
