@@ -246,8 +246,7 @@ fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimi
     let mut order: Vec<usize> = (0..train.len()).collect();
     for epoch in 0..args.epochs {
         order.shuffle(&mut rng);
-        let batches: Vec<&[usize]> = order.chunks_exact(batch).collect();
-        for (b, &indices) in batches.iter().enumerate() {
+        for indices in order.chunks_exact(batch) {
             let mut clock = Instant::now();
             let mut lap = |phase: usize| {
                 let now = Instant::now();
@@ -260,7 +259,6 @@ fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimi
             train.gather(indices, &mut inputs, &mut targets);
             lap(0);
             net.forward_batch(&inputs, &mut outputs, batch, &mut buffers, &mut Mode::Training(&mut rng));
-            train.prefetch(batches.get(b + 1).copied().unwrap_or_default());
             lap(1);
             std::hint::black_box(CategoricalCrossentropy.loss_sum(&outputs, &targets, 10));
             CategoricalCrossentropy.delta(&outputs, &targets, 10, &mut delta);

@@ -105,8 +105,7 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
     }
 
     /// Train `net` on the samples of `data` at `indices` (at most the capacity):
-    /// forward, loss, backward, one optimiser update. The samples at `next`
-    /// (the next step's, or none) are prefetched meanwhile ([`Data::prefetch`]).
+    /// forward, loss, backward, one optimiser update.
     ///
     /// When the loss is not finite the parameters are left as they were and
     /// the error says so (its epoch and batch are for the caller to fill in).
@@ -115,7 +114,6 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         net: &mut N,
         data: &D,
         indices: &[usize],
-        next: &[usize],
         loss: &L,
         optimizer: &mut Opt,
     ) -> Result<BatchStats>
@@ -137,9 +135,6 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         let delta = &mut self.delta[..O * batch];
         data.gather(indices, inputs, targets);
         net.forward_batch(inputs, outputs, batch, &mut self.buffers, &mut Mode::Training(&mut self.rng));
-        // Asked for after the forward pass, whose products would otherwise
-        // push the next batch's samples out of the caches before they are read.
-        data.prefetch(next);
         let loss_sum = loss.loss_sum(outputs, targets, O);
         let correct = metrics::correct(outputs, targets, O);
         loss.delta(outputs, targets, O, delta);
@@ -350,8 +345,7 @@ where
         let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, batches);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         for (b, indices) in order.chunks(capacity).enumerate() {
-            let next = order.chunks(capacity).nth(b + 1).unwrap_or_default();
-            let stats = step.run(net, data, indices, next, &loss, &mut optimizer).map_err(|e| match e {
+            let stats = step.run(net, data, indices, &loss, &mut optimizer).map_err(|e| match e {
                 Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss { epoch, batch: b + 1, loss },
                 other => other,
             })?;
@@ -515,7 +509,7 @@ mod tests {
         let mut net = layer.clone();
         let mut record = Record::default();
         let mut step = TrainStep::<Dense<3, 2, A>, 3, 2>::new(3, 0);
-        step.run(&mut net, &data, &[0, 1, 2], &[], &Mse, &mut record).unwrap();
+        step.run(&mut net, &data, &[0, 1, 2], &Mse, &mut record).unwrap();
 
         let mean_loss = |l: &Dense<3, 2, A>| evaluate(l, &data, &Mse).map(|e| f64::from(e.loss)).unwrap();
         let h = 1e-2f32;

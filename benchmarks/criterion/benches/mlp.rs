@@ -40,11 +40,10 @@ fn training_step(c: &mut Criterion) {
             b.iter(|| {
                 let indices = &batches[next % batches.len()];
                 next += 1;
-                let following = &batches[next % batches.len()];
                 let stats = if optimizer == "sgd" {
-                    step.run(&mut net, &train, indices, following, &CategoricalCrossentropy, &mut sgd)
+                    step.run(&mut net, &train, indices, &CategoricalCrossentropy, &mut sgd)
                 } else {
-                    step.run(&mut net, &train, indices, following, &CategoricalCrossentropy, &mut adam)
+                    step.run(&mut net, &train, indices, &CategoricalCrossentropy, &mut adam)
                 };
                 black_box(stats.expect("a finite loss"))
             })

@@ -165,6 +165,20 @@ crate::cpu::with_avx2! {
     }
 }
 
+/// Ask the CPU to start loading `bytes` into cache: the images of a shuffled
+/// batch lie at random places in a dataset larger than the cache, and fetching
+/// the next one while this one is converted hides most of the wait.
+#[inline(always)]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: a prefetch is only a hint; the address lies within a live slice.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
 impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
     fn len(&self) -> usize {
         self.labels.len()
@@ -175,14 +189,6 @@ impl<const I: usize, const C: usize> Data<I, C> for ImageSet<I, C> {
         crate::parallel::for_each_rows(indices.len(), GATHER_MIN_PER_THREAD, 1, parts, |range, [inputs, targets]| {
             self.gather_serial(&indices[range], inputs, targets);
         });
-    }
-
-    fn prefetch(&self, indices: &[usize]) {
-        for &i in indices {
-            if let Some(image) = self.image(i) {
-                super::prefetch(image);
-            }
-        }
     }
 }
 
@@ -195,12 +201,12 @@ impl<const I: usize, const C: usize> ImageSet<I, C> {
     fn gather_serial(&self, indices: &[usize], inputs: &mut [f32], targets: &mut [f32]) {
         const AHEAD: usize = 2;
         for &i in indices.iter().take(AHEAD) {
-            super::prefetch(&self.pixels[i * I..(i + 1) * I]);
+            prefetch(&self.pixels[i * I..(i + 1) * I]);
         }
         let samples = indices.iter().zip(inputs.chunks_exact_mut(I)).zip(targets.chunks_exact_mut(C));
         for (n, ((&i, x), y)) in samples.enumerate() {
             if let Some(&next) = indices.get(n + AHEAD) {
-                super::prefetch(&self.pixels[next * I..(next + 1) * I]);
+                prefetch(&self.pixels[next * I..(next + 1) * I]);
             }
             scale(&self.pixels[i * I..(i + 1) * I], x);
             y.fill(0.0);
@@ -238,6 +244,15 @@ mod tests {
 
     fn set() -> ImageSet<2, 3> {
         ImageSet::new(vec![0, 51, 102, 153, 204, 255], vec![2, 0, 1]).unwrap()
+    }
+
+    /// An index too large for its offset to be computed is past the end, not a panic.
+    #[test]
+    fn an_image_past_the_end_is_none() {
+        assert_eq!(set().image(2), Some(&[204, 255][..]));
+        assert_eq!(set().image(3), None);
+        assert_eq!(set().image(usize::MAX / 2 + 1), None);
+        assert_eq!(set().image(usize::MAX), None);
     }
 
     #[test]

@@ -32,13 +32,6 @@ pub trait Data<const I: usize, const O: usize>: Sync {
     /// Copy the samples at `indices` into consecutive columns of `inputs`
     /// (`I` values each) and `targets` (`O` values each).
     fn gather(&self, indices: &[usize], inputs: &mut [f32], targets: &mut [f32]);
-
-    /// Ask the memory system for the samples at `indices` ahead of their
-    /// [`Data::gather`]: the training loop names the next batch while it
-    /// computes the current one. A hint only; the default does nothing.
-    fn prefetch(&self, indices: &[usize]) {
-        let _ = indices;
-    }
 }
 
 /// Inputs and targets held in memory as `f32`.
@@ -134,30 +127,6 @@ impl<const I: usize, const O: usize> Data<I, O> for Dataset<I, O> {
             y.copy_from_slice(&ys[i * O..(i + 1) * O]);
         }
     }
-
-    fn prefetch(&self, indices: &[usize]) {
-        let xs = self.inputs.as_slice();
-        for &i in indices.iter().filter(|&&i| i < self.len()) {
-            prefetch(&xs[i * I..(i + 1) * I]);
-        }
-    }
-}
-
-/// Ask the CPU to start loading `values` into its caches: the samples of a
-/// shuffled batch lie at random places in a dataset larger than the caches,
-/// and asking ahead of the copy hides much of the wait for memory.
-#[inline(always)]
-pub(crate) fn prefetch<T>(values: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in (0..std::mem::size_of_val(values)).step_by(64) {
-        // SAFETY: a prefetch is only a hint; the address lies within a live slice.
-        unsafe {
-            let at = values.as_ptr().cast::<i8>().add(line);
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at);
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = values;
 }
 
 #[cfg(test)]
@@ -170,16 +139,6 @@ mod tests {
         let (mut x, mut y) = ([0.0; 4], [0.0; 2]);
         data.gather(&[2, 0], &mut x, &mut y);
         assert_eq!((x, y), ([5.0, 6.0, 1.0, 2.0], [0.3, 0.1]));
-    }
-
-    /// A prefetch is a hint: indices past the end are skipped, not a panic.
-    #[test]
-    fn prefetch_skips_samples_past_the_end() {
-        let data = Dataset::from_rows(&[[1.0, 2.0], [3.0, 4.0]], &[[0.1], [0.2]]).unwrap();
-        data.prefetch(&[1, 2, usize::MAX / 2]);
-        let images: ImageSet<2, 2> = ImageSet::new(vec![0, 255, 255, 0], vec![1, 0]).unwrap();
-        images.prefetch(&[0, 5, usize::MAX]);
-        assert_eq!(images.image(usize::MAX), None);
     }
 
     #[test]
