@@ -180,11 +180,18 @@
 //!   per thread one chunk of 3/8 of the columns, then chunks of 1/8 claimed
 //!   by whoever is free (the calling thread waits about 5% of a step at batch
 //!   128 for the other at the end of products): 1.01 to 1.03 at batch 128.
+//! - Sharing the output layer's products (10x128x128 at batch 128, about a
+//!   third of a million operations) between the two threads, with the
+//!   threshold at 2^17 operations: 1.00 at batch 128. In the same sitting two
+//!   runs whose versions differed in nothing measured 0.97, so effects below
+//!   3% were not visible that day.
+//! - `predict` with 2, 8 or 16 pieces per thread instead of 4 (per call of
+//!   `predict` at batch 1000, alternating): 0.94 to 1.02, within that noise.
 //!
 //! Per call, alternating within one process: `MC` of 64, 32 and 16 rows (a
 //! block of `A` of 32 rows by 196 steps fits L1, which leaves only `B`
 //! streaming from L2) against 128: equal or slower at every shape of the MLP,
-//! 16 rows by 3-15%.
+//! 16 rows by 3-21%.
 
 mod kernel;
 mod pool;
