@@ -29,9 +29,7 @@ impl Activation for Swish {
     const NEEDS_INPUT: bool = true;
 
     fn forward(values: &mut [f32], _rows: usize) {
-        for v in values {
-            *v *= sigmoid(*v);
-        }
+        swish_in_place(values);
     }
 
     /// # Panics
@@ -43,6 +41,22 @@ impl Activation for Swish {
     }
 
     fn backward_from_input(z: &[f32], grad: &mut [f32], _rows: usize) {
+        swish_backward(z, grad);
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// `v ← v·σ(v)` for every value, eight at a time where the CPU allows.
+    fn swish_in_place(values: &mut [f32]) {
+        for v in values {
+            *v *= sigmoid(*v);
+        }
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// `g ← g·σ(z)·(1 + z·(1 - σ(z)))`, eight at a time where the CPU allows.
+    fn swish_backward(z: &[f32], grad: &mut [f32]) {
         for (g, z) in grad.iter_mut().zip(z) {
             let s = sigmoid(*z);
             *g *= s * (1.0 + z * (1.0 - s));

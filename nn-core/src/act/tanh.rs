@@ -1,7 +1,11 @@
+use super::exp::exp;
 use super::Activation;
 use crate::init::Init;
 
 /// Hyperbolic tangent.
+///
+/// Computed in plain arithmetic that vectorises (see [`tanh`]): within 2e-7
+/// of the exact value, relative (1.3e-7 at worst on a grid of 1/4096).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tanh;
 
@@ -10,14 +14,41 @@ impl Activation for Tanh {
     const INIT: Init = Init::GlorotUniform;
 
     fn forward(values: &mut [f32], _rows: usize) {
-        for v in values {
-            *v = v.tanh();
-        }
+        tanh_in_place(values);
     }
 
     fn backward(out: &[f32], grad: &mut [f32], _rows: usize) {
         for (g, a) in grad.iter_mut().zip(out) {
             *g *= 1.0 - a * a;
+        }
+    }
+}
+
+/// `|x|` below which [`tanh`] uses its polynomial.
+const SMALL: f32 = 0.625;
+
+/// `tanh(x)` as Cephes' `tanhf` computes it, with comparisons in place of
+/// branches so that loops over it vectorise: an odd polynomial for
+/// `|x| < 0.625`, where `1 - 2 / (e^{2|x|} + 1)` would cancel, and that
+/// expression elsewhere (its `e^{2|x|}` overflows to infinity for large `|x|`,
+/// which gives exactly ±1). NaN for NaN.
+#[inline(always)]
+pub(crate) fn tanh(x: f32) -> f32 {
+    let a = x.abs();
+    let z = a * a;
+    let polynomial =
+        ((((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z - 3.333_328e-1) * z * a
+            + a;
+    let exponential = 1.0 - 2.0 / (exp(2.0 * a) + 1.0);
+    let magnitude = if a < SMALL { polynomial } else { exponential };
+    magnitude.copysign(x)
+}
+
+crate::cpu::with_avx2! {
+    /// `v ← tanh(v)` for every value, eight at a time where the CPU allows.
+    fn tanh_in_place(values: &mut [f32]) {
+        for v in values {
+            *v = tanh(*v);
         }
     }
 }
@@ -29,5 +60,35 @@ mod tests {
     #[test]
     fn gradient_matches_finite_differences() {
         crate::act::tests::gradient_check::<Tanh>(&crate::act::tests::SAMPLE, 3);
+    }
+
+    /// Relative error against `f64`'s `tanh` at every 1/4096 from -12 to 12
+    /// (both sides of the switch at 0.625 included) and at tiny values.
+    #[test]
+    fn is_within_a_few_units_in_the_last_place() {
+        let grid = (-12 * 4096..=12 * 4096).map(|i| i as f32 / 4096.0);
+        let edges = [1e-30, -1e-30, 1e-7, -1e-7, SMALL, -SMALL, SMALL.next_down(), 9.0, -9.0];
+        let mut worst = (0.0f64, 0.0f32);
+        for x in grid.chain(edges).filter(|x| *x != 0.0) {
+            let exact = f64::from(x).tanh();
+            let error = ((f64::from(tanh(x)) - exact) / exact).abs();
+            if error > worst.0 {
+                worst = (error, x);
+            }
+        }
+        assert!(worst.0 < 2e-7, "relative error {:e} at x = {}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn the_slice_loop_matches_the_scalar_function() {
+        crate::act::tests::matches_scalar_bit_for_bit("tanh", |v| Tanh::forward(v, 1), tanh);
+    }
+
+    #[test]
+    fn saturates_keeps_signs_and_nan() {
+        let mut v = [0.0, -0.0, 20.0, -20.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        Tanh::forward(&mut v, 7);
+        assert_eq!(v[..6], [0.0, -0.0, 1.0, -1.0, 1.0, -1.0]);
+        assert!(v[1].is_sign_negative() && v[6].is_nan());
     }
 }
