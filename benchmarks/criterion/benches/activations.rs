@@ -1,9 +1,12 @@
 //! Every activation's forward pass and derivative on one layer's batch of
 //! values (128 features x 128 samples), the element-wise work that follows
-//! each matrix product in training.
+//! each matrix product in training; and dropout's training pass, which draws
+//! one random number per value.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nn::act::{Activation, Elu, Gelu, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Softplus, Swish, Tanh};
+use nn::layers::{Dropout, Layer, Mode};
+use nn::rand::SeedableRng;
 use std::hint::black_box;
 
 const ROWS: usize = 128;
@@ -41,6 +44,23 @@ fn bench<A: Activation>(c: &mut Criterion) {
     group.finish();
 }
 
+fn dropout(c: &mut Criterion) {
+    let z = inputs();
+    let mut out = vec![0.0; LEN];
+    let mut mask = Vec::new();
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
+    let layer: Dropout<ROWS, { 0.2f32.to_bits() }> = Dropout::default();
+    let mut group = c.benchmark_group("dropout(0.2)");
+    group.throughput(Throughput::Elements(LEN as u64));
+    group.bench_function("training forward", |b| {
+        b.iter(|| {
+            let batch = LEN / ROWS;
+            layer.forward_batch(black_box(&z), &mut out, batch, &mut mask, &mut Mode::Training(&mut rng));
+        })
+    });
+    group.finish();
+}
+
 fn activations(c: &mut Criterion) {
     bench::<Linear>(c);
     bench::<Relu>(c);
@@ -58,6 +78,6 @@ fn activations(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(300)).measurement_time(std::time::Duration::from_secs(1));
-    targets = activations
+    targets = activations, dropout
 }
 criterion_main!(benches);

@@ -52,8 +52,14 @@ impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS>
             Mode::Training(rng) if Self::RATE > 0.0 => {
                 let keep = 1.0 - Self::RATE;
                 let mask = ensure_len(mask, N * batch);
-                for m in mask.iter_mut() {
-                    *m = if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 };
+                // The generator's words in blocks (its fast path), turned into
+                // the mask by a loop that vectorises: the same draws, and so
+                // the same mask, as `rng.random::<f32>() < keep` value by value.
+                let mut words = [0u32; 256];
+                for chunk in mask.chunks_mut(words.len()) {
+                    let words = &mut words[..chunk.len()];
+                    rng.fill(words);
+                    fill_mask(chunk, words, keep);
                 }
                 for ((o, x), m) in output.iter_mut().zip(input).zip(mask.iter()) {
                     *o = x * m;
@@ -99,12 +105,44 @@ impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS>
     }
 }
 
+crate::cpu::with_avx2! {
+    /// `mask[i] ← 1/keep` where the uniform draw `u` of `words[i]` is below
+    /// `keep`, else 0; `u` is what `rand` makes of a word for a `random::<f32>()`
+    /// (its top 24 bits times 2^-24).
+    fn fill_mask(mask: &mut [f32], words: &[u32], keep: f32) {
+        let scale = 1.0 / keep;
+        for (m, w) in mask.iter_mut().zip(words) {
+            let u = (1.0 / 16_777_216.0) * (w >> 8) as f32;
+            *m = if u < keep { scale } else { 0.0 };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
 
     type Drop30 = Dropout<5, { 0.3f32.to_bits() }>;
+
+    /// The mask is drawn in blocks of words but is the one that drawing a
+    /// `random::<f32>()` per value gives (so seeded runs repeat earlier ones).
+    #[test]
+    fn the_mask_is_one_uniform_draw_per_value() {
+        let batch = 301; // 1,505 values: several blocks of words and a partial one
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let input = vec![1.0; 5 * batch];
+        let (mut output, mut mask) = (vec![0.0; 5 * batch], Vec::new());
+        Drop30::default().forward_batch(&input, &mut output, batch, &mut mask, &mut Mode::Training(&mut rng));
+        let mut reference = rand::rngs::StdRng::seed_from_u64(7);
+        let keep = 1.0 - Drop30::RATE;
+        for (i, m) in mask.iter().enumerate() {
+            let want = if reference.random::<f32>() < keep { 1.0 / keep } else { 0.0 };
+            assert_eq!(m.to_bits(), want.to_bits(), "value {i}");
+        }
+        // The generator is left where drawing value by value leaves it.
+        assert_eq!(rng.random::<u64>(), reference.random::<u64>());
+    }
 
     #[test]
     fn training_drops_about_the_rate_and_keeps_the_mean() {
