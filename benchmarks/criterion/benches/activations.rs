@@ -49,7 +49,7 @@ fn dropout(c: &mut Criterion) {
     let mut out = vec![0.0; LEN];
     let mut mask = Vec::new();
     let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
-    let layer: Dropout<ROWS, { 0.2f32.to_bits() }> = Dropout::default();
+    let layer: Dropout<ROWS, { 0.2f32.to_bits() }> = Dropout;
     let mut group = c.benchmark_group("dropout(0.2)");
     group.throughput(Throughput::Elements(LEN as u64));
     group.bench_function("training forward", |b| {
