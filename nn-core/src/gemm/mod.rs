@@ -175,7 +175,10 @@
 //! - `KC` of 400 (two passes over 784 rather than four): 0.99 to 1.00.
 //! - A spin of four times as long before a worker sleeps: 0.98 to 1.01.
 //! - Packing `A` (aligned, read in place) for `predict`'s pieces of 125
-//!   columns: 0.96 to 0.98 of the in-place throughput.
+//!   columns: 0.96 to 0.98 of the in-place throughput. With the copy spread
+//!   over more columns (alternating calls, one thread), 128x784x1000 and
+//!   128x784x2000 ran 1.01 to 1.025 times as fast packed: packing the weights
+//!   once per `predict` for all its pieces could win about 2%.
 //! - Uneven chunks so that the thread that finishes first takes the rest:
 //!   per thread one chunk of 3/8 of the columns, then chunks of 1/8 claimed
 //!   by whoever is free (the calling thread waits about 5% of a step at batch
