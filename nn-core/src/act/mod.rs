@@ -111,6 +111,25 @@ pub(crate) mod tests {
         }
     }
 
+    /// Assert that every `(x, got)` of `results` is within `bound` of
+    /// `exact(x)`, relative, naming the worst point if one is not.
+    pub fn assert_relative_error_below(
+        name: &str,
+        bound: f64,
+        results: impl IntoIterator<Item = (f32, f32)>,
+        exact: impl Fn(f64) -> f64,
+    ) {
+        let mut worst = (0.0f64, 0.0f32);
+        for (x, got) in results {
+            let want = exact(f64::from(x));
+            let error = ((f64::from(got) - want) / want).abs();
+            if error > worst.0 {
+                worst = (error, x);
+            }
+        }
+        assert!(worst.0 < bound, "{name}: relative error {:e} at x = {}", worst.0, worst.1);
+    }
+
     /// Check that a vectorised slice loop (`forward`, which runs the AVX2
     /// copy on CPUs that have it) gives, bit for bit, what `scalar` gives
     /// value by value in code compiled without AVX2, on values from -40 to
