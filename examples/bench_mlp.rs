@@ -229,7 +229,7 @@ fn run(args: &Args) -> Result<(), nn::Error> {
 /// calls `fit` makes, and print the mean microseconds per step of each part.
 /// With plain SGD the update is part of the backward pass.
 fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimizer: impl Optimizer) -> nn::Result<()> {
-    use nn::layers::Mode;
+    use nn::layers::{Backward, Mode};
     use nn::loss::Loss;
     use nn::rand::seq::SliceRandom;
     use nn::rand::SeedableRng;
@@ -238,8 +238,8 @@ fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimi
     let mut rng = nn::rand::rngs::StdRng::seed_from_u64(args.seed);
     let (mut inputs, mut targets) = (vec![0.0; 784 * batch], vec![0.0; 10 * batch]);
     let (mut outputs, mut delta) = (vec![0.0; 10 * batch], vec![0.0; 10 * batch]);
-    let mut buffers = <MnistMlp as Layer<784, 10>>::Buffers::default();
-    let mut grads = <MnistMlp as Layer<784, 10>>::zeroed();
+    let mut buffers = <MnistMlp as Layer>::Buffers::default();
+    let mut grads = <MnistMlp as Layer>::zeroed();
     let names = ["read batch", "forward", "loss", "backward", "update"];
     let mut spent = [Duration::ZERO; 5];
     let mut steps = 0u32;
@@ -264,12 +264,21 @@ fn phases(net: &mut MnistMlp, train: &ImageSet<784, 10>, args: &Args, mut optimi
             CategoricalCrossentropy.delta(&outputs, &targets, 10, &mut delta);
             lap(2);
             optimizer.begin_step();
+            let pass = Backward {
+                input: &inputs,
+                output: &outputs,
+                grad: &mut delta,
+                preactivation: true,
+                grad_input: None,
+                batch,
+                buffers: &mut buffers,
+            };
             if let Some(rate) = optimizer.plain_step() {
                 // Plain SGD: the layers update their weights in the backward pass.
-                net.backward_sgd(&inputs, &outputs, &mut delta, true, None, batch, &mut buffers, &mut grads, rate);
+                net.backward_sgd(pass, &mut grads, rate);
                 lap(3);
             } else {
-                net.backward_batch(&inputs, &outputs, &mut delta, true, None, batch, &mut buffers, &mut grads);
+                net.backward_batch(pass, &mut grads);
                 lap(3);
                 let mut slot = 0;
                 net.visit_params(&grads, &mut |params, grads| {

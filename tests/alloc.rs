@@ -47,7 +47,7 @@ network! {
 /// after a warm-up step on a full batch.
 fn allocations_after_warm_up<N, L, Opt>(net: &mut N, data: &Dataset<784, 10>, loss: L, mut optimizer: Opt) -> usize
 where
-    N: Layer<784, 10>,
+    N: Layer + nn::layers::Activated,
     L: nn::loss::Loss<N::Activation>,
     Opt: nn::optim::Optimizer,
 {

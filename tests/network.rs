@@ -200,7 +200,7 @@ network! {
 }
 
 /// Every parameter of `net`, in the order `Layer::params` visits them.
-fn all_params<N: Layer<I, O>, const I: usize, const O: usize>(net: &N) -> Vec<f32> {
+fn all_params<N: Layer>(net: &N) -> Vec<f32> {
     let mut values = Vec::new();
     net.params(&mut |p| values.extend_from_slice(p));
     values
@@ -289,9 +289,10 @@ fn tensors_are_named_as_in_the_matching_pytorch_sequential() {
 fn loading_tensors_reproduces_the_network() {
     let source = Outer::seeded(5);
     let mut tensors = Vec::new();
-    source.tensors("", &mut |t| tensors.push((t.name, t.values.into_owned())));
+    source.tensors("", &mut |t| tensors.push((t.name, t.values.as_f32().unwrap().to_vec())));
     let mut copy = Outer::zeroed();
-    copy.load_tensors("", &mut |name, _, out| {
+    copy.load_tensors("", &mut |name, _, slot| {
+        let nn::layers::Slot::F32(out) = slot else { panic!("{name} is not f32") };
         out.copy_from_slice(&tensors.iter().find(|t| t.0 == name).unwrap().1);
         Ok(())
     })

@@ -36,22 +36,55 @@ pub use rand;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::init;
-    pub use crate::layers::{Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
+    pub use crate::layers::{Activated, Backward, Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     pub use crate::train::scratch;
     pub use crate::Result;
     pub use crate::{act, layers, nalgebra, network, rand};
-    pub use ::std::{string::String, vec, vec::Vec};
+    pub use ::std::{format, string::String, vec, vec::Vec};
 
     /// Compile-time check that `T` accepts `N` inputs; the error names both.
     pub const fn takes_input<T: TakesInput<N> + ?Sized, const N: usize>() {}
 
-    /// The identity between two widths that a type check has already found
-    /// equal; stops the build (after that check's error) if they differ.
-    #[inline(always)]
-    pub fn same_width<const A: usize, const B: usize>(v: nalgebra::SVector<f32, A>) -> nalgebra::SVector<f32, B> {
-        const { assert!(A == B, "layer widths differ") };
-        nalgebra::SVector::<f32, B>::from_column_slice(v.as_slice())
+    /// One sample through `net`, with scratch memory kept per thread and per
+    /// network type, so that a network's single-sample `forward` allocates
+    /// only on its first call on a thread.
+    pub fn forward_one<N: Layer + 'static>(net: &N, input: &[f32], output: &mut [f32]) {
+        use std::any::{Any, TypeId};
+        use std::cell::RefCell;
+        thread_local! {
+            static BUFFERS: RefCell<Vec<(TypeId, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
+        }
+        let mut run = |buffers: &mut N::Buffers| net.forward_batch(input, output, 1, buffers, &mut Mode::Inference);
+        BUFFERS.with(|cell| {
+            let Ok(mut all) = cell.try_borrow_mut() else {
+                // A forward pass inside another's (a layer calling a network): fresh memory.
+                return run(&mut N::Buffers::default());
+            };
+            let index = match all.iter().position(|(id, _)| *id == TypeId::of::<N>()) {
+                Some(index) => index,
+                None => {
+                    all.push((TypeId::of::<N>(), Box::new(N::Buffers::default())));
+                    all.len() - 1
+                }
+            };
+            match all[index].1.downcast_mut::<N::Buffers>() {
+                Some(buffers) => run(buffers),
+                None => run(&mut N::Buffers::default()),
+            }
+        })
+    }
+
+    /// How `network!` names a nested network's type: `<T as Nested<{ <T as
+    /// Widths>::OUTPUT }>>::Network` is `T`, and for a `T` that is not a
+    /// network the width in the braces is the one error the compiler reports.
+    pub trait Nested<const OUTPUT: usize> {
+        /// The network itself.
+        type Network: Layer;
+    }
+
+    impl<T: Layer, const OUTPUT: usize> Nested<OUTPUT> for T {
+        type Network = T;
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::data::{Batch, Data};
 use crate::error::Result;
-use crate::layers::{Layer, Mode};
+use crate::layers::{Activated, Backward, Layer, Mode};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::train::{self, Evaluation, Fit, History};
@@ -16,7 +16,7 @@ use std::path::Path;
     label = "expected a network of input width {I} and output width {O}",
     note = "networks are declared with `network!`; their widths are those of `input:` and of the last layer"
 )]
-pub trait Network<const I: usize, const O: usize>: Layer<I, O> {
+pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// The layers, their output shapes and parameter counts, as Keras prints them.
     fn summary(&self) -> Summary;
 
@@ -69,16 +69,16 @@ pub trait Network<const I: usize, const O: usize>: Layer<I, O> {
         let mut grad = output_grad.clone();
         let mut grads = Self::zeroed();
         let mut input_grad = Batch::<I>::zeros(batch);
-        self.backward_batch(
-            inputs.as_slice(),
-            outputs.as_slice(),
-            grad.as_mut_slice(),
-            false,
-            Some(input_grad.as_mut_slice()),
+        let pass = Backward {
+            input: inputs.as_slice(),
+            output: outputs.as_slice(),
+            grad: grad.as_mut_slice(),
+            preactivation: false,
+            grad_input: Some(input_grad.as_mut_slice()),
             batch,
-            &mut buffers,
-            &mut grads,
-        );
+            buffers: &mut buffers,
+        };
+        self.backward_batch(pass, &mut grads);
         Ok((grads, input_grad))
     }
 
@@ -249,13 +249,18 @@ pub trait Network<const I: usize, const O: usize>: Layer<I, O> {
 pub struct SummaryRow {
     /// The layer as written, for example `dense (relu)`.
     pub layer: String,
-    /// Its output shape, for example `(128)`.
+    /// Its output shape, for example `(128)` or `(32, 26, 26)`.
     pub output: String,
     /// Its trainable parameters.
     pub params: usize,
+    /// Its values of training state that are not parameters (batch norm's
+    /// moving statistics), Keras' "non-trainable params".
+    pub state: usize,
 }
 
-/// A network's layers in order, printed like Keras' `model.summary()`.
+/// A network's layers in order, printed like Keras' `model.summary()`: each
+/// layer's output shape (channels first for images, as in PyTorch) and its
+/// parameters, trainable and not, in one column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// The network's name.
@@ -265,9 +270,19 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The total of the rows' parameters.
+    /// All parameters, trainable or not, as Keras' "Total params".
     pub fn total_params(&self) -> usize {
+        self.trainable_params() + self.non_trainable_params()
+    }
+
+    /// The trainable parameters.
+    pub fn trainable_params(&self) -> usize {
         self.rows.iter().map(|r| r.params).sum()
+    }
+
+    /// The values of training state that are not parameters.
+    pub fn non_trainable_params(&self) -> usize {
+        self.rows.iter().map(|r| r.state).sum()
     }
 }
 
@@ -280,9 +295,14 @@ impl fmt::Display for Summary {
         writeln!(f, "{:<layer_width$}{:<shape_width$}{:>10}", "Layer", "Output shape", "Param #")?;
         writeln!(f, "{rule}")?;
         for row in &self.rows {
-            writeln!(f, "{:<layer_width$}{:<shape_width$}{:>10}", row.layer, row.output, row.params)?;
+            writeln!(f, "{:<layer_width$}{:<shape_width$}{:>10}", row.layer, row.output, row.params + row.state)?;
         }
         writeln!(f, "{rule}")?;
-        write!(f, "Total params: {}", self.total_params())
+        write!(f, "Total params: {}", self.total_params())?;
+        if self.non_trainable_params() > 0 {
+            write!(f, "\nTrainable params: {}", self.trainable_params())?;
+            write!(f, "\nNon-trainable params: {}", self.non_trainable_params())?;
+        }
+        Ok(())
     }
 }

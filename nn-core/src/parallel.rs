@@ -5,13 +5,20 @@
 //! Each element is computed by the same code whichever thread gets it, so the
 //! results do not depend on the number of threads.
 
-use crate::gemm::for_each_range;
+use crate::gemm::{for_each_range, for_each_range_on, threads_for};
+use crate::layers::ensure_len;
 use std::marker::PhantomData;
 use std::ops::Range;
 
 /// Fewest elements worth handing to another thread: about 16 thousand, a few
 /// microseconds of an optimiser's update, which is what waking a thread costs.
 const MIN_PER_THREAD: usize = 1 << 14;
+
+/// Fewest rows of `width` values each worth handing to another thread in an
+/// element-wise loop over them.
+pub(crate) fn min_rows(width: usize) -> usize {
+    MIN_PER_THREAD.div_ceil(width.max(1))
+}
 
 /// Call `f` on matching parts of the `mutable` slices and of `shared`, which
 /// all have the same length, covering every index once; parts may run on
@@ -46,8 +53,8 @@ pub(crate) fn for_each_rows<const M: usize, F>(
     F: Fn(Range<usize>, [&mut [f32]; M]) + Sync,
 {
     assert!(mutable.iter().all(|(m, width)| m.len() >= rows * width), "for_each_rows: a slice is too short");
-    let parts = mutable.map(|(m, width)| Parts { ptr: m.as_mut_ptr(), len: rows * width, width, borrow: PhantomData });
-    for_each_range(rows, min_rows, pieces_per_thread, &|range: Range<usize>| {
+    let parts = mutable.map(|(m, width)| Parts::new(m, rows, width));
+    for_each_range(rows, min_rows, pieces_per_thread, &|_, range: Range<usize>| {
         // SAFETY: `for_each_range` hands out disjoint ranges of rows within
         // `0..rows`, so no value is borrowed mutably twice, and the slices
         // outlive this call.
@@ -56,26 +63,103 @@ pub(crate) fn for_each_rows<const M: usize, F>(
     });
 }
 
-/// A mutably borrowed slice whose disjoint ranges are handed to threads.
-struct Parts<'a> {
-    ptr: *mut f32,
+/// [`for_each_rows`] over two slices of different types: `values` (`f32`)
+/// and `indices` (`u32`, for example the positions of pooling's maxima).
+///
+/// # Panics
+/// If a slice is shorter than `rows` times its width (a bug in the caller).
+pub(crate) fn for_each_rows_indexed<F>(
+    rows: usize,
+    min_rows: usize,
+    pieces_per_thread: usize,
+    (values, values_width): (&mut [f32], usize),
+    (indices, indices_width): (&mut [u32], usize),
+    f: F,
+) where
+    F: Fn(Range<usize>, &mut [f32], &mut [u32]) + Sync,
+{
+    assert!(values.len() >= rows * values_width && indices.len() >= rows * indices_width, "a slice is too short");
+    let (values, indices) = (Parts::new(values, rows, values_width), Parts::new(indices, rows, indices_width));
+    for_each_range(rows, min_rows, pieces_per_thread, &|_, range: Range<usize>| {
+        // SAFETY: as in `for_each_rows`: disjoint ranges of rows of slices that outlive the call.
+        let (values, indices) = unsafe { (values.rows(range.clone()), indices.rows(range.clone())) };
+        f(range, values, indices);
+    });
+}
+
+/// Call `f(rows, parts, own, scratch)` for each group of `group_size`
+/// consecutive rows of `0..rows` (the last group may be shorter), on up to
+/// [`crate::gemm::threads`] threads, each claiming groups in turn and getting
+/// at least `min_groups` of them: `parts` holds, for each `(slice, width)` of
+/// `mutable`, the `width` values of every row of the group; `own` the group's
+/// `width` values of `per_group`; and `scratch` the calling thread's
+/// `scratch.1` values of `scratch.0`, which grows (on the first call only) to
+/// hold that much for each thread.
+///
+/// What `f` computes for a group depends only on the group, never on which
+/// thread runs it or how many threads there are: sums over a batch that are
+/// made per group and then added in the order of the groups come out the
+/// same, bit for bit, on any number of threads.
+///
+/// # Panics
+/// If a slice is too short (a bug in the caller).
+pub(crate) fn for_each_group<const M: usize, F>(
+    rows: usize,
+    group_size: usize,
+    min_groups: usize,
+    mutable: [(&mut [f32], usize); M],
+    per_group: (&mut [f32], usize),
+    scratch: (&mut Vec<f32>, usize),
+    f: F,
+) where
+    F: Fn(Range<usize>, [&mut [f32]; M], &mut [f32], &mut [f32]) + Sync,
+{
+    let group_size = group_size.max(1);
+    let groups = rows.div_ceil(group_size);
+    assert!(mutable.iter().all(|(m, width)| m.len() >= rows * width), "for_each_group: a slice is too short");
+    assert!(per_group.0.len() >= groups * per_group.1, "for_each_group: the per-group slice is too short");
+    let threads = threads_for(groups, min_groups);
+    let parts = mutable.map(|(m, width)| Parts::new(m, rows, width));
+    let own = Parts::new(per_group.0, groups, per_group.1);
+    let scratch = Parts::new(ensure_len(scratch.0, threads * scratch.1), threads, scratch.1);
+    for_each_range_on(threads, groups, min_groups, groups, &|slot, range: Range<usize>| {
+        // SAFETY: each slot belongs to one thread (`for_each_range_on`), and
+        // each group's rows and own part are given out once.
+        let scratch = unsafe { scratch.rows(slot..slot + 1) };
+        for group in range {
+            let samples = group * group_size..((group + 1) * group_size).min(rows);
+            let mutable = parts.each_ref().map(|p| unsafe { p.rows(samples.clone()) });
+            let own = unsafe { own.rows(group..group + 1) };
+            f(samples, mutable, own, scratch);
+        }
+    });
+}
+
+/// A mutably borrowed slice whose disjoint ranges of rows are handed to threads.
+struct Parts<'a, T> {
+    ptr: *mut T,
     len: usize,
     /// Values per row.
     width: usize,
-    borrow: PhantomData<&'a mut [f32]>,
+    borrow: PhantomData<&'a mut [T]>,
 }
 
-// SAFETY: `Parts` is only used to give out disjoint ranges of one `&mut [f32]`,
-// each to one thread at a time (see `zip_parts`).
-unsafe impl Sync for Parts<'_> {}
+// SAFETY: `Parts` is only used to give out disjoint ranges of one `&mut [T]`,
+// each to one thread at a time (see `for_each_rows`).
+unsafe impl<T: Send> Sync for Parts<'_, T> {}
 
-impl Parts<'_> {
+impl<'a, T> Parts<'a, T> {
+    /// The first `rows` rows of `width` values of `slice`.
+    fn new(slice: &'a mut [T], rows: usize, width: usize) -> Self {
+        Parts { ptr: slice.as_mut_ptr(), len: (rows * width).min(slice.len()), width, borrow: PhantomData }
+    }
+
     /// The values of rows `rows`.
     ///
     /// # Safety
     /// No range of rows overlapping `rows` that was given out before is still in use.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn rows(&self, rows: Range<usize>) -> &mut [f32] {
+    unsafe fn rows(&self, rows: Range<usize>) -> &mut [T] {
         let (start, end) = (rows.start * self.width, rows.end * self.width);
         assert!(start <= end && end <= self.len);
         // SAFETY: within the slice (checked), and not aliased (the caller).

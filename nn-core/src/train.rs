@@ -5,7 +5,7 @@ use crate::act::Activation;
 use crate::callbacks::{EarlyStopping, Verdict};
 use crate::data::{Batch, Data};
 use crate::error::{Error, Result};
-use crate::layers::{ensure_len, Layer, Mode};
+use crate::layers::{ensure_len, Activated, Backward, Layer, Mode};
 use crate::loss::Loss;
 use crate::metrics;
 use crate::optim::Optimizer;
@@ -77,7 +77,7 @@ pub struct BatchStats {
 /// Everything one training step needs, allocated once: batch buffers, the
 /// network's scratch memory and its gradients. After the first (largest) batch,
 /// [`TrainStep::run`] allocates nothing.
-pub struct TrainStep<N: Layer<I, O>, const I: usize, const O: usize> {
+pub struct TrainStep<N: Layer, const I: usize, const O: usize> {
     capacity: usize,
     inputs: Vec<f32>,
     targets: Vec<f32>,
@@ -88,10 +88,11 @@ pub struct TrainStep<N: Layer<I, O>, const I: usize, const O: usize> {
     rng: rand::rngs::StdRng,
 }
 
-impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
+impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
     /// Buffers for batches of up to `capacity` samples; stochastic layers (dropout)
     /// draw from a generator seeded with `seed`.
     pub fn new(capacity: usize, seed: u64) -> Self {
+        const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the step's") };
         TrainStep {
             capacity,
             inputs: vec![0.0; I * capacity],
@@ -148,35 +149,23 @@ impl<N: Layer<I, O>, const I: usize, const O: usize> TrainStep<N, I, O> {
         if !loss_sum.is_finite() {
             return Err(Error::NonFiniteLoss { epoch: 0, batch: 0, loss: loss_sum as f32 });
         }
+        net.update_state(&self.buffers);
         optimizer.begin_step();
-        let (inputs, outputs) = (&*inputs, &*outputs);
+        let pass = Backward {
+            input: inputs,
+            output: outputs,
+            grad: delta,
+            preactivation,
+            grad_input: None,
+            batch,
+            buffers: &mut self.buffers,
+        };
         match optimizer.plain_step() {
             // Plain SGD and no penalty gradient to add: the layers update as
             // they go (a zero penalty has a zero gradient).
-            Some(rate) if penalty == 0.0 => {
-                net.backward_sgd(
-                    inputs,
-                    outputs,
-                    delta,
-                    preactivation,
-                    None,
-                    batch,
-                    &mut self.buffers,
-                    &mut self.grads,
-                    rate,
-                );
-            }
+            Some(rate) if penalty == 0.0 => net.backward_sgd(pass, &mut self.grads, rate),
             _ => {
-                net.backward_batch(
-                    inputs,
-                    outputs,
-                    delta,
-                    preactivation,
-                    None,
-                    batch,
-                    &mut self.buffers,
-                    &mut self.grads,
-                );
+                net.backward_batch(pass, &mut self.grads);
                 if penalty != 0.0 {
                     net.penalty(Some(&mut self.grads));
                 }
@@ -311,7 +300,7 @@ pub fn fit<N, D, L, Opt, const I: usize, const O: usize>(
     mut options: Fit<'_, I, O>,
 ) -> Result<History>
 where
-    N: Layer<I, O>,
+    N: Layer + Activated,
     D: Data<I, O> + ?Sized,
     L: Loss<N::Activation>,
     Opt: Optimizer,
@@ -374,6 +363,7 @@ where
                 Verdict::Improved if rule.restores() => {
                     best_weights.clear();
                     net.params(&mut |p| best_weights.extend_from_slice(p));
+                    net.visit_state(&mut |s| best_weights.extend_from_slice(s));
                 }
                 Verdict::Stop => break,
                 _ => {}
@@ -384,10 +374,12 @@ where
         history.best_epoch = Some(state.best_epoch()).filter(|e| *e > 0);
         if rule.restores() && !best_weights.is_empty() {
             let mut offset = 0;
-            net.visit_params(&N::zeroed(), &mut |params, _| {
-                params.copy_from_slice(&best_weights[offset..offset + params.len()]);
-                offset += params.len();
-            });
+            let mut restore = |values: &mut [f32]| {
+                values.copy_from_slice(&best_weights[offset..offset + values.len()]);
+                offset += values.len();
+            };
+            net.visit_params(&N::zeroed(), &mut |params, _| restore(params));
+            net.visit_state(&mut restore);
         }
     }
     Ok(history)
@@ -406,10 +398,11 @@ fn describe(log: &EpochLog) -> String {
 /// weight penalties of regularised layers.
 pub fn evaluate<N, D, L, const I: usize, const O: usize>(net: &N, data: &D, loss: &L) -> Result<Evaluation>
 where
-    N: Layer<I, O>,
+    N: Layer + Activated,
     D: Data<I, O> + ?Sized,
     L: Loss<N::Activation>,
 {
+    const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the data's") };
     let n = data.len();
     if n == 0 {
         return Err(Error::InvalidArgument("cannot evaluate on an empty dataset".into()));
@@ -441,13 +434,14 @@ where
 /// on another between layers. Each sample's output is computed by the same
 /// code whichever thread gets it, so the outputs do not depend on the number
 /// of threads.
-pub fn predict<N: Layer<I, O>, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Batch<O> {
+pub fn predict<N: Layer, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Batch<O> {
+    const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the batch's") };
     let n = inputs.ncols();
     let mut outputs = Batch::<O>::zeros(n);
     let xs = inputs.as_slice();
     crate::parallel::for_each_rows(
         n,
-        samples_per_piece::<N, I, O>(),
+        samples_per_piece::<N>(),
         PREDICT_PIECES_PER_THREAD,
         [(outputs.as_mut_slice(), O)],
         |range, [ys]| {
@@ -468,7 +462,7 @@ const PREDICT_PIECES_PER_THREAD: usize = 4;
 /// Fewest samples worth a piece of their own in [`predict`]: as much work (two
 /// floating-point operations per parameter per sample) as a matrix product
 /// needs before it takes another thread.
-fn samples_per_piece<N: Layer<I, O>, const I: usize, const O: usize>() -> usize {
+fn samples_per_piece<N: Layer>() -> usize {
     crate::gemm::MIN_FLOPS_PER_THREAD.div_ceil(2 * N::PARAMS.max(1))
 }
 
@@ -552,12 +546,12 @@ mod tests {
         let net: Dense<64, 40, Swish> = Dense::seeded(5);
         // 2,600 parameters: pieces of at least 202 samples, so 3,000 make
         // several per thread.
-        assert!(samples_per_piece::<Dense<64, 40, Swish>, 64, 40>() * 8 < 3000);
+        assert!(samples_per_piece::<Dense<64, 40, Swish>>() * 8 < 3000);
         let inputs = Batch::<64>::from_fn(3000, |i, j| ((i * 31 + j * 7) % 97) as f32 / 97.0 - 0.5);
         let mut results = Vec::new();
         for threads in [1, 2, 3] {
             crate::gemm::set_threads(threads);
-            results.push(predict(&net, &inputs));
+            results.push(predict::<_, 64, 40>(&net, &inputs));
         }
         crate::gemm::set_threads(0);
         for (threads, result) in [(2, &results[1]), (3, &results[2])] {

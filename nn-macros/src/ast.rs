@@ -4,7 +4,7 @@
 //! network! {
 //!     /// docs and #[attributes]
 //!     pub struct Name {
-//!         input: 784,                 // or input: [1, 28, 28]
+//!         input: 784,                 // or [1, 28, 28] (an image), [28, 28] (a sequence)
 //!         flatten,
 //!         dense(128, relu),           // or dense(784 => 128, relu)
 //!         net(OtherNetwork),
@@ -42,8 +42,10 @@ pub enum Entry {
 }
 
 pub enum InputValue {
+    /// `784`.
     Vector(LitInt),
-    Image { bracket: proc_macro2::Span, dims: Vec<LitInt> },
+    /// `[1, 28, 28]` or `[28, 28]`: the sizes as written, checked by `check`.
+    Dims { bracket: proc_macro2::Span, dims: Vec<LitInt> },
 }
 
 /// A layer as written.
@@ -114,7 +116,7 @@ fn parse_entry(input: ParseStream) -> syn::Result<syn::Result<Entry>> {
             let content;
             let bracket = syn::bracketed!(content in input);
             let dims = Punctuated::<LitInt, Token![,]>::parse_terminated(&content)?;
-            InputValue::Image { bracket: bracket.span.join(), dims: dims.into_iter().collect() }
+            InputValue::Dims { bracket: bracket.span.join(), dims: dims.into_iter().collect() }
         } else {
             InputValue::Vector(input.parse()?)
         };

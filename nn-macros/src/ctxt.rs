@@ -21,6 +21,11 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
     /// Every error as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
         self.errors.iter().map(syn::Error::to_compile_error).collect()

@@ -1,129 +1,228 @@
-//! Writes the network: the struct, its scratch buffers, and the impls that chain
-//! the layers. The math lives in nn-core; this only wires it, with absolute paths
-//! through `::nn::__private` so user code cannot shadow them.
+//! Writes the network from its checked plan: the struct, its scratch buffers,
+//! and the impls that chain the layers. Nothing here knows a layer kind; the
+//! math lives in nn-core, and each layer's type, options and tensors come
+//! from its module under `layers/`. Paths are absolute, through
+//! `::nn::__private`, so user code cannot shadow them.
+//!
+//! A network with mistakes is written as a stub: the struct without layers,
+//! with the same widths and methods, so that the rest of the program checks
+//! against it and only the mistakes themselves are reported.
 
 use crate::ast::Network;
-use crate::check::{self, Kind, Plan, Width};
+use crate::check::{self, Plan};
 use crate::ctxt::Ctxt;
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use crate::layers::Holds;
+use crate::shape::{Shape, Width};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 pub fn expand(net: &Network) -> TokenStream {
     let mut cx = Ctxt::default();
     let plan = check::check(net, &mut cx);
-    let items = generate(net, &plan);
-    let errors = cx.into_compile_errors();
-    quote! { #errors #items }
+    if cx.has_errors() {
+        let errors = cx.into_compile_errors();
+        let stub = stub(net, &plan);
+        return quote! { #errors #stub };
+    }
+    generate(net, &plan)
 }
 
 /// A layer that becomes a field of the struct.
 struct Field {
     /// `layer{n}`, `n` counting every layer as written (so `flatten` keeps its index).
     name: syn::Ident,
+    /// `<Ty as ::nn::__private::Layer>`.
+    layer: TokenStream,
     ty: TokenStream,
-    /// The widths of the field's own `Layer` impl.
-    input: TokenStream,
-    output: TokenStream,
-    /// The width flowing in from the layer before (differs from `input` only when
-    /// a nested network does not fit, which a type check reports).
-    incoming: TokenStream,
-    /// How `init` builds it from `rng`.
     init: TokenStream,
-    /// Its index in the matching PyTorch `nn.Sequential`, where an activation is a
-    /// module of its own.
+    configure: TokenStream,
+    holds: Holds,
+    activated: bool,
+    /// Its index in the matching PyTorch `nn.Sequential`.
     module: usize,
-    span: Span,
-}
-
-impl Field {
-    /// `<Ty as ::nn::__private::Layer<I, O>>`
-    fn as_layer(&self) -> TokenStream {
-        let (ty, input, output) = (&self.ty, &self.input, &self.output);
-        quote_spanned!(self.span=> <#ty as ::nn::__private::Layer<#input, #output>>)
-    }
+    /// Whether the macro knows its input and output widths (not after or at a
+    /// nested network, whose widths the compiler checks).
+    known: (bool, bool),
 }
 
 fn fields(plan: &Plan) -> Vec<Field> {
     let mut fields = Vec::new();
     let mut module = 0;
-    for (index, layer) in plan.layers.iter().enumerate() {
-        let span = layer.tokens.span();
-        let name = format_ident!("layer{}", index);
-        let (incoming, output) = (layer.input.to_token_stream(), layer.output.to_token_stream());
+    for layer in &plan.layers {
         let first_module = module;
-        module += match &layer.kind {
-            Kind::Dense(dense) if dense.activation_module => 2,
-            _ => 1,
-        };
-        let module = first_module;
-        let (ty, input) = match &layer.kind {
-            Kind::Flatten => continue,
-            Kind::Dense(dense) => {
-                let activation = &dense.activation;
-                let ty = quote_spanned!(span=> ::nn::__private::layers::Dense<#incoming, #output, ::nn::__private::act::#activation>);
-                (ty, incoming.clone())
-            }
-            Kind::Dropout { rate_bits } => {
-                let bits = proc_macro2::Literal::u32_unsuffixed(*rate_bits);
-                (quote_spanned!(span=> ::nn::__private::layers::Dropout<#incoming, #bits>), incoming.clone())
-            }
-            Kind::Net { path } => (
-                quote_spanned!(span=> #path),
-                Width::Expr(quote_spanned!(path.span()=> <#path as ::nn::__private::Widths>::INPUT)).to_token_stream(),
-            ),
-        };
-        let as_layer = quote_spanned!(span=> <#ty as ::nn::__private::Layer<#input, #output>>);
-        let init = match &layer.kind {
-            Kind::Dense(dense) => dense_init(&ty, &as_layer, dense),
-            _ => quote!(#as_layer::init(rng)),
-        };
-        fields.push(Field { name, ty, input, output, incoming, init, module, span });
+        module += layer.planned.modules;
+        let Some(code) = &layer.planned.code else { continue };
+        let span = layer.spec_tokens.span();
+        let ty = code.ty.clone();
+        let as_layer = quote_spanned!(span=> <#ty as ::nn::__private::Layer>);
+        let known = |shape: &Shape| matches!(shape.flat(), Width::Known(_));
+        fields.push(Field {
+            name: format_ident!("layer{}", layer.index),
+            init: code.init.clone().unwrap_or_else(|| quote!(#as_layer::init(rng))),
+            layer: as_layer,
+            ty,
+            configure: code.configure.clone(),
+            holds: code.holds,
+            activated: code.activated,
+            module: first_module,
+            known: (known(&layer.input), known(&layer.planned.output)),
+        });
     }
     fields
 }
 
-/// `init` of a dense layer: its scheme (the activation's unless `init =` says),
-/// then its regulariser if `l1 =` or `l2 =` gave one.
-fn dense_init(ty: &TokenStream, as_layer: &TokenStream, dense: &check::DenseSpec) -> TokenStream {
-    let mut init = match &dense.init {
-        Some(scheme) => quote!(<#ty>::with_init(::nn::__private::init::Init::#scheme, rng)),
-        None => quote!(#as_layer::init(rng)),
-    };
-    if dense.l1.is_some() || dense.l2.is_some() {
-        let (l1, l2) = (dense.l1.unwrap_or(0.0), dense.l2.unwrap_or(0.0));
-        init = quote!(#init.regularized(::nn::__private::layers::Regularizer { l1: #l1, l2: #l2 }));
+/// The items every network has, full or stub: the inherent consts and
+/// constructors, `forward`, `summary`, and the trait impls around `Layer`.
+struct Common<'a> {
+    net: &'a Network,
+    input: Width,
+    output: Width,
+    params: TokenStream,
+    activation: TokenStream,
+    summary: TokenStream,
+}
+
+impl Common<'_> {
+    fn tokens(&self) -> TokenStream {
+        let Common { net, input, output, params, activation, summary } = self;
+        let (vis, ident) = (&net.vis, &net.ident);
+        quote! {
+            impl #ident {
+                /// Number of input values.
+                #vis const INPUT: usize = #input;
+                /// Number of output values.
+                #vis const OUTPUT: usize = #output;
+                /// Number of trainable parameters.
+                #vis const PARAMS: usize = #params;
+
+                /// A network with weights drawn from `rng` (He for ReLU layers, Glorot otherwise; zero biases).
+                #vis fn new<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
+                    <Self as ::nn::__private::Layer>::init(rng)
+                }
+
+                /// A network with weights drawn from a generator seeded with `seed`: the same seed gives the same weights.
+                #vis fn seeded(seed: u64) -> Self {
+                    let mut rng = <::nn::__private::rand::rngs::StdRng as ::nn::__private::rand::SeedableRng>::seed_from_u64(seed);
+                    Self::new(&mut rng)
+                }
+
+                /// The output for one sample: an `SVector` or an array of the input width.
+                /// Allocates nothing after the first call on a thread.
+                #vis fn forward(&self, input: impl ::nn::__private::Sample<#input>) -> ::nn::__private::nalgebra::SVector<f32, #output> {
+                    let input = ::nn::__private::Sample::<#input>::into_vector(input);
+                    let mut output = ::nn::__private::nalgebra::SVector::<f32, #output>::zeros();
+                    ::nn::__private::forward_one(self, input.as_slice(), output.as_mut_slice());
+                    output
+                }
+
+                /// The layers, their output shapes and parameter counts, as Keras prints them.
+                #vis fn summary(&self) -> ::nn::__private::network::Summary {
+                    #summary
+                }
+            }
+
+            impl ::nn::__private::Activated for #ident {
+                type Activation = #activation;
+            }
+
+            impl ::nn::__private::TakesInput<#input> for #ident {}
+
+            impl ::nn::__private::Widths for #ident {
+                const INPUT: usize = #input;
+                const OUTPUT: usize = #output;
+            }
+
+            impl ::nn::__private::Network<#input, #output> for #ident {
+                fn summary(&self) -> ::nn::__private::network::Summary {
+                    #ident::summary(self)
+                }
+            }
+        }
     }
-    init
 }
 
 fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let Network { attrs, vis, ident, .. } = net;
     let buffers_ident = format_ident!("__{}Buffers", ident);
     let fields = fields(plan);
-    let input = plan.input.to_token_stream();
-    let output = plan.layers.last().map_or_else(|| input.clone(), |l| l.output.to_token_stream());
+    let (input, output) = (plan.input.flat(), plan.output.flat());
 
     let field_decls = fields.iter().map(|f| {
         let (name, ty) = (&f.name, &f.ty);
-        quote_spanned!(f.span=> #vis #name: #ty,)
+        quote!(#vis #name: #ty,)
     });
     let names: Vec<_> = fields.iter().map(|f| &f.name).collect();
-    let layers: Vec<_> = fields.iter().map(Field::as_layer).collect();
-    let modules: Vec<_> = fields.iter().map(|f| f.module).collect();
-    let inits: Vec<_> = fields.iter().map(|f| &f.init).collect();
-    let params = if fields.is_empty() { quote!(0) } else { quote!(#(#layers::PARAMS)+*) };
-    let activation = match layers.last() {
-        Some(last) => quote!(#last::Activation),
-        None => quote!(::nn::__private::act::Linear),
+    let inits = fields.iter().map(|f| {
+        let (init, configure) = (&f.init, &f.configure);
+        quote!(#init #configure)
+    });
+    let zeroed = fields.iter().map(|f| {
+        let (layer, configure) = (&f.layer, &f.configure);
+        quote!(#layer::zeroed() #configure)
+    });
+    let params = sum(fields.iter().map(|f| {
+        let layer = &f.layer;
+        quote!(#layer::PARAMS)
+    }));
+    let state = sum(fields.iter().filter(|f| f.holds.state).map(|f| {
+        let layer = &f.layer;
+        quote!(#layer::STATE)
+    }));
+    let activation = match fields.last() {
+        Some(last) if last.activated => {
+            let ty = &last.ty;
+            quote!(<#ty as ::nn::__private::Activated>::Activation)
+        }
+        _ => quote!(::nn::__private::act::Linear),
     };
-    let type_checks = type_checks(plan);
+    let common = Common {
+        net,
+        input: input.clone(),
+        output: output.clone(),
+        params: params.clone(),
+        activation,
+        summary: summary(ident, plan, &fields),
+    }
+    .tokens();
+    let checks = compile_time_checks(plan, &fields, &input, &output);
     let buffers = buffers_struct(&buffers_ident, vis, &fields);
-    let forward = forward_one(&fields);
     let forward_batch = forward_batch(&fields, &input);
-    let backward_sgd = backward_batch(&fields, &input, true);
-    let backward_batch = backward_batch(&fields, &input, false);
-    let summary = summary(ident, plan, &fields);
+    let backward_sgd = backward(&fields, &input, true);
+    let backward_batch = backward(&fields, &input, false);
+    let per_field = |holds: fn(&Holds) -> bool, call: fn(&Field) -> TokenStream| -> TokenStream {
+        fields.iter().filter(|f| holds(&f.holds)).map(call).collect()
+    };
+    let visit_params = per_field(
+        |h| h.params,
+        |f| {
+            let (layer, name) = (&f.layer, &f.name);
+            quote!(#layer::visit_params(&mut self.#name, &grads.#name, visit);)
+        },
+    );
+    let read_params = per_field(
+        |h| h.params,
+        |f| {
+            let (layer, name) = (&f.layer, &f.name);
+            quote!(#layer::params(&self.#name, visit);)
+        },
+    );
+    let tensors = per_field(
+        |h| h.params || h.state,
+        |f| {
+            let (layer, name, module) = (&f.layer, &f.name, f.module);
+            quote!(#layer::tensors(&self.#name, &::nn::__private::format!("{}{}.", prefix, #module), visit);)
+        },
+    );
+    let load_tensors = per_field(
+        |h| h.params || h.state,
+        |f| {
+            let (layer, name, module) = (&f.layer, &f.name, f.module);
+            quote!(#layer::load_tensors(&mut self.#name, &::nn::__private::format!("{}{}.", prefix, #module), source)?;)
+        },
+    );
+    let state_methods = state_methods(&fields);
+    let penalty = penalty(&fields);
 
     quote! {
         #(#attrs)*
@@ -133,54 +232,23 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
 
         #buffers
 
-        #type_checks
+        #checks
 
-        impl #ident {
-            /// Number of input values.
-            #vis const INPUT: usize = #input;
-            /// Number of output values.
-            #vis const OUTPUT: usize = #output;
-            /// Number of trainable parameters.
-            #vis const PARAMS: usize = #params;
+        #common
 
-            /// A network with weights drawn from `rng` (He for ReLU layers, Glorot otherwise; zero biases).
-            #vis fn new<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
-                <Self as ::nn::__private::Layer<#input, #output>>::init(rng)
-            }
-
-            /// A network with weights drawn from a generator seeded with `seed`: the same seed gives the same weights.
-            #vis fn seeded(seed: u64) -> Self {
-                let mut rng = <::nn::__private::rand::rngs::StdRng as ::nn::__private::rand::SeedableRng>::seed_from_u64(seed);
-                Self::new(&mut rng)
-            }
-
-            /// The output for one sample: an `SVector` or an array of the input width.
-            #vis fn forward(&self, input: impl ::nn::__private::Sample<#input>) -> ::nn::__private::nalgebra::SVector<f32, #output> {
-                let input = ::nn::__private::Sample::<#input>::into_vector(input);
-                <Self as ::nn::__private::Layer<#input, #output>>::forward(self, &input)
-            }
-
-            /// The layers, their output shapes and parameter counts, as Keras prints them.
-            #vis fn summary(&self) -> ::nn::__private::network::Summary {
-                #summary
-            }
-        }
-
-        impl ::nn::__private::Layer<#input, #output> for #ident {
-            type Activation = #activation;
-            type Buffers = #buffers_ident;
+        impl ::nn::__private::Layer for #ident {
+            const INPUT: usize = #input;
+            const OUTPUT: usize = #output;
             const PARAMS: usize = #params;
+            const STATE: usize = #state;
+            type Buffers = #buffers_ident;
 
             fn init<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {
                 #ident { #(#names: #inits,)* }
             }
 
             fn zeroed() -> Self {
-                #ident { #(#names: #layers::zeroed(),)* }
-            }
-
-            fn forward(&self, input: &::nn::__private::nalgebra::SVector<f32, #input>) -> ::nn::__private::nalgebra::SVector<f32, #output> {
-                #forward
+                #ident { #(#names: #zeroed,)* }
             }
 
             fn forward_batch(
@@ -194,86 +262,69 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
                 #forward_batch
             }
 
-            fn backward_batch(
-                &self,
-                input: &[f32],
-                output: &[f32],
-                grad: &mut [f32],
-                preactivation: bool,
-                grad_input: ::core::option::Option<&mut [f32]>,
-                batch: usize,
-                buffers: &mut Self::Buffers,
-                grads: &mut Self,
-            ) {
+            fn backward_batch(&self, pass: ::nn::__private::Backward<'_, Self::Buffers>, grads: &mut Self) {
                 #backward_batch
             }
 
-            fn backward_sgd(
-                &mut self,
-                input: &[f32],
-                output: &[f32],
-                grad: &mut [f32],
-                preactivation: bool,
-                grad_input: ::core::option::Option<&mut [f32]>,
-                batch: usize,
-                buffers: &mut Self::Buffers,
-                grads: &mut Self,
-                rate: f32,
-            ) {
+            fn backward_sgd(&mut self, pass: ::nn::__private::Backward<'_, Self::Buffers>, grads: &mut Self, rate: f32) {
                 #backward_sgd
             }
 
             fn visit_params(&mut self, grads: &Self, visit: &mut dyn ::core::ops::FnMut(&mut [f32], &[f32])) {
-                #(#layers::visit_params(&mut self.#names, &grads.#names, visit);)*
+                #visit_params
             }
 
             fn params(&self, visit: &mut dyn ::core::ops::FnMut(&[f32])) {
-                #(#layers::params(&self.#names, visit);)*
+                #read_params
             }
 
-            fn penalty(&self, grads: ::core::option::Option<&mut Self>) -> f64 {
-                match grads {
-                    ::core::option::Option::Some(grads) => {
-                        0.0 #(+ #layers::penalty(&self.#names, ::core::option::Option::Some(&mut grads.#names)))*
-                    }
-                    ::core::option::Option::None => 0.0 #(+ #layers::penalty(&self.#names, ::core::option::Option::None))*,
-                }
-            }
+            #state_methods
+
+            #penalty
 
             fn tensors(&self, prefix: &str, visit: &mut dyn ::core::ops::FnMut(::nn::__private::Tensor<'_>)) {
-                #(#layers::tensors(&self.#names, &::std::format!("{}{}.", prefix, #modules), visit);)*
+                #tensors
             }
 
             fn load_tensors(&mut self, prefix: &str, source: &mut ::nn::__private::TensorSource<'_>) -> ::nn::__private::Result<()> {
-                #(#layers::load_tensors(&mut self.#names, &::std::format!("{}{}.", prefix, #modules), source)?;)*
+                #load_tensors
                 ::core::result::Result::Ok(())
-            }
-        }
-
-        impl ::nn::__private::TakesInput<#input> for #ident {}
-
-        impl ::nn::__private::Widths for #ident {
-            const INPUT: usize = #input;
-            const OUTPUT: usize = #output;
-        }
-
-        impl ::nn::__private::Network<#input, #output> for #ident {
-            fn summary(&self) -> ::nn::__private::network::Summary {
-                #ident::summary(self)
             }
         }
     }
 }
 
-/// Checks only the compiler can make: that each nested network takes the width
-/// flowing into it (and stated sizes after one), reported at the layer.
-fn type_checks(plan: &Plan) -> TokenStream {
-    let mut checks = plan.type_checks.clone();
-    for layer in &plan.layers {
-        if let Kind::Net { path } = &layer.kind {
-            let incoming = &layer.input;
-            checks.push(quote_spanned!(path.span()=> ::nn::__private::takes_input::<#path, #incoming>()));
+/// `a + b + c`, or `0` for none.
+fn sum(terms: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let terms: Vec<_> = terms.collect();
+    if terms.is_empty() {
+        quote!(0)
+    } else {
+        quote!(#(#terms)+*)
+    }
+}
+
+/// Checks only the compiler can make (each nested network takes the width
+/// flowing into it, and stated sizes after one), reported at the layer; and
+/// the tie between the macro's shapes and nn-core's: every layer's input
+/// width is the output width of the one before, which fails the build if the
+/// macro ever computed a size that nn-core computes otherwise.
+fn compile_time_checks(plan: &Plan, fields: &[Field], input: &Width, output: &Width) -> TokenStream {
+    let mut checks: Vec<TokenStream> =
+        plan.layers.iter().filter_map(|l| l.planned.code.as_ref()).flat_map(|c| c.type_checks.clone()).collect();
+    let message = "network!: a layer's input width differs from the output width before it";
+    let mut before: Option<(TokenStream, bool)> = matches!(input, Width::Known(_)).then(|| (quote!(#input), true));
+    for field in fields {
+        let layer = &field.layer;
+        if let Some((width, true)) = &before {
+            if field.known.0 {
+                checks.push(quote!(::core::assert!(#layer::INPUT == #width, #message)));
+            }
         }
+        before = Some((quote!(#layer::OUTPUT), field.known.1));
+    }
+    if let (Some((width, true)), Width::Known(_)) = (&before, output) {
+        checks.push(quote!(::core::assert!(#output == #width, #message)));
     }
     if checks.is_empty() {
         return TokenStream::new();
@@ -281,146 +332,179 @@ fn type_checks(plan: &Plan) -> TokenStream {
     quote!(const _: () = { #(#checks;)* };)
 }
 
-/// Per layer: its scratch memory; between layers: the activations flowing
-/// forward (`a`) and the gradients flowing back (`g`).
+/// Per layer: its scratch memory; between layers: the values flowing forward
+/// (`a`) and the gradients flowing back (`g`).
 fn buffers_struct(ident: &syn::Ident, vis: &syn::Visibility, fields: &[Field]) -> TokenStream {
     let between = fields.len().saturating_sub(1);
     let a: Vec<_> = (0..between).map(|k| format_ident!("a{}", k)).collect();
     let g: Vec<_> = (0..between).map(|k| format_ident!("g{}", k)).collect();
     let b: Vec<_> = (0..fields.len()).map(|k| format_ident!("b{}", k)).collect();
-    let layers: Vec<_> = fields.iter().map(Field::as_layer).collect();
+    let layers: Vec<_> = fields.iter().map(|f| &f.layer).collect();
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, non_snake_case)]
+        #[derive(Default)]
         #vis struct #ident {
             #(#a: ::nn::__private::Vec<f32>,)*
             #(#g: ::nn::__private::Vec<f32>,)*
             #(#b: #layers::Buffers,)*
         }
-
-        impl ::core::default::Default for #ident {
-            fn default() -> Self {
-                #ident {
-                    #(#a: ::nn::__private::Vec::new(),)*
-                    #(#g: ::nn::__private::Vec::new(),)*
-                    #(#b: ::core::default::Default::default(),)*
-                }
-            }
-        }
     }
 }
 
-/// Single-sample forward: each layer's output feeds the next.
-fn forward_one(fields: &[Field]) -> TokenStream {
-    if fields.is_empty() {
-        return quote!(input.clone_owned());
-    }
-    let mut body = quote!(let x = input.clone_owned(););
-    for f in fields {
-        let (name, layer, incoming, input) = (&f.name, f.as_layer(), &f.incoming, &f.input);
-        body.extend(quote! {
-            let x = ::nn::__private::same_width::<#incoming, #input>(x);
-            let x = #layer::forward(&self.#name, &x);
-        });
-    }
-    quote!(#body x)
-}
-
-/// Batched forward through the scratch activations `a{k}`.
-fn forward_batch(fields: &[Field], input_width: &TokenStream) -> TokenStream {
-    let last = match fields.len() {
-        0 => {
-            return quote! {
-                let _ = (buffers, mode);
-                output[..#input_width * batch].copy_from_slice(&input[..#input_width * batch]);
-            }
-        }
-        n => n - 1,
-    };
-    let mut body = TokenStream::new();
-    for (k, f) in fields.iter().enumerate() {
-        let (name, layer, width) = (&f.name, f.as_layer(), &f.output);
-        let b = format_ident!("b{}", k);
-        let x = if k == 0 { quote!(input) } else { activation(k - 1) };
-        let out = if k == last {
-            quote!(output)
-        } else {
-            let a = format_ident!("a{}", k);
-            quote!(::nn::__private::scratch(&mut buffers.#a, #width * batch))
-        };
-        body.extend(quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b, mode);));
-    }
-    body
-}
-
-fn activation(k: usize) -> TokenStream {
+/// `&buffers.a{k}[..]`: the values between layer `k` and `k + 1`.
+fn between(k: usize) -> TokenStream {
     let a = format_ident!("a{}", k);
     quote!(&buffers.#a[..])
 }
 
+/// Batched forward through the scratch values `a{k}`.
+fn forward_batch(fields: &[Field], input_width: &Width) -> TokenStream {
+    let Some(last) = fields.len().checked_sub(1) else {
+        return quote! {
+            let _ = (buffers, mode);
+            output[..#input_width * batch].copy_from_slice(&input[..#input_width * batch]);
+        };
+    };
+    fields
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let (name, layer) = (&f.name, &f.layer);
+            let b = format_ident!("b{}", k);
+            let x = if k == 0 { quote!(input) } else { between(k - 1) };
+            let out = if k == last {
+                quote!(output)
+            } else {
+                let a = format_ident!("a{}", k);
+                quote!(::nn::__private::scratch(&mut buffers.#a, #layer::OUTPUT * batch))
+            };
+            quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b, mode);)
+        })
+        .collect()
+}
+
 /// Batched backward, last layer first, through the scratch gradients `g{k}`;
 /// with `sgd`, the body of `backward_sgd`, each layer updating itself.
-fn backward_batch(fields: &[Field], input_width: &TokenStream, sgd: bool) -> TokenStream {
-    let last = match fields.len() {
-        0 => {
-            let rate = if sgd { quote!(rate) } else { quote!(()) };
-            return quote! {
-                let _ = (input, output, preactivation, buffers, grads, #rate);
-                if let ::core::option::Option::Some(grad_input) = grad_input {
-                    grad_input[..#input_width * batch].copy_from_slice(&grad[..#input_width * batch]);
-                }
-            };
-        }
-        n => n - 1,
+fn backward(fields: &[Field], input_width: &Width, sgd: bool) -> TokenStream {
+    let Some(last) = fields.len().checked_sub(1) else {
+        let rate = if sgd { quote!(rate) } else { quote!(()) };
+        return quote! {
+            let _ = (grads, #rate);
+            let ::nn::__private::Backward { grad, grad_input, batch, .. } = pass;
+            if let ::core::option::Option::Some(grad_input) = grad_input {
+                grad_input[..#input_width * batch].copy_from_slice(&grad[..#input_width * batch]);
+            }
+        };
     };
-    let mut body = TokenStream::new();
+    let mut body = quote! {
+        let ::nn::__private::Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
+    };
     for (k, f) in fields.iter().enumerate().rev() {
-        let (name, layer) = (&f.name, f.as_layer());
+        let (name, layer) = (&f.name, &f.layer);
         let b = format_ident!("b{}", k);
-        let x = if k == 0 { quote!(input) } else { activation(k - 1) };
+        let x = if k == 0 { quote!(input) } else { between(k - 1) };
         let (out, grad, pre) = if k == last {
-            (quote!(output), quote!(grad), quote!(preactivation))
+            (quote!(output), quote!(&mut grad[..]), quote!(preactivation))
         } else {
-            let (a, g) = (format_ident!("a{}", k), format_ident!("g{}", k));
-            (quote!(&buffers.#a[..]), quote!(&mut buffers.#g[..]), quote!(false))
+            let g = format_ident!("g{}", k);
+            (between(k), quote!(&mut buffers.#g[..]), quote!(false))
         };
         let grad_in = if k == 0 {
             quote!(grad_input)
         } else {
             let g = format_ident!("g{}", k - 1);
-            let width = &fields[k - 1].output;
-            quote!(::core::option::Option::Some(::nn::__private::scratch(&mut buffers.#g, #width * batch)))
+            quote!(::core::option::Option::Some(::nn::__private::scratch(&mut buffers.#g, #layer::INPUT * batch)))
+        };
+        let pass = quote! {
+            ::nn::__private::Backward {
+                input: #x, output: #out, grad: #grad, preactivation: #pre, grad_input: #grad_in, batch, buffers: &mut buffers.#b,
+            }
         };
         body.extend(if sgd {
-            quote! {
-                #layer::backward_sgd(
-                    &mut self.#name, #x, #out, #grad, #pre, #grad_in, batch, &mut buffers.#b, &mut grads.#name, rate,
-                );
-            }
+            quote!(#layer::backward_sgd(&mut self.#name, #pass, &mut grads.#name, rate);)
         } else {
-            quote! {
-                #layer::backward_batch(&self.#name, #x, #out, #grad, #pre, #grad_in, batch, &mut buffers.#b, &mut grads.#name);
-            }
+            quote!(#layer::backward_batch(&self.#name, #pass, &mut grads.#name);)
         });
     }
     body
 }
 
+/// `update_state` and `visit_state`, when some layer has training state.
+fn state_methods(fields: &[Field]) -> TokenStream {
+    let with_state: Vec<_> = fields.iter().enumerate().filter(|(_, f)| f.holds.state).collect();
+    if with_state.is_empty() {
+        return TokenStream::new();
+    }
+    let update = with_state.iter().map(|(k, f)| {
+        let (layer, name, b) = (&f.layer, &f.name, format_ident!("b{}", k));
+        quote!(#layer::update_state(&mut self.#name, &buffers.#b);)
+    });
+    let visit = with_state.iter().map(|(_, f)| {
+        let (layer, name) = (&f.layer, &f.name);
+        quote!(#layer::visit_state(&mut self.#name, visit);)
+    });
+    quote! {
+        fn update_state(&mut self, buffers: &Self::Buffers) {
+            #(#update)*
+        }
+
+        fn visit_state(&mut self, visit: &mut dyn ::core::ops::FnMut(&mut [f32])) {
+            #(#visit)*
+        }
+    }
+}
+
+/// `penalty`, when some layer has a weight penalty.
+fn penalty(fields: &[Field]) -> TokenStream {
+    let penalised: Vec<_> = fields.iter().filter(|f| f.holds.penalty).collect();
+    if penalised.is_empty() {
+        return TokenStream::new();
+    }
+    let with = penalised.iter().map(|f| {
+        let (layer, name) = (&f.layer, &f.name);
+        quote!(#layer::penalty(&self.#name, ::core::option::Option::Some(&mut grads.#name)))
+    });
+    let without = penalised.iter().map(|f| {
+        let (layer, name) = (&f.layer, &f.name);
+        quote!(#layer::penalty(&self.#name, ::core::option::Option::None))
+    });
+    quote! {
+        fn penalty(&self, grads: ::core::option::Option<&mut Self>) -> f64 {
+            match grads {
+                ::core::option::Option::Some(grads) => #(#with)+*,
+                ::core::option::Option::None => #(#without)+*,
+            }
+        }
+    }
+}
+
 /// The summary rows, one per layer as written.
 fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
-    let mut params = fields.iter().map(Field::as_layer);
+    let mut fields = fields.iter();
     let rows = plan.layers.iter().map(|layer| {
-        let label = &layer.label;
-        let width = &layer.output;
-        let count = match layer.kind {
-            Kind::Flatten => quote!(0),
-            _ => params.next().map_or_else(|| quote!(0), |layer| quote!(#layer::PARAMS)),
+        let label = &layer.planned.label;
+        let output = layer.planned.output.summary_tokens();
+        let field = layer.planned.code.as_ref().and_then(|_| fields.next());
+        let params = field.map_or_else(
+            || quote!(0),
+            |f| {
+                let layer = &f.layer;
+                quote!(#layer::PARAMS)
+            },
+        );
+        let state = match field {
+            Some(f) if f.holds.state => {
+                let layer = &f.layer;
+                quote!(#layer::STATE)
+            }
+            _ => quote!(0),
         };
         quote! {
             ::nn::__private::network::SummaryRow {
                 layer: ::nn::__private::String::from(#label),
-                output: ::std::format!("({})", #width),
-                params: #count,
+                output: #output,
+                params: #params,
+                state: #state,
             }
         }
     });
@@ -429,6 +513,60 @@ fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
         ::nn::__private::network::Summary {
             name: ::nn::__private::String::from(#name),
             rows: ::nn::__private::vec![#(#rows),*],
+        }
+    }
+}
+
+/// The network as a struct without layers, for a declaration with mistakes:
+/// the same widths and methods, computing nothing (the build stops at the
+/// mistakes' errors before anything runs).
+fn stub(net: &Network, plan: &Plan) -> TokenStream {
+    let Network { attrs, vis, ident, .. } = net;
+    let (input, output) = (plan.input.flat(), plan.output.flat());
+    let activation = match plan.layers.last().and_then(|l| l.planned.code.as_ref()) {
+        Some(code) if code.activated => {
+            let ty = &code.ty;
+            quote!(<#ty as ::nn::__private::Activated>::Activation)
+        }
+        _ => quote!(::nn::__private::act::Linear),
+    };
+    let common = Common {
+        net,
+        input: input.clone(),
+        output: output.clone(),
+        params: quote!(0),
+        activation,
+        summary: quote!(::nn::__private::network::Summary {
+            name: ::nn::__private::String::new(),
+            rows: ::nn::__private::Vec::new(),
+        }),
+    }
+    .tokens();
+    quote! {
+        #(#attrs)*
+        #vis struct #ident {}
+
+        #common
+
+        impl ::nn::__private::Layer for #ident {
+            const INPUT: usize = #input;
+            const OUTPUT: usize = #output;
+            const PARAMS: usize = 0;
+            type Buffers = ();
+
+            fn init<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(_: &mut R) -> Self {
+                #ident {}
+            }
+
+            fn zeroed() -> Self {
+                #ident {}
+            }
+
+            fn forward_batch(&self, _: &[f32], output: &mut [f32], _: usize, _: &mut (), _: &mut ::nn::__private::Mode<'_>) {
+                output.fill(0.0);
+            }
+
+            fn backward_batch(&self, _: ::nn::__private::Backward<'_, ()>, _: &mut Self) {}
         }
     }
 }

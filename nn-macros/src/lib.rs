@@ -1,15 +1,20 @@
 //! The `network!` macro of the `nn` crate. Use it through `nn`, which documents it.
 //!
-//! The macro works in three steps, one module each: [`ast`] parses the tokens,
-//! [`check`] computes every layer's shape and collects every mistake, and
-//! [`expand`] writes the struct and its impls. Mistakes never stop the
+//! The macro works in three steps: `ast` parses the tokens, `check` walks
+//! the layers, computing every shape and collecting every mistake (each layer
+//! kind's rules in its module under `layers`, registered in `names`), and
+//! `expand` writes the struct and its impls. Mistakes never stop the
 //! expansion: they are reported together, and the struct is still emitted so the
 //! rest of the user's code does not fail with them.
 
+mod args;
 mod ast;
 mod check;
 mod ctxt;
 mod expand;
+mod layers;
+mod names;
+mod shape;
 mod suggest;
 
 use proc_macro::TokenStream;

@@ -4,7 +4,7 @@ use crate::init::Init;
 
 /// Hyperbolic tangent.
 ///
-/// Computed in plain arithmetic that vectorises (see [`tanh`]): within 2e-7
+/// Computed in plain arithmetic that vectorises (see `tanh`): within 2e-7
 /// of the exact value, relative (1.3e-7 at worst on a grid of 1/4096).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tanh;

@@ -378,31 +378,58 @@ fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: Mat
     with_packing(|packing| job.run(0..m, 0..n, packing));
 }
 
-/// Call `f` on contiguous ranges covering `0..len`, each index once, shared
-/// between up to [`threads`] threads with at least `min_len` indices each (so
-/// a short loop stays on the calling thread); for element-wise loops over long
-/// tensors and per-sample loops over batches, on the products' worker threads.
-/// There are `pieces_per_thread` ranges per thread (fewer if they would be
-/// shorter than `min_len`), claimed in turn: a thread slowed by another
-/// process on its core takes fewer of them. Allocates nothing.
-pub(crate) fn for_each_range<F: Fn(Range<usize>) + Sync>(len: usize, min_len: usize, pieces_per_thread: usize, f: &F) {
-    let threads = threads().min(len / min_len.max(1)).max(1);
+/// Call `f(slot, range)` on contiguous ranges covering `0..len`, each index
+/// once, shared between up to [`threads`] threads with at least `min_len`
+/// indices each (so a short loop stays on the calling thread); for
+/// element-wise loops over long tensors and per-sample loops over batches, on
+/// the products' worker threads. There are `pieces_per_thread` ranges per
+/// thread (fewer if they would be shorter than `min_len`), claimed in turn: a
+/// thread slowed by another process on its core takes fewer of them. `slot`
+/// numbers the threads taking part, from 0, each below
+/// [`threads_for`]`(len, min_len)`. Allocates nothing.
+pub(crate) fn for_each_range<F: Fn(usize, Range<usize>) + Sync>(
+    len: usize,
+    min_len: usize,
+    pieces_per_thread: usize,
+    f: &F,
+) {
+    for_each_range_on(threads_for(len, min_len), len, min_len, pieces_per_thread, f);
+}
+
+/// [`for_each_range`] on at most `threads` threads, so that each `slot` is
+/// below `threads` (a caller sizes per-thread scratch memory by it).
+pub(crate) fn for_each_range_on<F: Fn(usize, Range<usize>) + Sync>(
+    threads: usize,
+    len: usize,
+    min_len: usize,
+    pieces_per_thread: usize,
+    f: &F,
+) {
     if threads > 1 {
         let pieces = (threads * pieces_per_thread.max(1)).min(len / min_len.max(1)).max(threads);
-        let next = AtomicUsize::new(0);
+        let (next, slots) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let edge = |piece: usize| piece * len / pieces;
-        let work = || loop {
-            let piece = next.fetch_add(1, Ordering::Relaxed);
-            if piece >= pieces {
-                break;
+        let work = || {
+            let slot = slots.fetch_add(1, Ordering::Relaxed);
+            loop {
+                let piece = next.fetch_add(1, Ordering::Relaxed);
+                if piece >= pieces {
+                    break;
+                }
+                f(slot, edge(piece)..edge(piece + 1));
             }
-            f(edge(piece)..edge(piece + 1));
         };
         if pool::try_run(threads, &work, warm_up) {
             return;
         }
     }
-    f(0..len);
+    f(0, 0..len);
+}
+
+/// The most threads [`for_each_range`] uses for `len` indices with at least
+/// `min_len` each.
+pub(crate) fn threads_for(len: usize, min_len: usize) -> usize {
+    threads().min(len / min_len.max(1)).max(1)
 }
 
 /// How one product is shared between threads: chunks of contiguous rows (in

@@ -5,8 +5,9 @@
 
 use super::read::WeightFile;
 use super::write::Writer;
-use super::{atomic, FORMAT_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
+use super::{atomic, Dtype, FORMAT_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
 use crate::error::{ArchitectureMismatch, Error, Result};
+use crate::layers::Slot;
 use crate::network::Network;
 use std::path::Path;
 
@@ -59,7 +60,7 @@ pub(crate) fn load_bytes<N: Network<I, O>, const I: usize, const O: usize>(
     let mut loaded = N::zeroed();
     let mut used = vec![false; file.tensors().len()];
     let mut expected_names = Vec::new();
-    loaded.load_tensors("", &mut |name, shape, out| {
+    loaded.load_tensors("", &mut |name, shape, slot| {
         expected_names.push(name.to_string());
         let Some(index) = file.tensors().iter().position(|t| t.name() == name) else {
             let names = file.tensors().iter().map(|t| t.name());
@@ -70,12 +71,27 @@ pub(crate) fn load_bytes<N: Network<I, O>, const I: usize, const O: usize>(
         if tensor.shape() != shape {
             return Err(mismatch(name, format!("shape {shape:?}"), format!("shape {:?}", tensor.shape())));
         }
-        if !tensor.dtype().converts_to_f32() {
-            let expected = "F32 values (or F16, BF16, F64)".to_string();
-            return Err(mismatch(name, expected, format!("{} values", tensor.dtype())));
+        let fits = match slot {
+            Slot::F32(_) => tensor.dtype().converts_to_f32(),
+            Slot::I64(_) => tensor.dtype() == Dtype::I64,
+        };
+        if !fits {
+            let expected = match slot {
+                Slot::F32(_) => "F32 values (or F16, BF16, F64)",
+                Slot::I64(_) => "I64 values",
+            };
+            return Err(mismatch(name, expected.to_string(), format!("{} values", tensor.dtype())));
         }
         used[index] = true;
-        file.convert(tensor, out)
+        match slot {
+            Slot::F32(out) => file.convert(tensor, out),
+            Slot::I64(out) => {
+                for (o, bytes) in out.iter_mut().zip(tensor.data().chunks_exact(8)) {
+                    *o = i64::from_le_bytes(bytes.try_into().expect("chunks of 8 bytes"));
+                }
+                Ok(())
+            }
+        }
     })?;
     if let Some(extra) = file.tensors().iter().zip(&used).find(|(_, used)| !**used).map(|(t, _)| t) {
         let expected = format!("no tensor of that name (this network has {})", list(expected_names.iter()));

@@ -4,10 +4,11 @@
 use super::json::write_string;
 use super::read::METADATA_KEY;
 use crate::error::{Error, Result};
-use crate::layers::Tensor;
+use crate::layers::{Tensor, Values};
 use std::collections::HashSet;
 
-/// The bytes of a safetensors file holding `tensors` as `F32`, with `metadata`
+/// The bytes of a safetensors file holding `tensors` (as `F32`, or `I64` for
+/// integer values), with `metadata`
 /// as its `__metadata__` (left out when empty).
 ///
 /// Tensors are written in the order given, each after the one before it. An
@@ -67,18 +68,30 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Append one `F32` tensor.
-    pub(crate) fn add(&mut self, name: &str, shape: &[usize], values: &[f32]) {
+    /// Append one tensor: `F32` values, or `I64`.
+    pub(crate) fn add(&mut self, name: &str, shape: &[usize], values: &Values<'_>) {
         let begin = self.data.len();
-        self.data.reserve(values.len() * 4);
-        for v in values {
-            self.data.extend_from_slice(&v.to_le_bytes());
-        }
+        let dtype = match values {
+            Values::F32(values) => {
+                self.data.reserve(values.len() * 4);
+                for v in values.iter() {
+                    self.data.extend_from_slice(&v.to_le_bytes());
+                }
+                "F32"
+            }
+            Values::I64(values) => {
+                self.data.reserve(values.len() * 8);
+                for v in values.iter() {
+                    self.data.extend_from_slice(&v.to_le_bytes());
+                }
+                "I64"
+            }
+        };
         self.header.push(',');
         write_string(&mut self.header, name);
         let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
         self.header.push_str(&format!(
-            r#":{{"dtype":"F32","shape":[{}],"data_offsets":[{begin},{}]}}"#,
+            r#":{{"dtype":"{dtype}","shape":[{}],"data_offsets":[{begin},{}]}}"#,
             shape.join(","),
             self.data.len()
         ));

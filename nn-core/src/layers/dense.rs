@@ -1,4 +1,7 @@
-use super::{boxed_zeroed, ensure_len, Aligned, Layer, Mode, TakesInput, Tensor, TensorSource};
+use super::{
+    boxed_zeroed, ensure_len, f32_tensor, load_f32, Activated, Aligned, Backward, Layer, Mode, Regularizer, TakesInput,
+    Tensor, TensorSource,
+};
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
@@ -13,6 +16,10 @@ use std::marker::PhantomData;
 /// buffers keep the pre-activations, but only for an activation whose derivative
 /// needs them ([`Activation::NEEDS_INPUT`]: GELU, swish); for the others they stay empty.
 ///
+/// # Shapes
+///
+/// `[I]` in, `[O]` out; the weight is `[O, I]`, the bias `[O]`.
+///
 /// ```
 /// use nn_core::layers::{Dense, Layer};
 /// use nn_core::act::Relu;
@@ -21,7 +28,7 @@ use std::marker::PhantomData;
 /// let layer: Dense<3, 2, Relu> = Dense::seeded(1);
 /// let out: SVector<f32, 2> = layer.forward(&SVector::from([1.0, -1.0, 0.5]));
 /// assert!(out.iter().all(|v| *v >= 0.0));
-/// assert_eq!(<Dense<3, 2, Relu> as Layer<3, 2>>::PARAMS, 3 * 2 + 2);
+/// assert_eq!(<Dense<3, 2, Relu> as Layer>::PARAMS, 3 * 2 + 2);
 /// ```
 pub struct Dense<const I: usize, const O: usize, A: Activation> {
     /// `O x I` weights, column-major, starting on a cache line.
@@ -31,17 +38,6 @@ pub struct Dense<const I: usize, const O: usize, A: Activation> {
     /// The penalty on the weights (not the biases) added to the loss.
     pub regularizer: Regularizer,
     activation: PhantomData<A>,
-}
-
-/// L1 and L2 penalties on a layer's weights, as Keras' `l1_l2(l1, l2)`:
-/// `l1 · Σ|w| + l2 · Σw²` is added to the loss, `l1 · sign(w) + 2 · l2 · w` to
-/// each weight's gradient.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Regularizer {
-    /// The L1 factor.
-    pub l1: f32,
-    /// The L2 factor.
-    pub l2: f32,
 }
 
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
@@ -63,6 +59,15 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         use rand::SeedableRng;
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
     }
+
+    /// The output for one sample.
+    pub fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
+        let mut out = SVector::<f32, O>::zeros();
+        gemm(1.0, self.weight_ref(), MatRef::col_major(input.as_slice(), I, 1), 0.0, out.as_mut_slice());
+        out += &**self.bias;
+        A::forward(out.as_mut_slice(), O);
+        out
+    }
 }
 
 impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
@@ -83,11 +88,16 @@ impl<const I: usize, const O: usize, A: Activation> std::fmt::Debug for Dense<I,
 
 impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O, A> {}
 
-impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation> Activated for Dense<I, O, A> {
     type Activation = A;
+}
+
+impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
+    const INPUT: usize = I;
+    const OUTPUT: usize = O;
+    const PARAMS: usize = I * O + O;
     /// The pre-activations of the last batch, when the activation needs them.
     type Buffers = Vec<f32>;
-    const PARAMS: usize = I * O + O;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
         Self::with_init(A::INIT, rng)
@@ -100,14 +110,6 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
             regularizer: Regularizer::default(),
             activation: PhantomData,
         }
-    }
-
-    fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
-        let mut out = SVector::<f32, O>::zeros();
-        gemm(1.0, self.weight_ref(), MatRef::col_major(input.as_slice(), I, 1), 0.0, out.as_mut_slice());
-        out += &**self.bias;
-        A::forward(out.as_mut_slice(), O);
-        out
     }
 
     fn forward_batch(
@@ -129,19 +131,10 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
         A::forward(output, O);
     }
 
-    fn backward_batch(
-        &self,
-        input: &[f32],
-        output: &[f32],
-        grad: &mut [f32],
-        preactivation: bool,
-        grad_input: Option<&mut [f32]>,
-        batch: usize,
-        preactivations: &mut Vec<f32>,
-        grads: &mut Self,
-    ) {
+    fn backward_batch(&self, pass: Backward<'_, Vec<f32>>, grads: &mut Self) {
+        let Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
         let grad = &mut grad[..O * batch];
-        self.delta(output, grad, preactivation, preactivations, batch);
+        self.delta(output, grad, preactivation, buffers, batch);
         let delta = MatRef::col_major(grad, O, batch);
         // dL/dW = delta · inputᵀ
         gemm(1.0, delta, MatRef::col_major(input, I, batch).t(), 0.0, grads.weight.as_mut_slice());
@@ -155,20 +148,10 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
     /// The weight gradient is never stored: `W ← W − rate · delta · inputᵀ` is
     /// one product added into the weights, after the gradient to the input has
     /// been taken with the old weights. The bias gradient goes through `grads`.
-    fn backward_sgd(
-        &mut self,
-        input: &[f32],
-        output: &[f32],
-        grad: &mut [f32],
-        preactivation: bool,
-        grad_input: Option<&mut [f32]>,
-        batch: usize,
-        preactivations: &mut Vec<f32>,
-        grads: &mut Self,
-        rate: f32,
-    ) {
+    fn backward_sgd(&mut self, pass: Backward<'_, Vec<f32>>, grads: &mut Self, rate: f32) {
+        let Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
         let grad = &mut grad[..O * batch];
-        self.delta(output, grad, preactivation, preactivations, batch);
+        self.delta(output, grad, preactivation, buffers, batch);
         let delta = MatRef::col_major(grad, O, batch);
         if let Some(grad_input) = grad_input {
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
@@ -189,21 +172,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
     }
 
     fn penalty(&self, grads: Option<&mut Self>) -> f64 {
-        let Regularizer { l1, l2 } = self.regularizer;
-        if l1 == 0.0 && l2 == 0.0 {
-            return 0.0;
-        }
-        let weights = self.weight.as_slice();
-        if let Some(grads) = grads {
-            for (g, w) in grads.weight.as_mut_slice().iter_mut().zip(weights) {
-                *g += l1 * w.signum() * f32::from(u8::from(*w != 0.0)) + 2.0 * l2 * w;
-            }
-        }
-        let (abs, squares) = weights.iter().fold((0.0f64, 0.0f64), |(a, s), w| {
-            let w = f64::from(*w);
-            (a + w.abs(), s + w * w)
-        });
-        f64::from(l1) * abs + f64::from(l2) * squares
+        self.regularizer.penalty(self.weight.as_slice(), grads.map(|g| g.weight.as_mut_slice()))
     }
 
     /// `weight` as `[O, I]` row-major (PyTorch's `Linear.weight`) and `bias` as `[O]`.
@@ -213,15 +182,15 @@ impl<const I: usize, const O: usize, A: Activation> Layer<I, O> for Dense<I, O, 
             shape: vec![O, I],
             values: self.weight.transpose().as_slice().to_vec().into(),
         });
-        visit(Tensor { name: format!("{prefix}bias"), shape: vec![O], values: self.bias.as_slice().into() });
+        visit(f32_tensor(prefix, "bias", &[O], self.bias.as_slice()));
     }
 
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
         // Row-major [O, I] is column-major I x O: read it as the transpose.
         let mut transposed = boxed_zeroed::<SMatrix<f32, I, O>>();
-        source(&format!("{prefix}weight"), &[O, I], transposed.as_mut_slice())?;
+        load_f32(source, prefix, "weight", &[O, I], transposed.as_mut_slice())?;
         self.weight.copy_from(&transposed.transpose());
-        source(&format!("{prefix}bias"), &[O], self.bias.as_mut_slice())
+        load_f32(source, prefix, "bias", &[O], self.bias.as_mut_slice())
     }
 }
 
@@ -257,80 +226,28 @@ fn bias_gradient(delta: &[f32], bias_grad: &mut [f32]) {
 mod tests {
     use super::*;
     use crate::act::{Elu, Gelu, LeakyRelu, Linear, Relu, Sigmoid, Softmax, Softplus, Swish, Tanh};
+    use crate::layers::testing::{self, gradient_check};
 
-    /// Finite-difference check of every gradient of a dense layer with activation
-    /// `A`, for the loss `sum(w ⊙ output)` over a batch of 3.
-    fn gradient_check<A: Activation>() {
-        const B: usize = 3;
+    fn check<A: Activation>() {
         let layer: Dense<4, 3, A> = Dense::seeded(11);
-        let input: Vec<f32> = (0..4 * B).map(|i| ((i as f32) * 0.71).sin()).collect();
-        let weights: Vec<f32> = (0..3 * B).map(|i| ((i as f32) * 1.3).cos()).collect();
-        let loss = |layer: &Dense<4, 3, A>, input: &[f32]| -> f64 {
-            let mut out = vec![0.0; 3 * B];
-            layer.forward_batch(input, &mut out, B, &mut Vec::new(), &mut Mode::Inference);
-            out.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
-        };
-        let mut out = vec![0.0; 3 * B];
-        let mut buffers = Vec::new();
-        layer.forward_batch(&input, &mut out, B, &mut buffers, &mut Mode::Inference);
-        assert_eq!(buffers.len(), if A::NEEDS_INPUT { 3 * B } else { 0 }, "{}", A::NAME);
-        let mut grad = weights.clone();
-        let mut grads = Dense::<4, 3, A>::zeroed();
-        let mut grad_input = vec![0.0; 4 * B];
-        layer.backward_batch(&input, &out, &mut grad, false, Some(&mut grad_input), B, &mut buffers, &mut grads);
-
-        let h = 1e-2f32;
-        let close = |numeric: f64, analytic: f32, what: &str| {
-            assert!(
-                (numeric - f64::from(analytic)).abs() <= 1e-2 * (1.0 + numeric.abs()),
-                "{}: {what}: numeric {numeric} vs analytic {analytic}",
-                A::NAME
-            );
-        };
-        let mut params = Vec::new();
-        layer.params(&mut |p| params.push(p.to_vec()));
-        let mut grad_tensors = Vec::new();
-        grads.params(&mut |g| grad_tensors.push(g.to_vec()));
-        for (tensor, grad_tensor) in grad_tensors.iter().enumerate() {
-            for i in 0..grad_tensor.len() {
-                let nudged = |delta: f32| {
-                    let mut l = layer.clone();
-                    let mut slot = 0;
-                    l.visit_params(&Dense::zeroed(), &mut |p, _| {
-                        if slot == tensor {
-                            p[i] += delta;
-                        }
-                        slot += 1;
-                    });
-                    loss(&l, &input)
-                };
-                let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
-                close(numeric, grad_tensor[i], &format!("param tensor {tensor}[{i}]"));
-            }
-        }
-        for i in 0..input.len() {
-            let (mut plus, mut minus) = (input.clone(), input.clone());
-            plus[i] += h;
-            minus[i] -= h;
-            let numeric = (loss(&layer, &plus) - loss(&layer, &minus)) / (2.0 * f64::from(h));
-            close(numeric, grad_input[i], &format!("input[{i}]"));
-        }
-        assert_eq!(params.len(), 2);
+        gradient_check(&layer, &testing::values(4 * 3, 0.5), 3, false, 1e-2, 3e-3);
+        let (_, buffers) = testing::forward(&layer, &testing::values(4 * 3, 0.5), 3, false);
+        assert_eq!(buffers.len(), if A::NEEDS_INPUT { 3 * 3 } else { 0 }, "{}", A::NAME);
     }
 
     #[test]
     fn gradients_match_finite_differences_for_every_activation() {
-        gradient_check::<Linear>();
-        gradient_check::<Sigmoid>();
-        gradient_check::<Tanh>();
-        gradient_check::<Softmax>();
-        gradient_check::<Relu>();
-        gradient_check::<LeakyRelu>();
-        gradient_check::<Elu>();
-        gradient_check::<Softplus>();
-        gradient_check::<Swish>();
-        gradient_check::<Gelu>();
-        gradient_check::<Gelu<true>>();
+        check::<Linear>();
+        check::<Sigmoid>();
+        check::<Tanh>();
+        check::<Softmax>();
+        check::<Relu>();
+        check::<LeakyRelu>();
+        check::<Elu>();
+        check::<Softplus>();
+        check::<Swish>();
+        check::<Gelu>();
+        check::<Gelu<true>>();
     }
 
     #[test]
@@ -346,24 +263,14 @@ mod tests {
     }
 
     #[test]
-    fn penalty_and_its_gradient_match_finite_differences() {
+    fn the_penalty_is_the_regularizers_on_the_weights_only() {
         let regularizer = Regularizer { l1: 0.03, l2: 0.05 };
         let layer: Dense<4, 3, Tanh> = Dense::seeded(2).regularized(regularizer);
         let mut grads = Dense::<4, 3, Tanh>::zeroed();
         let penalty = layer.penalty(Some(&mut grads));
-        let by_hand: f64 =
-            layer.weight.iter().map(|w| 0.03 * f64::from(w.abs()) + 0.05 * f64::from(*w) * f64::from(*w)).sum();
-        assert!((penalty - by_hand).abs() < 1e-6 * by_hand, "{penalty} vs {by_hand}");
-        let h = 1e-3f32;
-        for i in 0..12 {
-            let nudged = |delta: f32| {
-                let mut l = layer.clone();
-                l.weight.as_mut_slice()[i] += delta;
-                l.penalty(None)
-            };
-            let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
-            assert!((numeric - f64::from(grads.weight.as_slice()[i])).abs() < 1e-3, "weight {i}");
-        }
+        let mut expected = vec![0.0; 12];
+        assert_eq!(penalty, regularizer.penalty(layer.weight.as_slice(), Some(&mut expected)));
+        assert_eq!(grads.weight.as_slice(), expected.as_slice());
         assert!(grads.bias.iter().all(|g| *g == 0.0), "biases are not penalised");
         assert_eq!(Dense::<4, 3, Tanh>::seeded(2).penalty(None), 0.0);
     }
@@ -371,22 +278,14 @@ mod tests {
     #[test]
     fn tensors_are_pytorch_layout_and_load_back() {
         let layer: Dense<3, 2, Relu> = Dense::seeded(4);
-        let mut tensors = Vec::new();
-        layer.tensors("0.", &mut |t| tensors.push((t.name, t.shape, t.values.into_owned())));
-        assert_eq!(tensors[0].0, "0.weight");
-        assert_eq!(tensors[0].1, [2, 3]);
+        let tensors = testing::tensors_of(&layer);
+        assert_eq!(tensors[0].name, "weight");
+        assert_eq!(tensors[0].shape, [2, 3]);
         // Row-major [out, in]: element (o, i) at o * 3 + i.
-        assert_eq!(tensors[0].2[3 + 2], layer.weight[(1, 2)]);
-        assert_eq!((tensors[1].0.as_str(), tensors[1].1.as_slice()), ("0.bias", &[2][..]));
+        assert_eq!(tensors[0].values.as_f32().unwrap()[3 + 2], layer.weight[(1, 2)]);
+        assert_eq!((tensors[1].name.as_str(), tensors[1].shape.as_slice()), ("bias", &[2][..]));
 
-        let mut copy = Dense::<3, 2, Relu>::zeroed();
-        copy.load_tensors("0.", &mut |name, shape, out| {
-            let (_, expected_shape, values) = tensors.iter().find(|t| t.0 == name).unwrap();
-            assert_eq!(shape, expected_shape.as_slice());
-            out.copy_from_slice(values);
-            Ok(())
-        })
-        .unwrap();
+        let copy = testing::loaded_copy(&layer);
         assert_eq!(copy.weight, layer.weight);
         assert_eq!(copy.bias, layer.bias);
     }

@@ -1,6 +1,4 @@
-use super::{ensure_len, Layer, Mode, TakesInput, Tensor, TensorSource};
-use crate::act::Linear;
-use nalgebra::SVector;
+use super::{ensure_len, Backward, Layer, Mode, TakesInput};
 use rand::Rng;
 
 /// Dropout: in training, each value is zeroed with probability `rate` and the
@@ -9,14 +7,20 @@ use rand::Rng;
 /// The rate is part of the type, as the bits of an `f32` (`network!` writes it
 /// from `dropout(0.2)`), so every network of the type drops at the same rate.
 ///
+/// # Shapes
+///
+/// Any shape of `N` values in, the same out: a vector, or an image's values,
+/// each dropped on its own (Keras' `Dropout`, PyTorch's `nn.Dropout`).
+///
 /// ```
-/// use nn_core::layers::{Dropout, Layer};
-/// use nn_core::nalgebra::SVector;
+/// use nn_core::layers::{Dropout, Layer, Mode};
 ///
 /// type Half = Dropout<4, { 0.5f32.to_bits() }>;
 /// assert_eq!(Half::RATE, 0.5);
-/// let x = SVector::from([1.0, 2.0, 3.0, 4.0]);
-/// assert_eq!(Half::default().forward(&x), x); // the identity outside training
+/// let x = [1.0, 2.0, 3.0, 4.0];
+/// let mut y = [0.0; 4];
+/// Half::default().forward_batch(&x, &mut y, 1, &mut Vec::new(), &mut Mode::Inference);
+/// assert_eq!(y, x); // the identity outside training
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Dropout<const N: usize, const RATE_BITS: u32>;
@@ -28,11 +32,12 @@ impl<const N: usize, const RATE_BITS: u32> Dropout<N, RATE_BITS> {
 
 impl<const N: usize, const RATE_BITS: u32> TakesInput<N> for Dropout<N, RATE_BITS> {}
 
-impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS> {
-    type Activation = Linear;
+impl<const N: usize, const RATE_BITS: u32> Layer for Dropout<N, RATE_BITS> {
+    const INPUT: usize = N;
+    const OUTPUT: usize = N;
+    const PARAMS: usize = 0;
     /// The scaled mask of the last training batch.
     type Buffers = Vec<f32>;
-    const PARAMS: usize = 0;
 
     fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
         Dropout
@@ -40,10 +45,6 @@ impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS>
 
     fn zeroed() -> Self {
         Dropout
-    }
-
-    fn forward(&self, input: &SVector<f32, N>) -> SVector<f32, N> {
-        *input
     }
 
     fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, mask: &mut Vec<f32>, mode: &mut Mode<'_>) {
@@ -72,17 +73,8 @@ impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS>
         }
     }
 
-    fn backward_batch(
-        &self,
-        _input: &[f32],
-        _output: &[f32],
-        grad: &mut [f32],
-        _preactivation: bool,
-        grad_input: Option<&mut [f32]>,
-        batch: usize,
-        mask: &mut Vec<f32>,
-        _grads: &mut Self,
-    ) {
+    fn backward_batch(&self, pass: Backward<'_, Vec<f32>>, _grads: &mut Self) {
+        let Backward { grad, grad_input, batch, buffers: mask, .. } = pass;
         let Some(grad_input) = grad_input else { return };
         let (grad, grad_input) = (&grad[..N * batch], &mut grad_input[..N * batch]);
         if mask.len() >= N * batch {
@@ -92,16 +84,6 @@ impl<const N: usize, const RATE_BITS: u32> Layer<N, N> for Dropout<N, RATE_BITS>
         } else {
             grad_input.copy_from_slice(grad);
         }
-    }
-
-    fn visit_params(&mut self, _grads: &Self, _visit: &mut dyn FnMut(&mut [f32], &[f32])) {}
-
-    fn params(&self, _visit: &mut dyn FnMut(&[f32])) {}
-
-    fn tensors(&self, _prefix: &str, _visit: &mut dyn FnMut(Tensor<'_>)) {}
-
-    fn load_tensors(&mut self, _prefix: &str, _source: &mut TensorSource<'_>) -> crate::Result<()> {
-        Ok(())
     }
 }
 
@@ -167,44 +149,13 @@ mod tests {
         assert_eq!(input, output);
     }
 
-    /// With the mask fixed, dropout is linear: d(sum w ⊙ out)/d in = w ⊙ mask,
-    /// which a finite difference confirms.
+    /// With the mask fixed (the check draws it from the same seed for every
+    /// forward pass), dropout is linear: d(sum w ⊙ out)/d in = w ⊙ mask.
     #[test]
     fn gradient_with_a_fixed_mask_matches_finite_differences() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let input: Vec<f32> = (0..20).map(|v| (v as f32 * 0.7).sin()).collect();
-        let weights: Vec<f32> = (0..20).map(|v| (v as f32 * 1.1).cos()).collect();
-        let layer = Drop30::default();
-        let mut mask = Vec::new();
-        let mut output = vec![0.0; 20];
-        layer.forward_batch(&input, &mut output, 4, &mut mask, &mut Mode::Training(&mut rng));
-        let fixed_mask = mask.clone();
-        let loss = |x: &[f32]| -> f64 {
-            x.iter().zip(&fixed_mask).zip(&weights).map(|((x, m), w)| f64::from(x * m * w)).sum()
-        };
-        let mut grad = weights.clone();
-        let mut grad_input = vec![0.0; 20];
-        layer.backward_batch(
-            &input,
-            &output,
-            &mut grad,
-            false,
-            Some(&mut grad_input),
-            4,
-            &mut mask,
-            &mut Drop30::default(),
-        );
-        let h = 1e-2;
-        for i in 0..20 {
-            let (mut plus, mut minus) = (input.clone(), input.clone());
-            plus[i] += h;
-            minus[i] -= h;
-            let numeric = (loss(&plus) - loss(&minus)) / (2.0 * f64::from(h));
-            assert!((numeric - f64::from(grad_input[i])).abs() < 1e-3, "input {i}");
-        }
-        assert!(
-            fixed_mask.contains(&0.0) && fixed_mask.iter().any(|m| *m > 1.0),
-            "this seed drops some values, not all"
-        );
+        let input = crate::layers::testing::values(5 * 4, 0.0);
+        crate::layers::testing::gradient_check(&Drop30::default(), &input, 4, true, 1e-2, 1e-3);
+        let (_, mask) = crate::layers::testing::forward(&Drop30::default(), &input, 4, true);
+        assert!(mask.contains(&0.0) && mask.iter().any(|m| *m > 1.0), "this seed drops some values, not all");
     }
 }

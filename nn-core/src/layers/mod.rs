@@ -1,24 +1,45 @@
 //! Layers, one file each, and the [`Layer`] trait that chains them.
 //!
-//! A layer maps `I` features to `O` features. Batched passes work on column-major
-//! slices holding `batch` samples (one per column), so the training loop can reuse
-//! buffers sized for its largest batch without reallocating for a smaller last one.
+//! A layer maps [`Layer::INPUT`] values per sample to [`Layer::OUTPUT`]
+//! values. Batched passes work on slices holding `batch` samples one after
+//! the other (a vector batch is column-major, one sample per column; an image
+//! sample is its `[C, H, W]` values in that order, PyTorch's NCHW), so the
+//! training loop can reuse buffers sized for its largest batch without
+//! reallocating for a smaller last one.
+//!
+//! A layer type carries its shape as const parameters (`Dense<784, 128, Relu>`,
+//! `Conv2d<1, 28, 28, 32, 3, 3, 1, 1, false, Relu>`), and its flat widths are
+//! associated constants computed from them, so no type-level arithmetic is
+//! needed: `network!` computes every shape itself, writes the numbers, and
+//! asserts at compile time that each layer's `OUTPUT` is the next one's `INPUT`.
 
+mod avg_pool2d;
+mod batch_norm;
+mod conv2d;
 mod dense;
 mod dropout;
+mod global_avg_pool2d;
+mod max_pool2d;
+mod regularizer;
+mod window;
 
-pub use dense::{Dense, Regularizer};
-
+pub use avg_pool2d::AvgPool2d;
+pub use batch_norm::BatchNorm;
+pub use conv2d::Conv2d;
+pub use dense::Dense;
 pub use dropout::Dropout;
+pub use global_avg_pool2d::GlobalAvgPool2d;
+pub use max_pool2d::MaxPool2d;
+pub use regularizer::Regularizer;
 
 use crate::act::Activation;
 use crate::error::Result;
-use nalgebra::SVector;
 use rand::Rng;
 use std::borrow::Cow;
 
 /// Whether a batched forward pass trains (dropout active, drawing from the
-/// generator) or infers (every layer deterministic).
+/// generator; batch norm on the batch's statistics) or infers (every layer
+/// deterministic).
 pub enum Mode<'a> {
     /// Evaluation and prediction.
     Inference,
@@ -26,8 +47,15 @@ pub enum Mode<'a> {
     Training(&'a mut rand::rngs::StdRng),
 }
 
-/// One parameter tensor as a weight file stores it: a PyTorch-style name
-/// (`0.weight`), a shape, and its values in row-major order.
+impl Mode<'_> {
+    /// True for [`Mode::Training`].
+    pub fn is_training(&self) -> bool {
+        matches!(self, Mode::Training(_))
+    }
+}
+
+/// One tensor as a weight file stores it: a PyTorch-style name (`0.weight`),
+/// a shape, and its values in row-major order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tensor<'a> {
     /// The full name, prefix included.
@@ -35,26 +63,119 @@ pub struct Tensor<'a> {
     /// The shape, outermost dimension first (a dense weight is `[out, in]`).
     pub shape: Vec<usize>,
     /// The values, row-major.
-    pub values: Cow<'a, [f32]>,
+    pub values: Values<'a>,
 }
 
-/// Where [`Layer::load_tensors`] gets values: called with a tensor's name and shape
-/// and a slice to fill, row-major.
-pub type TensorSource<'a> = dyn FnMut(&str, &[usize], &mut [f32]) -> Result<()> + 'a;
+/// The values of a [`Tensor`]: `f32` for parameters and statistics, `i64`
+/// for counters (batch norm's `num_batches_tracked`, which PyTorch stores as
+/// an integer).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values<'a> {
+    /// Floating-point values, stored as `F32`.
+    F32(Cow<'a, [f32]>),
+    /// Integers, stored as `I64`.
+    I64(Cow<'a, [i64]>),
+}
+
+impl Values<'_> {
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::I64(v) => v.len(),
+        }
+    }
+
+    /// True when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values, if they are `f32`.
+    pub fn as_f32(&self) -> Option<&[f32]> {
+        match self {
+            Values::F32(v) => Some(v),
+            Values::I64(_) => None,
+        }
+    }
+}
+
+impl<'a> From<&'a [f32]> for Values<'a> {
+    fn from(values: &'a [f32]) -> Self {
+        Values::F32(Cow::Borrowed(values))
+    }
+}
+
+impl From<Vec<f32>> for Values<'_> {
+    fn from(values: Vec<f32>) -> Self {
+        Values::F32(Cow::Owned(values))
+    }
+}
+
+impl From<Vec<i64>> for Values<'_> {
+    fn from(values: Vec<i64>) -> Self {
+        Values::I64(Cow::Owned(values))
+    }
+}
+
+/// Where [`Layer::load_tensors`] puts the values of one tensor: `f32`
+/// parameters and statistics, or `i64` counters.
+pub enum Slot<'a> {
+    /// Room for `f32` values, row-major.
+    F32(&'a mut [f32]),
+    /// Room for `i64` values, row-major.
+    I64(&'a mut [i64]),
+}
+
+impl<'a> From<&'a mut [f32]> for Slot<'a> {
+    fn from(values: &'a mut [f32]) -> Self {
+        Slot::F32(values)
+    }
+}
+
+/// Where [`Layer::load_tensors`] gets values: called with a tensor's name and
+/// shape and the slot to fill.
+pub type TensorSource<'a> = dyn FnMut(&str, &[usize], Slot<'_>) -> Result<()> + 'a;
+
+/// What a backward pass works on: the batch of the forward pass before it and
+/// the gradient flowing back.
+pub struct Backward<'a, B> {
+    /// The layer's input in the forward pass, [`Layer::INPUT`] values per sample.
+    pub input: &'a [f32],
+    /// Its output, [`Layer::OUTPUT`] values per sample.
+    pub output: &'a [f32],
+    /// On entry the loss gradient with respect to `output`, or, when
+    /// `preactivation` is true, with respect to the values before the layer's
+    /// final activation (a loss fused with that activation). Used as scratch.
+    pub grad: &'a mut [f32],
+    /// See `grad`. Layers without an activation ignore it.
+    pub preactivation: bool,
+    /// Receives the gradient with respect to `input`, when one is asked for
+    /// (not for a network's first layer).
+    pub grad_input: Option<&'a mut [f32]>,
+    /// Samples in the batch.
+    pub batch: usize,
+    /// The scratch memory the forward pass filled.
+    pub buffers: &'a mut B,
+}
 
 /// One step of a network: parameters, a forward pass and its gradient.
 ///
 /// Implemented by every layer in nn-core and by every network that `network!`
 /// declares, so a network can serve as a layer of another.
-pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
-    /// The activation applied last; losses fuse with it (softmax with categorical
-    /// cross-entropy, sigmoid with binary cross-entropy).
-    type Activation: Activation;
-    /// Scratch memory a layer keeps between its forward and backward passes.
-    /// Grown on first use and then reused, so a training step does not allocate.
-    type Buffers: Default + Send;
+pub trait Layer: Sized + Send + Sync {
+    /// Values per input sample.
+    const INPUT: usize;
+    /// Values per output sample.
+    const OUTPUT: usize;
     /// Number of trainable parameters.
     const PARAMS: usize;
+    /// Number of values of training state that is not a parameter (batch
+    /// norm's moving mean and variance), as Keras counts "non-trainable params".
+    const STATE: usize = 0;
+    /// Scratch memory a layer keeps between its forward and backward passes.
+    /// Grown on first use and then reused, so a training step does not allocate.
+    type Buffers: Default + Send + 'static;
 
     /// Fresh parameters drawn from `rng` by the layer's initialisation scheme.
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self;
@@ -62,11 +183,8 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
     /// All parameters zero: the layout used to hold gradients.
     fn zeroed() -> Self;
 
-    /// The output for one sample.
-    fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O>;
-
-    /// Outputs for `batch` samples: `input` holds `I * batch` values and `output`
-    /// receives `O * batch`, both column-major.
+    /// Outputs for `batch` samples: `input` holds `INPUT * batch` values and
+    /// `output` receives `OUTPUT * batch`, sample after sample.
     fn forward_batch(
         &self,
         input: &[f32],
@@ -76,26 +194,18 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
         mode: &mut Mode<'_>,
     );
 
-    /// Gradients for the batch last passed to [`Layer::forward_batch`] with these
-    /// `input`, `output` and `buffers`.
-    ///
-    /// On entry `grad` holds the loss gradient with respect to `output`, or, when
-    /// `preactivation` is true, with respect to the values before the final
-    /// activation (a loss fused with that activation). `grad` is used as scratch.
-    /// The parameter gradients are written (not added) into `grads`; the gradient
-    /// with respect to `input` is written into `grad_input` when one is given.
-    #[allow(clippy::too_many_arguments)]
-    fn backward_batch(
-        &self,
-        input: &[f32],
-        output: &[f32],
-        grad: &mut [f32],
-        preactivation: bool,
-        grad_input: Option<&mut [f32]>,
-        batch: usize,
-        buffers: &mut Self::Buffers,
-        grads: &mut Self,
-    );
+    /// Fold what the last training forward pass measured into the training
+    /// state that is not a parameter (batch norm's moving statistics). Called
+    /// once per training step, after the loss is known to be finite and
+    /// before the backward pass; layers without such state do nothing.
+    fn update_state(&mut self, buffers: &Self::Buffers) {
+        let _ = buffers;
+    }
+
+    /// Gradients for the batch last passed to [`Layer::forward_batch`] with the
+    /// same input, output and buffers. The parameter gradients are written
+    /// (not added) into `grads`.
+    fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self);
 
     /// [`Layer::backward_batch`] fused with the plain SGD step `θ ← θ − rate·g`:
     /// each parameter is updated with its gradient, which a layer may apply as
@@ -109,29 +219,28 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
     /// largest tensor of most networks); the numbers are the same as the
     /// separate update's when `batch` is at most 256, the product's depth
     /// per pass.
-    #[allow(clippy::too_many_arguments)]
-    fn backward_sgd(
-        &mut self,
-        input: &[f32],
-        output: &[f32],
-        grad: &mut [f32],
-        preactivation: bool,
-        grad_input: Option<&mut [f32]>,
-        batch: usize,
-        buffers: &mut Self::Buffers,
-        grads: &mut Self,
-        rate: f32,
-    ) {
-        self.backward_batch(input, output, grad, preactivation, grad_input, batch, buffers, grads);
+    fn backward_sgd(&mut self, pass: Backward<'_, Self::Buffers>, grads: &mut Self, rate: f32) {
+        self.backward_batch(pass, grads);
         self.visit_params(grads, &mut |params, grads| crate::optim::sgd_step(params, grads, rate));
     }
 
     /// Visit each parameter tensor as a flat slice with the matching slice of
-    /// `grads`, always in the same order.
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32]));
+    /// `grads`, always in the same order. Layers without parameters visit nothing.
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
+        let _ = (grads, visit);
+    }
 
     /// Visit each parameter tensor read-only, in the same order as [`Layer::visit_params`].
-    fn params(&self, visit: &mut dyn FnMut(&[f32]));
+    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
+        let _ = visit;
+    }
+
+    /// Visit each tensor of training state that is not a parameter (batch
+    /// norm's moving mean and variance), always in the same order; early
+    /// stopping keeps and restores these with the parameters.
+    fn visit_state(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        let _ = visit;
+    }
 
     /// The weight penalty (L1/L2 regularisation) this layer adds to the loss. When
     /// `grads` is given, the penalty's gradient is added to it. Zero for layers
@@ -141,16 +250,32 @@ pub trait Layer<const I: usize, const O: usize>: Sized + Send + Sync {
         0.0
     }
 
-    /// The parameters as named tensors in PyTorch's layout, each name starting with
-    /// `prefix` (`"0."` for the first module of an `nn.Sequential`).
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>));
+    /// The parameters and state as named tensors in PyTorch's layout, each
+    /// name starting with `prefix` (`"0."` for the first module of an
+    /// `nn.Sequential`). Layers without either visit nothing.
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
+        let _ = (prefix, visit);
+    }
 
-    /// Overwrite the parameters from `source`, asked for each tensor that
-    /// [`Layer::tensors`] names, in the same order. Stops at `source`'s first error.
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()>;
+    /// Overwrite the parameters and state from `source`, asked for each tensor
+    /// that [`Layer::tensors`] names, in the same order. Stops at `source`'s
+    /// first error.
+    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()> {
+        let _ = (prefix, source);
+        Ok(())
+    }
 }
 
-/// Marks a layer or network that accepts `N` input features.
+/// A layer or network whose last step is an activation, which losses fuse
+/// with (softmax with categorical cross-entropy, sigmoid with binary
+/// cross-entropy). A network ending in a layer without one (dropout, pooling,
+/// batch norm) has [`crate::act::Linear`].
+pub trait Activated {
+    /// The activation applied last.
+    type Activation: Activation;
+}
+
+/// Marks a layer or network that accepts `N` input values.
 ///
 /// `network!` checks `net(Block)` layers against it, so a block of the wrong
 /// width is reported at the block, in widths.
@@ -177,6 +302,9 @@ pub(crate) unsafe trait Zeroable {}
 // SAFETY: an `SMatrix<f32, R, C>` is a `[[f32; R]; C]`.
 unsafe impl<const R: usize, const C: usize> Zeroable for nalgebra::SMatrix<f32, R, C> {}
 
+// SAFETY: an array of `f32` is valid with all bits zero.
+unsafe impl<const N: usize> Zeroable for [f32; N] {}
+
 // SAFETY: `Aligned<T>` is a `T` followed by padding, which may hold any bytes.
 unsafe impl<T: Zeroable> Zeroable for Aligned<T> {}
 
@@ -186,7 +314,7 @@ unsafe impl<T: Zeroable> Zeroable for Aligned<T> {}
 /// times 784x32, measured). It dereferences to the value.
 ///
 /// ```
-/// use nn_core::layers::{Dense, Layer};
+/// use nn_core::layers::Dense;
 /// use nn_core::act::Relu;
 ///
 /// let layer: Dense<3, 2, Relu> = Dense::seeded(1);
@@ -212,9 +340,9 @@ impl<T> std::ops::DerefMut for Aligned<T> {
 }
 
 /// Make `buffer` hold at least `len` values, reusing its allocation when it can.
-pub(crate) fn ensure_len(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+pub(crate) fn ensure_len<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> &mut [T] {
     if buffer.len() < len {
-        buffer.resize(len, 0.0);
+        buffer.resize(len, T::default());
     }
     &mut buffer[..len]
 }
@@ -231,3 +359,22 @@ pub trait Widths {
     /// The output width.
     const OUTPUT: usize;
 }
+
+/// Load one `f32` tensor named `prefix` + `name` of `shape` into `values`.
+pub(crate) fn load_f32(
+    source: &mut TensorSource<'_>,
+    prefix: &str,
+    name: &str,
+    shape: &[usize],
+    values: &mut [f32],
+) -> Result<()> {
+    source(&format!("{prefix}{name}"), shape, Slot::F32(values))
+}
+
+/// An `f32` tensor named `prefix` + `name`, borrowing `values`.
+pub(crate) fn f32_tensor<'a>(prefix: &str, name: &str, shape: &[usize], values: &'a [f32]) -> Tensor<'a> {
+    Tensor { name: format!("{prefix}{name}"), shape: shape.to_vec(), values: values.into() }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,0 +1,143 @@
+use super::window::Window;
+use super::{Backward, Layer, Mode};
+use crate::parallel::{for_each_rows, min_rows};
+use rand::Rng;
+
+/// Average pooling: the mean of each `PH x PW` window of each channel, the
+/// window moved by `SH` rows and `SW` columns, with `"valid"` padding or,
+/// when `SAME`, Keras' `"same"` padding, where a window that reaches into the
+/// padding averages only the image values it covers (TensorFlow's rule;
+/// PyTorch's `AvgPool2d(count_include_pad=False)`).
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[C, OH, OW]` out, as [`super::MaxPool2d`].
+///
+/// ```
+/// use nn_core::layers::{AvgPool2d, Layer, Mode};
+///
+/// type Pool = AvgPool2d<1, 2, 4, 2, 2, 2, 2, false>;
+/// let image = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+/// let mut out = [0.0; 2];
+/// Pool::default().forward_batch(&image, &mut out, 1, &mut (), &mut Mode::Inference);
+/// assert_eq!(out, [3.5, 5.5]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AvgPool2d<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+>;
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > AvgPool2d<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const WINDOW: Window = Window::new(C, [H, W], [PH, PW], [SH, SW], SAME);
+    /// Output rows.
+    pub const OH: usize = Self::WINDOW.oh;
+    /// Output columns.
+    pub const OW: usize = Self::WINDOW.ow;
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > Layer for AvgPool2d<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = C * Self::OH * Self::OW;
+    const PARAMS: usize = 0;
+    type Buffers = ();
+
+    fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
+        AvgPool2d
+    }
+
+    fn zeroed() -> Self {
+        AvgPool2d
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
+        let (i, o) = (Self::INPUT, Self::OUTPUT);
+        let window = Self::WINDOW;
+        let positions = window.positions();
+        for_each_rows(batch, min_rows(i), 4, [(output, o)], |samples, [out]| {
+            for (n, out) in samples.zip(out.chunks_exact_mut(o)) {
+                let sample = &input[n * i..(n + 1) * i];
+                for (channel, out) in sample.chunks_exact(H * W).zip(out.chunks_exact_mut(positions)) {
+                    window.for_each_window(|p, ys, xs| {
+                        let count = (ys.len() * xs.len()) as f32;
+                        let sum: f32 = ys.map(|y| channel[y * W + xs.start..y * W + xs.end].iter().sum::<f32>()).sum();
+                        out[p] = sum / count;
+                    });
+                }
+            }
+        });
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, ()>, _grads: &mut Self) {
+        let Backward { grad, grad_input, batch, .. } = pass;
+        let (i, o) = (Self::INPUT, Self::OUTPUT);
+        let window = Self::WINDOW;
+        let positions = window.positions();
+        let Some(grad_input) = grad_input else { return };
+        let grad = &grad[..o * batch];
+        for_each_rows(batch, min_rows(i), 4, [(grad_input, i)], |samples, [dx]| {
+            dx.fill(0.0);
+            for (n, dx) in samples.zip(dx.chunks_exact_mut(i)) {
+                let g = &grad[n * o..(n + 1) * o];
+                for (channel, g) in dx.chunks_exact_mut(H * W).zip(g.chunks_exact(positions)) {
+                    window.for_each_window(|p, ys, xs| {
+                        let share = g[p] / (ys.len() * xs.len()) as f32;
+                        for y in ys {
+                            for v in &mut channel[y * W + xs.start..y * W + xs.end] {
+                                *v += share;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::testing;
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let x = testing::values(2 * 5 * 7 * 3, 0.2);
+        testing::gradient_check(&AvgPool2d::<2, 5, 7, 2, 2, 2, 2, false>, &x, 3, false, 1e-2, 1e-3);
+        testing::gradient_check(&AvgPool2d::<2, 5, 7, 2, 2, 2, 2, true>, &x, 3, false, 1e-2, 1e-3);
+        testing::gradient_check(&AvgPool2d::<2, 5, 7, 3, 2, 1, 2, true>, &x, 3, false, 1e-2, 1e-3);
+    }
+
+    /// With same padding, a window over the edge averages only the image.
+    #[test]
+    fn same_padding_averages_the_image_values_only() {
+        let image: Vec<f32> = (0..9).map(|v| v as f32).collect();
+        let (out, _) = testing::forward(&AvgPool2d::<1, 3, 3, 2, 2, 2, 2, true>, &image, 1, false);
+        assert_eq!(out, [2.0, 3.5, 6.5, 8.0]);
+    }
+}

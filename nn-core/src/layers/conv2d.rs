@@ -1,0 +1,435 @@
+use super::window::Window;
+use super::{f32_tensor, load_f32, Activated, Backward, Layer, Mode, Regularizer, Tensor, TensorSource};
+use crate::act::Activation;
+use crate::gemm::{gemm, MatRef, MIN_FLOPS_PER_THREAD};
+use crate::init::Init;
+use crate::parallel::for_each_group;
+use rand::Rng;
+use std::marker::PhantomData;
+
+/// A 2-D convolution: `F` filters of `KH x KW` over `C` channels of
+/// `H x W` values, moved by `SH` rows and `SW` columns, with Keras' `"valid"`
+/// padding (none) or, when `SAME`, its `"same"` padding (zeros around the
+/// image so that the output has `ceil(H / SH)` rows, the extra zero after);
+/// then a bias per filter and the activation `A`, applied value by value.
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[F, OH, OW]` out, each sample's values in that order
+/// (PyTorch's NCHW); the weight is `[F, C, KH, KW]` (PyTorch's `Conv2d.weight`)
+/// and the bias `[F]`. Valid: `OH = (H - KH) / SH + 1`; same: `OH = ceil(H / SH)`.
+///
+/// ```
+/// use nn_core::layers::{Conv2d, Layer};
+/// use nn_core::act::Relu;
+///
+/// // conv2d(32, 3, relu) on [1, 28, 28]: [32, 26, 26], 32 · 9 + 32 parameters.
+/// type First = Conv2d<1, 28, 28, 32, 3, 3, 1, 1, false, Relu>;
+/// assert_eq!((First::OH, First::OW), (26, 26));
+/// assert_eq!(<First as Layer>::OUTPUT, 32 * 26 * 26);
+/// assert_eq!(<First as Layer>::PARAMS, 320);
+/// ```
+///
+/// The batch goes through im2col and the crate's matrix product one sample
+/// at a time: the sample's windows become the rows of a `OH·OW x C·KH·KW`
+/// matrix (kept in each thread's scratch memory), which times the weights
+/// gives all `F` output channels. Samples are shared between threads; the
+/// weight gradient is summed in fixed groups of samples and then over the
+/// groups in order, so it is the same on any number of threads.
+pub struct Conv2d<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    A: Activation,
+> {
+    /// `F x C x KH x KW` weights, row-major.
+    pub weight: Box<[f32]>,
+    /// `F` biases.
+    pub bias: Box<[f32]>,
+    /// The penalty on the weights (not the biases) added to the loss.
+    pub regularizer: Regularizer,
+    activation: PhantomData<A>,
+}
+
+/// Samples per group of the backward pass: each group's weight gradient is
+/// summed on one thread, then the groups' in order.
+const GROUP: usize = 8;
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    const WINDOW: Window = Window::new(C, [H, W], [KH, KW], [SH, SW], SAME);
+    /// Output rows.
+    pub const OH: usize = Self::WINDOW.oh;
+    /// Output columns.
+    pub const OW: usize = Self::WINDOW.ow;
+    /// Output positions per channel.
+    const POSITIONS: usize = Self::WINDOW.positions();
+    /// Values under one window: `C · KH · KW`.
+    const DEPTH: usize = C * KH * KW;
+    const WEIGHTS: usize = F * Self::DEPTH;
+
+    /// Weights drawn by `init` with fan-in `C·KH·KW` and fan-out `F·KH·KW`
+    /// (Keras' for convolutions); biases zero.
+    pub fn with_init<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
+        let mut layer = Self::zeroed();
+        init.fill(&mut layer.weight, Self::DEPTH, F * KH * KW, rng);
+        layer
+    }
+
+    /// The same layer with `regularizer` on its weights.
+    pub fn regularized(mut self, regularizer: Regularizer) -> Self {
+        self.regularizer = regularizer;
+        self
+    }
+
+    /// Weights drawn by the activation's default scheme from a seeded generator.
+    pub fn seeded(seed: u64) -> Self {
+        use rand::SeedableRng;
+        Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
+    }
+
+    /// The weights as the `C·KH·KW x F` column-major matrix they are.
+    fn weight_ref(&self) -> MatRef<'_> {
+        MatRef::col_major(&self.weight, Self::DEPTH, F)
+    }
+
+    /// Fewest samples (or groups of them) worth a thread of their own: a
+    /// matrix product's worth of work.
+    fn min_per_thread(samples: usize) -> usize {
+        let flops = 2 * Self::POSITIONS * Self::DEPTH * F * samples;
+        MIN_FLOPS_PER_THREAD.div_ceil(flops.max(1))
+    }
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > Clone for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    fn clone(&self) -> Self {
+        Conv2d {
+            weight: self.weight.clone(),
+            bias: self.bias.clone(),
+            regularizer: self.regularizer,
+            activation: PhantomData,
+        }
+    }
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > std::fmt::Debug for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let padding = if SAME { "same" } else { "valid" };
+        write!(
+            f,
+            "Conv2d<[{C}, {H}, {W}] -> [{F}, {}, {}], {KH}x{KW}, stride {SH}x{SW}, {padding}, {}>",
+            Self::OH,
+            Self::OW,
+            A::NAME
+        )
+    }
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > Activated for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    type Activation = A;
+}
+
+/// What a convolution keeps between its passes.
+#[derive(Default)]
+pub struct ConvBuffers {
+    /// The pre-activations of the last batch, when the activation needs them.
+    preactivations: Vec<f32>,
+    /// Each group's weight and bias gradient, before they are summed.
+    partial: Vec<f32>,
+    /// Each thread's window matrices.
+    scratch: Vec<f32>,
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > Layer for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = F * Self::OH * Self::OW;
+    const PARAMS: usize = Self::WEIGHTS + F;
+    type Buffers = ConvBuffers;
+
+    fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        Self::with_init(A::INIT, rng)
+    }
+
+    fn zeroed() -> Self {
+        Conv2d {
+            weight: vec![0.0; Self::WEIGHTS].into(),
+            bias: vec![0.0; F].into(),
+            regularizer: Regularizer::default(),
+            activation: PhantomData,
+        }
+    }
+
+    /// # Shapes
+    ///
+    /// `input`: `batch x [C, H, W]`; `output`: `batch x [F, OH, OW]`.
+    fn forward_batch(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        buffers: &mut ConvBuffers,
+        _: &mut Mode<'_>,
+    ) {
+        let (i, o, p, depth) = (Self::INPUT, Self::OUTPUT, Self::POSITIONS, Self::DEPTH);
+        let output = &mut output[..o * batch];
+        let preactivations =
+            if A::NEEDS_INPUT { super::ensure_len(&mut buffers.preactivations, o * batch) } else { &mut [] };
+        let kept = if A::NEEDS_INPUT { o } else { 0 };
+        for_each_group(
+            batch,
+            1,
+            Self::min_per_thread(1),
+            [(output, o), (preactivations, kept)],
+            (&mut [], 0),
+            (&mut buffers.scratch, depth * p),
+            |samples, [out, pre], _, col| {
+                let n = samples.start;
+                Self::WINDOW.im2col(&input[n * i..(n + 1) * i], col);
+                for (column, bias) in out.chunks_exact_mut(p).zip(self.bias.iter()) {
+                    column.fill(*bias);
+                }
+                gemm(1.0, MatRef::col_major(col, p, depth), self.weight_ref(), 1.0, out);
+                pre.copy_from_slice(&out[..pre.len()]);
+                A::forward(out, o);
+            },
+        );
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, ConvBuffers>, grads: &mut Self) {
+        let Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
+        let (i, o, p, depth) = (Self::INPUT, Self::OUTPUT, Self::POSITIONS, Self::DEPTH);
+        let params = Self::PARAMS;
+        let groups = batch.div_ceil(GROUP);
+        let ConvBuffers { preactivations, partial, scratch } = buffers;
+        let partial = super::ensure_len(partial, groups * params);
+        let (grad_input, width) = match grad_input {
+            Some(g) => (&mut g[..i * batch], i),
+            None => (&mut [][..], 0),
+        };
+        for_each_group(
+            batch,
+            GROUP,
+            Self::min_per_thread(GROUP),
+            [(&mut grad[..o * batch], o), (grad_input, width)],
+            (partial, params),
+            (scratch, 2 * depth * p),
+            |samples, [delta, dx], own, scratch| {
+                let (col, dcol) = scratch.split_at_mut(depth * p);
+                let (dw, db) = own.split_at_mut(Self::WEIGHTS);
+                db.fill(0.0);
+                for (k, n) in samples.enumerate() {
+                    let delta = &mut delta[k * o..(k + 1) * o];
+                    if !preactivation {
+                        if A::NEEDS_INPUT {
+                            A::backward_from_input(&preactivations[n * o..(n + 1) * o], delta, o);
+                        } else {
+                            A::backward(&output[n * o..(n + 1) * o], delta, o);
+                        }
+                    }
+                    Self::WINDOW.im2col(&input[n * i..(n + 1) * i], col);
+                    let delta_ref = MatRef::col_major(delta, p, F);
+                    // dL/dW += windowsᵀ · delta, as C·KH·KW x F column-major: [F, C, KH, KW].
+                    let beta = if k == 0 { 0.0 } else { 1.0 };
+                    gemm(1.0, MatRef::col_major(col, p, depth).t(), delta_ref, beta, dw);
+                    for (b, column) in db.iter_mut().zip(delta.chunks_exact(p)) {
+                        *b += column.iter().sum::<f32>();
+                    }
+                    if width > 0 {
+                        // dL/dwindows = delta · Wᵀ, then each window value back to its pixel.
+                        gemm(1.0, delta_ref, self.weight_ref().t(), 0.0, dcol);
+                        Self::WINDOW.col2im(dcol, &mut dx[k * i..(k + 1) * i]);
+                    }
+                }
+            },
+        );
+        let (first, rest) = partial.split_at(params);
+        let (dw, db) = first.split_at(Self::WEIGHTS);
+        grads.weight.copy_from_slice(dw);
+        grads.bias.copy_from_slice(db);
+        for group in rest.chunks_exact(params) {
+            let (dw, db) = group.split_at(Self::WEIGHTS);
+            for (g, v) in grads.weight.iter_mut().zip(dw) {
+                *g += v;
+            }
+            for (g, v) in grads.bias.iter_mut().zip(db) {
+                *g += v;
+            }
+        }
+    }
+
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
+        visit(&mut self.weight, &grads.weight);
+        visit(&mut self.bias, &grads.bias);
+    }
+
+    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
+        visit(&self.weight);
+        visit(&self.bias);
+    }
+
+    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
+        self.regularizer.penalty(&self.weight, grads.map(|g| &mut g.weight[..]))
+    }
+
+    /// `weight` as `[F, C, KH, KW]` (PyTorch's `Conv2d.weight`) and `bias` as `[F]`.
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
+        visit(f32_tensor(prefix, "weight", &[F, C, KH, KW], &self.weight));
+        visit(f32_tensor(prefix, "bias", &[F], &self.bias));
+    }
+
+    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
+        load_f32(source, prefix, "weight", &[F, C, KH, KW], &mut self.weight)?;
+        load_f32(source, prefix, "bias", &[F], &mut self.bias)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::{Gelu, Linear, Relu, Tanh};
+    use crate::layers::testing::{self, gradient_check};
+
+    fn check<L: Layer + Clone>(layer: &L, batch: usize) {
+        gradient_check(layer, &testing::values(L::INPUT * batch, 0.3), batch, false, 1e-2, 3e-3);
+    }
+
+    /// Every gradient of stride 1 and 2, valid and same padding and a 3x5
+    /// kernel, against finite differences; batches that leave a partial
+    /// group of samples.
+    #[test]
+    fn gradients_match_finite_differences() {
+        check(&Conv2d::<2, 5, 6, 3, 3, 3, 1, 1, false, Tanh>::seeded(1), 3);
+        check(&Conv2d::<2, 5, 6, 3, 3, 3, 1, 1, true, Tanh>::seeded(2), 2);
+        check(&Conv2d::<2, 7, 7, 2, 3, 3, 2, 2, false, Linear>::seeded(3), 2);
+        check(&Conv2d::<1, 7, 8, 2, 3, 3, 2, 2, true, Tanh>::seeded(4), 9);
+        check(&Conv2d::<2, 6, 9, 2, 3, 5, 1, 2, true, Gelu>::seeded(5), 2);
+        check(&Conv2d::<3, 6, 7, 2, 3, 5, 1, 1, false, Tanh>::seeded(6), 1);
+    }
+
+    /// The forward pass against the definition, summed in f64.
+    #[test]
+    fn forward_matches_the_definition() {
+        type L = Conv2d<2, 5, 6, 3, 3, 2, 2, 1, true, Relu>;
+        let layer = L::seeded(7);
+        let batch = 2;
+        let input = testing::values(L::INPUT * batch, 0.9);
+        let (output, _) = testing::forward(&layer, &input, batch, false);
+        let (oh, ow) = (L::OH, L::OW);
+        assert_eq!((oh, ow), (3, 6));
+        let (ph, pw) =
+            (super::super::window::padding_before(5, 3, 2, true), super::super::window::padding_before(6, 2, 1, true));
+        for n in 0..batch {
+            for f in 0..3 {
+                for y in 0..oh {
+                    for x in 0..ow {
+                        let mut sum = f64::from(layer.bias[f]);
+                        for c in 0..2 {
+                            for i in 0..3 {
+                                for j in 0..2 {
+                                    let (iy, ix) = ((y * 2 + i) as isize - ph as isize, (x + j) as isize - pw as isize);
+                                    if (0..5).contains(&iy) && (0..6).contains(&ix) {
+                                        let v = input[n * 60 + c * 30 + iy as usize * 6 + ix as usize];
+                                        let w = layer.weight[((f * 2 + c) * 3 + i) * 2 + j];
+                                        sum += f64::from(v) * f64::from(w);
+                                    }
+                                }
+                            }
+                        }
+                        let got = output[n * L::OUTPUT + (f * oh + y) * ow + x];
+                        assert!(
+                            (f64::from(got) - sum.max(0.0)).abs() < 1e-5,
+                            "n {n} f {f} y {y} x {x}: {got} vs {sum}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tensors_are_pytorch_layout_and_load_back() {
+        let layer = Conv2d::<2, 5, 5, 4, 3, 2, 1, 1, false, Relu>::seeded(8);
+        let tensors = testing::tensors_of(&layer);
+        assert_eq!(
+            tensors.iter().map(|t| (t.name.as_str(), t.shape.clone())).collect::<Vec<_>>(),
+            [("weight", vec![4, 2, 3, 2]), ("bias", vec![4])]
+        );
+        let copy = testing::loaded_copy(&layer);
+        assert_eq!(copy.weight, layer.weight);
+    }
+
+    /// He uniform for ReLU bounds by `sqrt(6 / fan_in)` with fan-in `C·KH·KW`.
+    #[test]
+    fn initialisation_counts_the_window_in_the_fan_in() {
+        let layer = Conv2d::<4, 8, 8, 16, 3, 3, 1, 1, false, Relu>::seeded(1);
+        let max = layer.weight.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+        let bound = (6.0f32 / 36.0).sqrt();
+        assert!(max <= bound && max > 0.9 * bound, "{max} vs {bound}");
+        assert!(layer.bias.iter().all(|b| *b == 0.0));
+    }
+}

@@ -1,0 +1,169 @@
+use super::window::Window;
+use super::{ensure_len, Backward, Layer, Mode};
+use crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows};
+use rand::Rng;
+
+/// Max pooling: the largest value of each `PH x PW` window of each channel,
+/// the window moved by `SH` rows and `SW` columns (Keras' default stride is
+/// the window itself; `network!` writes it so), with `"valid"` padding or,
+/// when `SAME`, Keras' `"same"` padding, whose padded places never win.
+///
+/// The forward pass remembers where each maximum was, and the backward pass
+/// sends each output's gradient there (to the first of equal maxima).
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[C, OH, OW]` out: valid `OH = (H - PH) / SH + 1`, same
+/// `OH = ceil(H / SH)`.
+///
+/// ```
+/// use nn_core::layers::{Layer, MaxPool2d, Mode};
+///
+/// type Pool = MaxPool2d<1, 4, 4, 2, 2, 2, 2, false>;
+/// assert_eq!(<Pool as Layer>::OUTPUT, 4);
+/// let image: Vec<f32> = (0..16).map(|v| v as f32).collect();
+/// let mut out = [0.0; 4];
+/// Pool::default().forward_batch(&image, &mut out, 1, &mut Default::default(), &mut Mode::Inference);
+/// assert_eq!(out, [5.0, 7.0, 13.0, 15.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MaxPool2d<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+>;
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > MaxPool2d<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const WINDOW: Window = Window::new(C, [H, W], [PH, PW], [SH, SW], SAME);
+    /// Output rows.
+    pub const OH: usize = Self::WINDOW.oh;
+    /// Output columns.
+    pub const OW: usize = Self::WINDOW.ow;
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > Layer for MaxPool2d<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = C * Self::OH * Self::OW;
+    const PARAMS: usize = 0;
+    /// Where each output's maximum was, as an index into its sample's input.
+    type Buffers = Vec<u32>;
+
+    fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
+        MaxPool2d
+    }
+
+    fn zeroed() -> Self {
+        MaxPool2d
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, argmax: &mut Vec<u32>, _: &mut Mode<'_>) {
+        let (i, o) = (Self::INPUT, Self::OUTPUT);
+        let window = Self::WINDOW;
+        let positions = window.positions();
+        let argmax = ensure_len(argmax, o * batch);
+        for_each_rows_indexed(batch, min_rows(i), 4, (output, o), (argmax, o), |samples, out, at| {
+            for ((n, out), at) in samples.zip(out.chunks_exact_mut(o)).zip(at.chunks_exact_mut(o)) {
+                let sample = &input[n * i..(n + 1) * i];
+                for c in 0..C {
+                    let base = c * H * W;
+                    let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
+                    window.for_each_window(|p, ys, xs| {
+                        let mut best = (f32::NEG_INFINITY, base + ys.start * W + xs.start);
+                        'rows: for y in ys {
+                            for x in xs.clone() {
+                                let index = base + y * W + x;
+                                let v = sample[index];
+                                if v.is_nan() {
+                                    best = (v, index);
+                                    break 'rows;
+                                }
+                                if v > best.0 {
+                                    best = (v, index);
+                                }
+                            }
+                        }
+                        out[p] = best.0;
+                        at[p] = best.1 as u32;
+                    });
+                }
+            }
+        });
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, Vec<u32>>, _grads: &mut Self) {
+        let Backward { grad, grad_input, batch, buffers: argmax, .. } = pass;
+        let (i, o) = (Self::INPUT, Self::OUTPUT);
+        let Some(grad_input) = grad_input else { return };
+        let (grad, argmax) = (&grad[..o * batch], &argmax[..o * batch]);
+        for_each_rows(batch, min_rows(i), 4, [(grad_input, i)], |samples, [dx]| {
+            dx.fill(0.0);
+            for (k, n) in samples.enumerate() {
+                let dx = &mut dx[k * i..(k + 1) * i];
+                for (g, at) in grad[n * o..(n + 1) * o].iter().zip(&argmax[n * o..(n + 1) * o]) {
+                    dx[*at as usize] += g;
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::testing;
+
+    /// Gradients against finite differences for valid and same padding,
+    /// overlapping windows (stride below the window) and a partial last window.
+    #[test]
+    fn gradients_match_finite_differences() {
+        let check = |layer: &dyn Fn(&[f32], usize)| layer(&testing::values(2 * 5 * 7 * 3, 0.1), 3);
+        check(&|x, b| testing::gradient_check(&MaxPool2d::<2, 5, 7, 2, 2, 2, 2, false>, x, b, false, 1e-3, 2e-3));
+        check(&|x, b| testing::gradient_check(&MaxPool2d::<2, 5, 7, 2, 2, 2, 2, true>, x, b, false, 1e-3, 2e-3));
+        check(&|x, b| testing::gradient_check(&MaxPool2d::<2, 5, 7, 3, 2, 1, 2, false>, x, b, false, 1e-3, 2e-3));
+        check(&|x, b| testing::gradient_check(&MaxPool2d::<2, 5, 7, 3, 3, 2, 2, true>, x, b, false, 1e-3, 2e-3));
+    }
+
+    /// Keras' `MaxPooling2D(2, padding="same")` on 5x5 gives 3x3; the last
+    /// row and column of windows see one row or column of the image.
+    #[test]
+    fn same_padding_never_picks_the_padding() {
+        type Pool = MaxPool2d<1, 5, 5, 2, 2, 2, 2, true>;
+        let image: Vec<f32> = (0..25).map(|v| -(v as f32) - 1.0).collect();
+        let (out, argmax) = testing::forward(&Pool::default(), &image, 1, false);
+        assert_eq!(out, [-1.0, -3.0, -5.0, -11.0, -13.0, -15.0, -21.0, -23.0, -25.0]);
+        assert_eq!(argmax, [0, 2, 4, 10, 12, 14, 20, 22, 24]);
+    }
+
+    #[test]
+    fn a_nan_in_a_window_is_its_maximum() {
+        let mut image = vec![1.0; 16];
+        image[5] = f32::NAN;
+        let (out, _) = testing::forward(&MaxPool2d::<1, 4, 4, 2, 2, 2, 2, false>, &image, 1, false);
+        assert!(out[0].is_nan() && out[1..].iter().all(|v| *v == 1.0), "{out:?}");
+    }
+}

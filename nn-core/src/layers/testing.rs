@@ -1,0 +1,122 @@
+//! Checks every layer's tests share: gradients against finite differences,
+//! and tensors that load back into the same layer.
+
+use super::{Backward, Layer, Mode, Slot, Tensor};
+use rand::SeedableRng;
+
+/// Values in about [-1, 1], all different, from `seed`.
+pub fn values(len: usize, seed: f32) -> Vec<f32> {
+    (0..len).map(|i| ((i as f32 + seed) * 0.618_034).sin() * (1.0 + 0.001 * i as f32)).collect()
+}
+
+/// The forward pass of `layer` on `input` (a batch of `batch`), in training
+/// mode when `training` (with the same generator every time, so that a
+/// stochastic layer draws the same values).
+pub fn forward<L: Layer>(layer: &L, input: &[f32], batch: usize, training: bool) -> (Vec<f32>, L::Buffers) {
+    let mut output = vec![0.0; L::OUTPUT * batch];
+    let mut buffers = L::Buffers::default();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let mut mode = if training { Mode::Training(&mut rng) } else { Mode::Inference };
+    layer.forward_batch(input, &mut output, batch, &mut buffers, &mut mode);
+    (output, buffers)
+}
+
+/// Finite-difference check of every parameter gradient and of the input
+/// gradient of `layer`, for the loss `sum(w ⊙ output)` over a batch of
+/// `batch` samples of `input` (training mode when `training`).
+///
+/// Central differences in `f32` with step `h`, compared with the analytic
+/// gradient within `tolerance · (1 + |numeric|)`.
+pub fn gradient_check<L: Layer + Clone>(
+    layer: &L,
+    input: &[f32],
+    batch: usize,
+    training: bool,
+    h: f32,
+    tolerance: f64,
+) {
+    let name = std::any::type_name::<L>();
+    let weights = values(L::OUTPUT * batch, 0.37);
+    let loss = |layer: &L, input: &[f32]| -> f64 {
+        let (output, _) = forward(layer, input, batch, training);
+        output.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+    };
+    let (output, mut buffers) = forward(layer, input, batch, training);
+    let mut grad = weights.clone();
+    let mut grads = L::zeroed();
+    let mut grad_input = vec![f32::NAN; L::INPUT * batch];
+    let pass = Backward {
+        input,
+        output: &output,
+        grad: &mut grad,
+        preactivation: false,
+        grad_input: Some(&mut grad_input),
+        batch,
+        buffers: &mut buffers,
+    };
+    layer.backward_batch(pass, &mut grads);
+
+    let close = |numeric: f64, analytic: f32, what: &str| {
+        assert!(
+            (numeric - f64::from(analytic)).abs() <= tolerance * (1.0 + numeric.abs()),
+            "{name}: {what}: numeric {numeric} vs analytic {analytic}"
+        );
+    };
+    let mut grad_tensors = Vec::new();
+    grads.params(&mut |g| grad_tensors.push(g.to_vec()));
+    for (tensor, grad_tensor) in grad_tensors.iter().enumerate() {
+        for (i, analytic) in grad_tensor.iter().enumerate() {
+            let nudged = |delta: f32| {
+                let mut copy = layer.clone();
+                let mut slot = 0;
+                copy.visit_params(&L::zeroed(), &mut |p, _| {
+                    if slot == tensor {
+                        p[i] += delta;
+                    }
+                    slot += 1;
+                });
+                loss(&copy, input)
+            };
+            let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
+            close(numeric, *analytic, &format!("parameter tensor {tensor}[{i}]"));
+        }
+    }
+    for (i, analytic) in grad_input.iter().enumerate() {
+        let (mut plus, mut minus) = (input.to_vec(), input.to_vec());
+        plus[i] += h;
+        minus[i] -= h;
+        let numeric = (loss(layer, &plus) - loss(layer, &minus)) / (2.0 * f64::from(h));
+        close(numeric, *analytic, &format!("input[{i}]"));
+    }
+}
+
+/// A zeroed layer loaded from the tensors of `layer`.
+pub fn loaded_copy<L: Layer>(layer: &L) -> L {
+    let tensors = tensors_of(layer);
+    let mut copy = L::zeroed();
+    copy.load_tensors("", &mut |name, shape, slot| {
+        let tensor = tensors.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no tensor {name}"));
+        assert_eq!(tensor.shape, shape, "{name}");
+        match (slot, &tensor.values) {
+            (Slot::F32(out), super::Values::F32(values)) => out.copy_from_slice(values),
+            (Slot::I64(out), super::Values::I64(values)) => out.copy_from_slice(values),
+            _ => panic!("{name}: another type"),
+        }
+        Ok(())
+    })
+    .unwrap();
+    copy
+}
+
+/// Every tensor of `layer`, owned.
+pub fn tensors_of<L: Layer>(layer: &L) -> Vec<Tensor<'static>> {
+    let mut tensors = Vec::new();
+    layer.tensors("", &mut |t| {
+        let values = match t.values {
+            super::Values::F32(v) => super::Values::F32(v.into_owned().into()),
+            super::Values::I64(v) => super::Values::I64(v.into_owned().into()),
+        };
+        tensors.push(Tensor { name: t.name, shape: t.shape, values });
+    });
+    tensors
+}

@@ -1,0 +1,268 @@
+//! The sliding windows of convolution and pooling: output sizes and padding
+//! (Keras' rules), and the copies between an image and its windows.
+
+/// The output size along one axis of `input` values for a window of `kernel`
+/// moved by `stride`: with `same` padding `ceil(input / stride)`, else (valid)
+/// `floor((input - kernel) / stride) + 1`. `network!` checks that the window
+/// fits and the stride is not zero before it writes the sizes into a type.
+pub const fn output_size(input: usize, kernel: usize, stride: usize, same: bool) -> usize {
+    if same {
+        input.div_ceil(stride)
+    } else {
+        (input - kernel) / stride + 1
+    }
+}
+
+/// Zeros added before the first value along one axis: with `same` padding half
+/// of the total `max(0, (out - 1) · stride + kernel - input)`, rounded down,
+/// the rest after the last value (Keras; ONNX's `SAME_UPPER`); none with valid.
+pub const fn padding_before(input: usize, kernel: usize, stride: usize, same: bool) -> usize {
+    if !same {
+        return 0;
+    }
+    let needed = (output_size(input, kernel, stride, true) - 1) * stride + kernel;
+    needed.saturating_sub(input) / 2
+}
+
+/// The geometry of a window over one sample of `c` channels of `h x w` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    /// Padding before the first row and column.
+    pub ph: usize,
+    pub pw: usize,
+}
+
+impl Window {
+    pub const fn new(c: usize, [h, w]: [usize; 2], [kh, kw]: [usize; 2], [sh, sw]: [usize; 2], same: bool) -> Self {
+        Window {
+            c,
+            h,
+            w,
+            kh,
+            kw,
+            sh,
+            sw,
+            oh: output_size(h, kh, sh, same),
+            ow: output_size(w, kw, sw, same),
+            ph: padding_before(h, kh, sh, same),
+            pw: padding_before(w, kw, sw, same),
+        }
+    }
+
+    /// Output positions per channel.
+    pub const fn positions(&self) -> usize {
+        self.oh * self.ow
+    }
+
+    /// Rows of the window matrix: every channel's kernel positions.
+    pub const fn depth(&self) -> usize {
+        self.c * self.kh * self.kw
+    }
+
+    /// The outputs `o` in `0..out` whose input index `o · stride + offset`
+    /// lies in `0..size`, as a range.
+    fn inside(out: usize, stride: usize, offset: isize, size: usize) -> std::ops::Range<usize> {
+        // ih = o · stride + offset must satisfy 0 <= ih < size.
+        let first = if offset >= 0 { 0 } else { (-offset) as usize }.div_ceil(stride);
+        let end = if (size as isize) <= offset { 0 } else { (size as isize - offset) as usize }.div_ceil(stride);
+        first.min(out)..end.min(out).max(first.min(out))
+    }
+
+    /// The output rows (or columns) for which kernel offset `k` lands inside
+    /// the image, along the height axis when `rows`, else the width axis.
+    fn valid(&self, k: usize, rows: bool) -> std::ops::Range<usize> {
+        if rows {
+            Self::inside(self.oh, self.sh, k as isize - self.ph as isize, self.h)
+        } else {
+            Self::inside(self.ow, self.sw, k as isize - self.pw as isize, self.w)
+        }
+    }
+
+    /// The window matrix of one sample: `col[q · positions + p]` is the input
+    /// value under kernel position `q = (c · kh + i) · kw + j` when the window
+    /// is at output position `p = y · ow + x`, or 0 in the padding. `image`
+    /// holds `c · h · w` values, `col` `depth · positions`.
+    pub fn im2col(&self, image: &[f32], col: &mut [f32]) {
+        let positions = self.positions();
+        let mut rows = col[..self.depth() * positions].chunks_exact_mut(positions);
+        for channel in image[..self.c * self.h * self.w].chunks_exact(self.h * self.w) {
+            for i in 0..self.kh {
+                let ys = self.valid(i, true);
+                for j in 0..self.kw {
+                    let xs = self.valid(j, false);
+                    let Some(row) = rows.next() else { return };
+                    for (y, out) in row.chunks_exact_mut(self.ow).enumerate() {
+                        if !ys.contains(&y) || xs.is_empty() {
+                            out.fill(0.0);
+                            continue;
+                        }
+                        let iy = y * self.sh + i - self.ph;
+                        let line = &channel[iy * self.w..(iy + 1) * self.w];
+                        out[..xs.start].fill(0.0);
+                        out[xs.end..].fill(0.0);
+                        let first = xs.start * self.sw + j - self.pw;
+                        if self.sw == 1 {
+                            out[xs.clone()].copy_from_slice(&line[first..first + xs.len()]);
+                        } else {
+                            for (o, v) in out[xs.clone()].iter_mut().zip(line[first..].iter().step_by(self.sw)) {
+                                *o = *v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The reverse of [`Window::im2col`] for gradients: each window value
+    /// `col[q · positions + p]` is added to the input value it was copied from
+    /// (padding values are dropped). `image` is overwritten.
+    pub fn col2im(&self, col: &[f32], image: &mut [f32]) {
+        let positions = self.positions();
+        let image = &mut image[..self.c * self.h * self.w];
+        image.fill(0.0);
+        let mut rows = col[..self.depth() * positions].chunks_exact(positions);
+        for channel in image.chunks_exact_mut(self.h * self.w) {
+            for i in 0..self.kh {
+                let ys = self.valid(i, true);
+                for j in 0..self.kw {
+                    let xs = self.valid(j, false);
+                    let Some(row) = rows.next() else { return };
+                    if xs.is_empty() {
+                        continue;
+                    }
+                    for y in ys.clone() {
+                        let iy = y * self.sh + i - self.ph;
+                        let line = &mut channel[iy * self.w..(iy + 1) * self.w];
+                        let values = &row[y * self.ow..(y + 1) * self.ow][xs.clone()];
+                        let first = xs.start * self.sw + j - self.pw;
+                        if self.sw == 1 {
+                            for (l, v) in line[first..first + xs.len()].iter_mut().zip(values) {
+                                *l += v;
+                            }
+                        } else {
+                            for (l, v) in line[first..].iter_mut().step_by(self.sw).zip(values) {
+                                *l += v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Call `f(p, ys, xs)` for each output position `p` of one channel with
+    /// the input rows and columns its window covers inside the image.
+    pub fn for_each_window(&self, mut f: impl FnMut(usize, std::ops::Range<usize>, std::ops::Range<usize>)) {
+        let clip = |o: usize, stride: usize, pad: usize, kernel: usize, size: usize| {
+            let start = (o * stride) as isize - pad as isize;
+            let end = (start + kernel as isize).min(size as isize);
+            start.max(0) as usize..end.max(0) as usize
+        };
+        for y in 0..self.oh {
+            let ys = clip(y, self.sh, self.ph, self.kh, self.h);
+            for x in 0..self.ow {
+                let xs = clip(x, self.sw, self.pw, self.kw, self.w);
+                f(y * self.ow + x, ys.clone(), xs);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keras' output sizes: `Conv2D(3)` on 28 is 26, `MaxPooling2D(2)` on 26 is
+    /// 13, `Conv2D(3)` on 13 is 11, `MaxPooling2D(2)` on 11 is 5; "same" with
+    /// stride 2 on 28 is 14 and on 5 is 3.
+    #[test]
+    fn output_sizes_follow_keras() {
+        assert_eq!(output_size(28, 3, 1, false), 26);
+        assert_eq!(output_size(26, 2, 2, false), 13);
+        assert_eq!(output_size(13, 3, 1, false), 11);
+        assert_eq!(output_size(11, 2, 2, false), 5);
+        assert_eq!(output_size(28, 3, 1, true), 28);
+        assert_eq!(output_size(28, 3, 2, true), 14);
+        assert_eq!(output_size(5, 2, 2, true), 3);
+        assert_eq!(output_size(7, 5, 2, false), 2);
+    }
+
+    /// Total padding `max(0, (out - 1) · s + k - in)`, the smaller half before.
+    #[test]
+    fn same_padding_puts_the_extra_zero_after() {
+        // 28, k 3, s 1: total 2, one before.
+        assert_eq!(padding_before(28, 3, 1, true), 1);
+        // 28, k 4, s 1: total 3, one before, two after.
+        assert_eq!(padding_before(28, 4, 1, true), 1);
+        // 28, k 3, s 2: out 14, total 1, none before.
+        assert_eq!(padding_before(28, 3, 2, true), 0);
+        // 5, k 2, s 2: out 3, total 1, none before.
+        assert_eq!(padding_before(5, 2, 2, true), 0);
+        // 6, k 5, s 1: total 4, two before.
+        assert_eq!(padding_before(6, 5, 1, true), 2);
+        assert_eq!(padding_before(28, 3, 1, false), 0);
+    }
+
+    /// im2col against the definition, value by value, for strides 1 and 2,
+    /// both paddings and an uneven kernel.
+    #[test]
+    fn im2col_copies_each_window_and_col2im_adds_back() {
+        for (kernel, stride, same) in
+            [([3, 3], [1, 1], false), ([3, 5], [1, 1], true), ([3, 2], [2, 2], true), ([2, 3], [2, 1], false)]
+        {
+            let window = Window::new(2, [5, 7], kernel, stride, same);
+            let image: Vec<f32> = (0..2 * 5 * 7).map(|v| v as f32 + 1.0).collect();
+            let mut col = vec![f32::NAN; window.depth() * window.positions()];
+            window.im2col(&image, &mut col);
+            let mut back = vec![0.0; image.len()];
+            let mut expected_back = vec![0.0; image.len()];
+            for c in 0..2 {
+                for i in 0..kernel[0] {
+                    for j in 0..kernel[1] {
+                        let q = (c * kernel[0] + i) * kernel[1] + j;
+                        for y in 0..window.oh {
+                            for x in 0..window.ow {
+                                let iy = (y * stride[0] + i) as isize - window.ph as isize;
+                                let ix = (x * stride[1] + j) as isize - window.pw as isize;
+                                let inside = (0..5).contains(&iy) && (0..7).contains(&ix);
+                                let at = (c * 5 + iy.max(0) as usize) * 7 + ix.max(0) as usize;
+                                let want = if inside { image[at] } else { 0.0 };
+                                let p = y * window.ow + x;
+                                assert_eq!(
+                                    col[q * window.positions() + p],
+                                    want,
+                                    "{kernel:?} {stride:?} {same}: q {q} p {p}"
+                                );
+                                if inside {
+                                    expected_back[at] += col[q * window.positions() + p];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            window.col2im(&col, &mut back);
+            assert_eq!(back, expected_back, "{kernel:?} {stride:?} {same}");
+        }
+    }
+
+    #[test]
+    fn windows_are_clipped_to_the_image() {
+        let window = Window::new(1, [5, 5], [2, 2], [2, 2], true);
+        let mut seen = Vec::new();
+        window.for_each_window(|p, ys, xs| seen.push((p, ys, xs)));
+        assert_eq!(seen.len(), 9);
+        assert_eq!(seen[0], (0, 0..2, 0..2));
+        assert_eq!(seen[8], (8, 4..5, 4..5));
+    }
+}

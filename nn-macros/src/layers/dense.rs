@@ -1,0 +1,73 @@
+//! `dense(OUT, activation, options)` and `dense(IN => OUT, ...)`: a fully
+//! connected layer on a vector. PyTorch: `Linear(IN, OUT)`, then the activation's module.
+
+use super::{weight_options, Code, Holds, Planned};
+use crate::args::{self, ActivationChoice};
+use crate::ast::{Arg, LayerSpec};
+use crate::ctxt::Ctxt;
+use crate::shape::{Shape, Width};
+use quote::{quote, quote_spanned};
+
+const OPTIONS: &[&str] = &["init", "l1", "l2"];
+
+/// Rules: a size first, then an optional activation (default `linear`), then
+/// options; a vector flowing in; a stated input size equal to the width flowing in.
+pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
+    let args = args::split(spec, OPTIONS, cx);
+    let (stated, output) = match args.positional.first() {
+        Some(Arg::Size { input, output }) => (input.clone(), output.clone()),
+        Some(other) => {
+            cx.error_spanned_by(
+                args::tokens(other),
+                "`dense` takes its output size first, e.g. `dense(128, relu)` or `dense(784 => 128, relu)`",
+            );
+            return None;
+        }
+        None => {
+            cx.error_spanned_by(&spec.tokens, "`dense` needs an output size, e.g. `dense(128, relu)`");
+            return None;
+        }
+    };
+    if let Some(extra) = args.positional.get(2) {
+        cx.error_spanned_by(
+            args::tokens(extra),
+            "after its size and activation, `dense` takes named options: `init = ...`, `l1 = ...`, `l2 = ...`",
+        );
+    }
+    let ActivationChoice { ty: activation, label, module } = args::activation(args.positional.get(1).copied(), cx);
+    let out = args::size(&output, "the output size", cx);
+    let input = match incoming {
+        Shape::Vector(width) => width.clone(),
+        other => {
+            cx.error_spanned_by(
+                &spec.tokens,
+                format_args!("`dense` takes a vector, but it receives {}; put `flatten` before it", other.in_words()),
+            );
+            other.flat()
+        }
+    };
+    let mut type_checks = Vec::new();
+    // The type takes the stated size as its input width: the compiler then
+    // checks it against a nested network's output width, at the stated number.
+    let type_input = match (&stated, &input) {
+        (Some(stated), Width::Known(n)) => {
+            args::stated_matches(stated, *n, ("input", "output"), cx);
+            input.clone()
+        }
+        (Some(stated), Width::Expr(_)) => {
+            let span = stated.span();
+            let ty = quote_spanned!(span=> ::nn::__private::layers::Dense<#stated, #output, ::nn::__private::act::#activation>);
+            type_checks.push(quote_spanned!(span=> ::nn::__private::takes_input::<#ty, #input>()));
+            Width::Known(args::size(stated, "the stated input size", cx))
+        }
+        (None, _) => input,
+    };
+    let ty = quote!(::nn::__private::layers::Dense<#type_input, #out, ::nn::__private::act::#activation>);
+    let (init, configure) = weight_options(&ty, &args, cx);
+    Some(Planned {
+        output: Shape::Vector(Width::Known(out)),
+        label: format!("dense ({label})"),
+        modules: 1 + usize::from(module),
+        code: Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks }),
+    })
+}

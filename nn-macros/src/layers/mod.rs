@@ -1,0 +1,135 @@
+//! One module per layer kind: its arguments, its output shape and its rules,
+//! its nn-core type, its modules in PyTorch's `nn.Sequential` and its summary
+//! line. Each kind's `check` turns a layer as written, and the shape flowing
+//! into it, into a [`Planned`] layer; `names::LAYERS` registers them.
+
+pub mod batch_norm;
+pub mod conv2d;
+pub mod dense;
+pub mod dropout;
+pub mod flatten;
+pub mod global_avgpool2d;
+pub mod net;
+pub mod pool2d;
+pub mod window;
+
+use crate::args::{self, Args};
+use crate::ast::LayerSpec;
+use crate::ctxt::Ctxt;
+use crate::shape::Shape;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// A layer kind: its name in `network!` and its check.
+pub struct Kind {
+    pub name: &'static str,
+    pub check: fn(&LayerSpec, &Shape, &mut Ctxt) -> Option<Planned>,
+}
+
+/// A checked layer: what flows out of it and how to write it.
+pub struct Planned {
+    pub output: Shape,
+    /// Its summary label, e.g. `conv2d (relu)`.
+    pub label: String,
+    /// Modules it takes in the matching `torch.nn.Sequential` (an activation
+    /// is a module of its own), so that later layers' tensors are named right.
+    pub modules: usize,
+    /// Its nn-core layer, or `None` when there is nothing to compute
+    /// (`flatten`: the values are already in order).
+    pub code: Option<Code>,
+}
+
+/// The nn-core layer behind a planned layer.
+pub struct Code {
+    /// The type, with every size written out.
+    pub ty: TokenStream,
+    /// How `new` builds it from `rng`, when not by `Layer::init`.
+    pub init: Option<TokenStream>,
+    /// Method calls applied to it both when it is built and when it is
+    /// zeroed (so a network loaded from a file keeps its options).
+    pub configure: TokenStream,
+    /// Whether it ends in an activation (implements `Activated`).
+    pub activated: bool,
+    /// What it holds: parameters (and tensors in weight files), training
+    /// state that is not a parameter, a weight penalty. The network calls
+    /// only what a layer has.
+    pub holds: Holds,
+    /// Checks only the compiler can make (a nested network's widths).
+    pub type_checks: Vec<TokenStream>,
+}
+
+/// What a layer holds, for the calls a network makes on it.
+#[derive(Clone, Copy, Default)]
+pub struct Holds {
+    pub params: bool,
+    pub state: bool,
+    pub penalty: bool,
+}
+
+impl Holds {
+    /// Parameters and a penalty on them (`dense`, `conv2d`).
+    pub const WEIGHTS: Holds = Holds { params: true, state: false, penalty: true };
+    /// Anything (a nested network).
+    pub const ALL: Holds = Holds { params: true, state: true, penalty: true };
+}
+
+impl Code {
+    /// A layer built by `Layer::init`, holding nothing, without an activation.
+    pub fn plain(ty: TokenStream) -> Self {
+        Code {
+            ty,
+            init: None,
+            configure: TokenStream::new(),
+            activated: false,
+            holds: Holds::default(),
+            type_checks: Vec::new(),
+        }
+    }
+}
+
+/// The options of a layer with weights (`dense`, `conv2d`): `init =`, `l1 =`,
+/// `l2 =`. Returns how to build it and how to configure it.
+pub fn weight_options(ty: &TokenStream, args: &Args<'_>, cx: &mut Ctxt) -> (Option<TokenStream>, TokenStream) {
+    let init = args.option("init").and_then(|value| args::initialiser(value, cx));
+    let l1 = args.option("l1").and_then(|value| args::non_negative(value, "`l1`", cx));
+    let l2 = args.option("l2").and_then(|value| args::non_negative(value, "`l2`", cx));
+    let init = init.map(|scheme| quote!(<#ty>::with_init(::nn::__private::init::Init::#scheme, rng)));
+    let configure = if l1.is_some() || l2.is_some() {
+        let (l1, l2) = (l1.unwrap_or(0.0), l2.unwrap_or(0.0));
+        quote!(.regularized(::nn::__private::layers::Regularizer { l1: #l1, l2: #l2 }))
+    } else {
+        TokenStream::new()
+    };
+    (init, configure)
+}
+
+/// Rule: a layer that takes no arguments is written without parentheses.
+pub fn no_arguments(spec: &LayerSpec, cx: &mut Ctxt) {
+    if spec.args.is_some() {
+        let name = &spec.name;
+        cx.error_spanned_by(&spec.tokens, format_args!("`{name}` takes no arguments; write `{name}`"));
+    }
+}
+
+/// Rule: an image layer receives an image. Returns its `[C, H, W]`, or `None`
+/// after reporting what it receives instead.
+pub fn image_input(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<[usize; 3]> {
+    match incoming {
+        Shape::Image(dims) => Some(*dims),
+        other => {
+            let hint = match other {
+                Shape::Vector(_) => "; image layers come before `flatten`, and an image input is declared as `input: [channels, height, width]`",
+                _ => "",
+            };
+            cx.error_spanned_by(
+                &spec.tokens,
+                format_args!(
+                    "`{}` takes an image (channels, height, width), but it receives {}{hint}",
+                    spec.name,
+                    other.in_words()
+                ),
+            );
+            None
+        }
+    }
+}
