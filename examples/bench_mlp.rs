@@ -19,10 +19,14 @@
 //! written out with the same layer calls that `fit` makes, and prints the mean
 //! microseconds of each per step.
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use nn::data::idx::Mnist;
 use nn::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use timing::{median, peak_rss_mb, time_per_call};
 
 network! {
     pub struct MnistMlp {
@@ -100,40 +104,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("--epochs and --batch must be at least 1".into());
     }
     Ok(args)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// The peak resident memory of this process so far, in MB.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Median time of one call of `f`, over enough calls to last about `budget`.
-fn time_per_call(budget: Duration, mut f: impl FnMut()) -> Duration {
-    let started = Instant::now();
-    let mut calls = 0u32;
-    while started.elapsed() < budget / 10 {
-        f();
-        calls += 1;
-    }
-    let per_round = calls.max(1);
-    let rounds: Vec<f64> = (0..9)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_round {
-                f();
-            }
-            t.elapsed().as_secs_f64() / f64::from(per_round)
-        })
-        .collect();
-    Duration::from_secs_f64(median(rounds))
 }
 
 fn main() {

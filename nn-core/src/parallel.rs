@@ -93,8 +93,8 @@ pub(crate) fn for_each_rows_indexed<F>(
 /// at least `min_groups` of them: `parts` holds, for each `(slice, width)` of
 /// `mutable`, the `width` values of every row of the group; `own` the group's
 /// `width` values of `per_group`; and `scratch` the calling thread's
-/// `scratch.1` values of `scratch.0`, which grows (on the first call only) to
-/// hold that much for each thread.
+/// `scratch.1` values of `scratch.0`, starting on a cache line, which grows
+/// (on the first call only) to hold that much for each thread.
 ///
 /// What `f` computes for a group depends only on the group, never on which
 /// thread runs it or how many threads there are: sums over a batch that are
@@ -116,16 +116,21 @@ pub(crate) fn for_each_group<const M: usize, F>(
 {
     let group_size = group_size.max(1);
     let groups = rows.div_ceil(group_size);
+    let per_slot = scratch.1;
     assert!(mutable.iter().all(|(m, width)| m.len() >= rows * width), "for_each_group: a slice is too short");
     assert!(per_group.0.len() >= groups * per_group.1, "for_each_group: the per-group slice is too short");
     let threads = threads_for(groups, min_groups);
     let parts = mutable.map(|(m, width)| Parts::new(m, rows, width));
     let own = Parts::new(per_group.0, groups, per_group.1);
-    let scratch = Parts::new(ensure_len(scratch.0, threads * scratch.1), threads, scratch.1);
+    let per_thread = scratch.1.next_multiple_of(16);
+    let memory = ensure_len(scratch.0, threads * per_thread + 16);
+    let aligned = memory.as_ptr().align_offset(64).min(16);
+    let scratch = Parts::new(&mut memory[aligned..], threads, per_thread);
     for_each_range_on(threads, groups, min_groups, groups, &|slot, range: Range<usize>| {
         // SAFETY: each slot belongs to one thread (`for_each_range_on`), and
         // each group's rows and own part are given out once.
         let scratch = unsafe { scratch.rows(slot..slot + 1) };
+        let scratch = &mut scratch[..per_slot];
         for group in range {
             let samples = group * group_size..((group + 1) * group_size).min(rows);
             let mutable = parts.each_ref().map(|p| unsafe { p.rows(samples.clone()) });

@@ -259,6 +259,22 @@ impl<'a> MatRef<'a> {
         MatRef { data, rows, cols, rs: 1, cs: rows }
     }
 
+    /// A column-major `rows x cols` matrix whose columns start `ld` values
+    /// apart in `data` (`ld >= rows`): a matrix padded so that each column
+    /// starts on a cache line is read in place, without packing.
+    ///
+    /// # Panics
+    /// If `ld < rows` or `data` is too short (a bug in the caller).
+    pub fn col_major_ld(data: &'a [f32], rows: usize, cols: usize, ld: usize) -> Self {
+        assert!(ld >= rows, "leading dimension {ld} below {rows} rows");
+        assert!(
+            cols == 0 || data.len() >= ld * (cols - 1) + rows,
+            "matrix of {rows}x{cols} (ld {ld}) over {} values",
+            data.len()
+        );
+        MatRef { data, rows, cols, rs: 1, cs: ld }
+    }
+
     /// The transpose, as a view of the same values.
     pub fn t(self) -> Self {
         MatRef { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
@@ -329,20 +345,41 @@ fn default_threads() -> usize {
 /// # Panics
 /// If the shapes do not agree or `c` is too short (bugs in the caller, not user input).
 pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
-    gemm_with(threads(), MIN_FLOPS_PER_THREAD, alpha, a, b, beta, c);
+    gemm_with(threads(), MIN_FLOPS_PER_THREAD, alpha, a, b, beta, c, a.rows);
 }
 
-/// [`gemm`] with up to `threads` threads, each with at least `min_flops` of work.
-fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
+/// [`gemm`] into a `c` whose columns start `ldc` values apart (`ldc >= a.rows`).
+///
+/// # Panics
+/// As [`gemm`], and if `ldc` is below the rows of `c`.
+pub fn gemm_ld(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32], ldc: usize) {
+    gemm_with(threads(), MIN_FLOPS_PER_THREAD, alpha, a, b, beta, c, ldc);
+}
+
+/// [`gemm_ld`] with up to `threads` threads, each with at least `min_flops` of work.
+#[allow(clippy::too_many_arguments)]
+fn gemm_with(
+    threads: usize,
+    min_flops: usize,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions {k} and {} differ", b.rows);
-    assert!(c.len() >= m * n, "gemm: output of {m}x{n} over {} values", c.len());
+    assert!(ldc >= m, "gemm: output columns {ldc} apart for {m} rows");
+    assert!(n == 0 || c.len() >= ldc * (n - 1) + m, "gemm: output of {m}x{n} (ld {ldc}) over {} values", c.len());
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        for v in &mut c[..m * n] {
-            *v = if beta == 0.0 { 0.0 } else { beta * *v };
+        for column in c.chunks_mut(ldc).take(n) {
+            for v in &mut column[..m] {
+                *v = if beta == 0.0 { 0.0 } else { beta * *v };
+            }
         }
         return;
     }
@@ -353,7 +390,7 @@ fn gemm_with(threads: usize, min_flops: usize, alpha: f32, a: MatRef<'_>, b: Mat
         unsafe { kernel::gemv(m, k, a.data.as_ptr(), a.cs, b.data.as_ptr(), b.rs, c.as_mut_ptr(), alpha, beta) };
         return;
     }
-    let job = Product { alpha, a, b, beta, c: Dest { ptr: c.as_mut_ptr(), ld: m } };
+    let job = Product { alpha, a, b, beta, c: Dest { ptr: c.as_mut_ptr(), ld: ldc } };
     let split = Split::new(m, k, n, threads, min_flops);
     if split.threads > 1 {
         let next = AtomicUsize::new(0);
@@ -696,7 +733,7 @@ mod tests {
                 let expected = naive(a, b);
                 for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0)] {
                     let mut c = initial.clone();
-                    gemm_with(threads, min_flops, alpha, a, b, beta, &mut c);
+                    gemm_with(threads, min_flops, alpha, a, b, beta, &mut c, m);
                     for (idx, (got, want)) in c.iter().zip(&expected).enumerate() {
                         let want = f64::from(alpha) * want + f64::from(beta * initial[idx]);
                         assert!(
@@ -814,7 +851,7 @@ mod tests {
                 scope.spawn(|| {
                     let mut c = vec![0.0; m * n];
                     for _ in 0..200 {
-                        gemm_with(2, 0, 1.0, MatRef::col_major(&a, m, k), MatRef::col_major(&b, k, n), 0.0, &mut c);
+                        gemm_with(2, 0, 1.0, MatRef::col_major(&a, m, k), MatRef::col_major(&b, k, n), 0.0, &mut c, m);
                         for (got, want) in c.iter().zip(&expected) {
                             assert!((f64::from(*got) - want).abs() < 1e-3, "{got} vs {want}");
                         }

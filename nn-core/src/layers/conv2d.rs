@@ -1,7 +1,7 @@
 use super::window::Window;
 use super::{f32_tensor, load_f32, Activated, Backward, Layer, Mode, Regularizer, Tensor, TensorSource};
 use crate::act::Activation;
-use crate::gemm::{gemm, MatRef, MIN_FLOPS_PER_THREAD};
+use crate::gemm::{gemm, gemm_ld, MatRef, MIN_FLOPS_PER_THREAD};
 use crate::init::Init;
 use crate::parallel::for_each_group;
 use rand::Rng;
@@ -83,6 +83,10 @@ impl<
     const POSITIONS: usize = Self::WINDOW.positions();
     /// Values under one window: `C · KH · KW`.
     const DEPTH: usize = C * KH * KW;
+    /// Values from one row of the window matrix to the next: the output
+    /// positions, padded so that each row starts on a cache line and the
+    /// matrix product reads it in place.
+    const LD: usize = Self::POSITIONS.next_multiple_of(16);
     const WEIGHTS: usize = F * Self::DEPTH;
 
     /// Weights drawn by `init` with fan-in `C·KH·KW` and fan-out `F·KH·KW`
@@ -246,14 +250,14 @@ impl<
             Self::min_per_thread(1),
             [(output, o), (preactivations, kept)],
             (&mut [], 0),
-            (&mut buffers.scratch, depth * p),
+            (&mut buffers.scratch, depth * Self::LD),
             |samples, [out, pre], _, col| {
                 let n = samples.start;
-                Self::WINDOW.im2col(&input[n * i..(n + 1) * i], col);
+                Self::WINDOW.im2col(&input[n * i..(n + 1) * i], col, Self::LD);
                 for (column, bias) in out.chunks_exact_mut(p).zip(self.bias.iter()) {
                     column.fill(*bias);
                 }
-                gemm(1.0, MatRef::col_major(col, p, depth), self.weight_ref(), 1.0, out);
+                gemm(1.0, MatRef::col_major_ld(col, p, depth, Self::LD), self.weight_ref(), 1.0, out);
                 pre.copy_from_slice(&out[..pre.len()]);
                 A::forward(out, o);
             },
@@ -277,9 +281,9 @@ impl<
             Self::min_per_thread(GROUP),
             [(&mut grad[..o * batch], o), (grad_input, width)],
             (partial, params),
-            (scratch, 2 * depth * p),
+            (scratch, (p * depth).next_multiple_of(16) + depth * Self::LD),
             |samples, [delta, dx], own, scratch| {
-                let (col, dcol) = scratch.split_at_mut(depth * p);
+                let (rows, dcol) = scratch.split_at_mut((p * depth).next_multiple_of(16));
                 let (dw, db) = own.split_at_mut(Self::WEIGHTS);
                 db.fill(0.0);
                 for (k, n) in samples.enumerate() {
@@ -291,18 +295,18 @@ impl<
                             A::backward(&output[n * o..(n + 1) * o], delta, o);
                         }
                     }
-                    Self::WINDOW.im2col(&input[n * i..(n + 1) * i], col);
+                    Self::WINDOW.im2row::<KW>(&input[n * i..(n + 1) * i], rows);
                     let delta_ref = MatRef::col_major(delta, p, F);
                     // dL/dW += windowsᵀ · delta, as C·KH·KW x F column-major: [F, C, KH, KW].
                     let beta = if k == 0 { 0.0 } else { 1.0 };
-                    gemm(1.0, MatRef::col_major(col, p, depth).t(), delta_ref, beta, dw);
+                    gemm(1.0, MatRef::col_major(rows, depth, p), delta_ref, beta, dw);
                     for (b, column) in db.iter_mut().zip(delta.chunks_exact(p)) {
-                        *b += column.iter().sum::<f32>();
+                        *b += crate::cpu::sum(column);
                     }
                     if width > 0 {
                         // dL/dwindows = delta · Wᵀ, then each window value back to its pixel.
-                        gemm(1.0, delta_ref, self.weight_ref().t(), 0.0, dcol);
-                        Self::WINDOW.col2im(dcol, &mut dx[k * i..(k + 1) * i]);
+                        gemm_ld(1.0, delta_ref, self.weight_ref().t(), 0.0, dcol, Self::LD);
+                        Self::WINDOW.col2im(dcol, Self::LD, &mut dx[k * i..(k + 1) * i]);
                     }
                 }
             },

@@ -92,6 +92,10 @@ impl<
                 for c in 0..C {
                     let base = c * H * W;
                     let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
+                    if !SAME && Self::OW >= LANES {
+                        pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
+                        continue;
+                    }
                     window.for_each_window(|p, ys, xs| {
                         let mut best = (f32::NEG_INFINITY, base + ys.start * W + xs.start);
                         'rows: for y in ys {
@@ -132,6 +136,75 @@ impl<
     }
 }
 
+/// Windows compared at once by [`pool_rows`].
+const LANES: usize = 8;
+
+crate::cpu::with_avx2! {
+    /// Max pooling of one `H x W` plane whose every window lies inside it
+    /// (valid padding), with rows of at least `LANES` windows: each
+    /// output's maximum into `out` and its index (plus `base`) into `at`.
+    /// `LANES` windows side by side are compared value by value as selects
+    /// over arrays, which vectorise (each comparison goes either way at
+    /// random, so branches would mispredict); the rest of a row one by one.
+    /// The first of equal maxima wins, and the first NaN stays: a value is
+    /// taken when it is not at most the best so far (larger, or NaN) and the
+    /// best is not NaN, written as a negated `<=`, which compiles to faster
+    /// selects than the same test with `>` and `is_nan` (1.08 against 1.31 ms
+    /// for the MNIST CNN's first pooling, batch 128).
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    fn pool_rows<const H: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+        plane: &[f32],
+        out: &mut [f32],
+        at: &mut [u32],
+        base: u32,
+    ) {
+        let (oh, ow) = ((H - PH) / SH + 1, (W - PW) / SW + 1);
+        for y in 0..oh {
+            let (out, at) = (&mut out[y * ow..(y + 1) * ow], &mut at[y * ow..(y + 1) * ow]);
+            let mut x = 0;
+            while x + LANES <= ow {
+                let first = y * SH * W + x * SW;
+                let corner = &plane[first..];
+                let mut best = [0.0f32; LANES];
+                let mut offset = [0usize; LANES];
+                for k in 0..LANES {
+                    (best[k], offset[k]) = (corner[k * SW], k * SW);
+                }
+                for r in 0..PH {
+                    for c in 0..PW {
+                        for k in 0..LANES {
+                            let next = r * W + c + k * SW;
+                            let v = corner[next];
+                            let take = !(v <= best[k]) & !best[k].is_nan();
+                            best[k] = if take { v } else { best[k] };
+                            offset[k] = if take { next } else { offset[k] };
+                        }
+                    }
+                }
+                for k in 0..LANES {
+                    out[x + k] = best[k];
+                    at[x + k] = base + (first + offset[k]) as u32;
+                }
+                x += LANES;
+            }
+            for x in x..ow {
+                let corner = y * SH * W + x * SW;
+                let mut best = (plane[corner], corner);
+                for r in 0..PH {
+                    for c in 0..PW {
+                        let next = corner + r * W + c;
+                        let v = plane[next];
+                        let take = !(v <= best.0) & !best.0.is_nan();
+                        best = (if take { v } else { best.0 }, if take { next } else { best.1 });
+                    }
+                }
+                out[x] = best.0;
+                at[x] = base + best.1 as u32;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +230,53 @@ mod tests {
         let (out, argmax) = testing::forward(&Pool::default(), &image, 1, false);
         assert_eq!(out, [-1.0, -3.0, -5.0, -11.0, -13.0, -15.0, -21.0, -23.0, -25.0]);
         assert_eq!(argmax, [0, 2, 4, 10, 12, 14, 20, 22, 24]);
+    }
+
+    /// The maximum and its index by the definition, the first of equal
+    /// maxima winning, or the first NaN.
+    fn reference(plane: &[f32], w: usize, ys: std::ops::Range<usize>, xs: std::ops::Range<usize>) -> (f32, usize) {
+        let mut best: Option<(f32, usize)> = None;
+        for y in ys {
+            for x in xs.clone() {
+                let v = plane[y * w + x];
+                best = match best {
+                    Some(b) if b.0.is_nan() || !(v > b.0 || v.is_nan()) => Some(b),
+                    _ => Some((v, y * w + x)),
+                };
+            }
+        }
+        best.unwrap()
+    }
+
+    /// Rows wide enough for the lanes that compare eight windows at once,
+    /// values with many ties and a NaN, strides below, at and above the window.
+    #[test]
+    fn every_window_matches_the_definition() {
+        fn check<const PH: usize, const PW: usize, const SH: usize, const SW: usize, const SAME: bool>() {
+            type Pool<const PH: usize, const PW: usize, const SH: usize, const SW: usize, const SAME: bool> =
+                MaxPool2d<2, 19, 41, PH, PW, SH, SW, SAME>;
+            let mut image: Vec<f32> = (0..2 * 19 * 41).map(|v| ((v * 7919) % 13) as f32).collect();
+            image[2 * 41 + 30] = f32::NAN;
+            let layer = Pool::<PH, PW, SH, SW, SAME>::default();
+            let (out, argmax) = testing::forward(&layer, &image, 1, false);
+            let window = Window::new(2, [19, 41], [PH, PW], [SH, SW], SAME);
+            let positions = window.positions();
+            for c in 0..2 {
+                let plane = &image[c * 19 * 41..(c + 1) * 19 * 41];
+                window.for_each_window(|p, ys, xs| {
+                    let (value, index) = reference(plane, 41, ys, xs);
+                    let got = (out[c * positions + p], argmax[c * positions + p] as usize);
+                    assert!(
+                        (got.0 == value || got.0.is_nan() && value.is_nan()) && got.1 == c * 19 * 41 + index,
+                        "{PH}x{PW}/{SH}x{SW} {SAME}: channel {c}, window {p}: {got:?} vs {value}, {index}"
+                    );
+                });
+            }
+        }
+        check::<2, 2, 2, 2, false>();
+        check::<3, 2, 1, 1, false>();
+        check::<2, 3, 3, 3, false>();
+        check::<2, 2, 2, 2, true>();
     }
 
     #[test]

@@ -87,19 +87,22 @@ impl Window {
         }
     }
 
-    /// The window matrix of one sample: `col[q · positions + p]` is the input
-    /// value under kernel position `q = (c · kh + i) · kw + j` when the window
-    /// is at output position `p = y · ow + x`, or 0 in the padding. `image`
-    /// holds `c · h · w` values, `col` `depth · positions`.
-    pub fn im2col(&self, image: &[f32], col: &mut [f32]) {
+    /// The window matrix of one sample, one row per kernel position:
+    /// `col[q · ld + p]` is the input value under kernel position
+    /// `q = (c · kh + i) · kw + j` when the window is at output position
+    /// `p = y · ow + x`, or 0 in the padding. `image` holds `c · h · w`
+    /// values; `col` has `depth` rows of `ld >= positions` values (the values
+    /// past `positions` are left alone).
+    pub fn im2col(&self, image: &[f32], col: &mut [f32], ld: usize) {
         let positions = self.positions();
-        let mut rows = col[..self.depth() * positions].chunks_exact_mut(positions);
+        let mut q = 0;
         for channel in image[..self.c * self.h * self.w].chunks_exact(self.h * self.w) {
             for i in 0..self.kh {
                 let ys = self.valid(i, true);
                 for j in 0..self.kw {
                     let xs = self.valid(j, false);
-                    let Some(row) = rows.next() else { return };
+                    let row = &mut col[q * ld..q * ld + positions];
+                    q += 1;
                     for (y, out) in row.chunks_exact_mut(self.ow).enumerate() {
                         if !ys.contains(&y) || xs.is_empty() {
                             out.fill(0.0);
@@ -123,14 +126,45 @@ impl Window {
         }
     }
 
+    /// The window matrix of one sample, one row per output position: the
+    /// transpose of [`Window::im2col`]'s, `row[p · depth + q]`. `KW` is the
+    /// kernel's width, a constant so that each kernel row is one fixed-size copy.
+    pub fn im2row<const KW: usize>(&self, image: &[f32], rows: &mut [f32]) {
+        debug_assert_eq!(KW, self.kw);
+        let (depth, plane) = (self.depth(), self.h * self.w);
+        let image = &image[..self.c * plane];
+        for (p, out) in rows[..self.positions() * depth].chunks_exact_mut(depth).enumerate() {
+            let (y, x) = (p / self.ow, p % self.ow);
+            let (y0, x0) = ((y * self.sh) as isize - self.ph as isize, (x * self.sw) as isize - self.pw as isize);
+            let inside = y0 >= 0 && x0 >= 0 && y0 as usize + self.kh <= self.h && x0 as usize + KW <= self.w;
+            if inside {
+                let corner = y0 as usize * self.w + x0 as usize;
+                for (c, out) in out.chunks_exact_mut(self.kh * KW).enumerate() {
+                    for (i, out) in out.chunks_exact_mut(KW).enumerate() {
+                        let start = c * plane + corner + i * self.w;
+                        let line: &[f32; KW] = image[start..start + KW].try_into().expect("KW values");
+                        out.copy_from_slice(line);
+                    }
+                }
+                continue;
+            }
+            for (q, o) in out.iter_mut().enumerate() {
+                let (c, i, j) = (q / (self.kh * KW), q / KW % self.kh, q % KW);
+                let (iy, ix) = (y0 + i as isize, x0 + j as isize);
+                let within = (0..self.h as isize).contains(&iy) && (0..self.w as isize).contains(&ix);
+                *o = if within { image[c * plane + iy as usize * self.w + ix as usize] } else { 0.0 };
+            }
+        }
+    }
+
     /// The reverse of [`Window::im2col`] for gradients: each window value
-    /// `col[q · positions + p]` is added to the input value it was copied from
+    /// `col[q · ld + p]` is added to the input value it was copied from
     /// (padding values are dropped). `image` is overwritten.
-    pub fn col2im(&self, col: &[f32], image: &mut [f32]) {
+    pub fn col2im(&self, col: &[f32], ld: usize, image: &mut [f32]) {
         let positions = self.positions();
         let image = &mut image[..self.c * self.h * self.w];
         image.fill(0.0);
-        let mut rows = col[..self.depth() * positions].chunks_exact(positions);
+        let mut rows = col.chunks(ld).take(self.depth()).map(|row| &row[..positions]);
         for channel in image.chunks_exact_mut(self.h * self.w) {
             for i in 0..self.kh {
                 let ys = self.valid(i, true);
@@ -162,6 +196,7 @@ impl Window {
 
     /// Call `f(p, ys, xs)` for each output position `p` of one channel with
     /// the input rows and columns its window covers inside the image.
+    #[inline(always)]
     pub fn for_each_window(&self, mut f: impl FnMut(usize, std::ops::Range<usize>, std::ops::Range<usize>)) {
         let clip = |o: usize, stride: usize, pad: usize, kernel: usize, size: usize| {
             let start = (o * stride) as isize - pad as isize;
@@ -222,8 +257,15 @@ mod tests {
         {
             let window = Window::new(2, [5, 7], kernel, stride, same);
             let image: Vec<f32> = (0..2 * 5 * 7).map(|v| v as f32 + 1.0).collect();
-            let mut col = vec![f32::NAN; window.depth() * window.positions()];
-            window.im2col(&image, &mut col);
+            let ld = window.positions() + 3;
+            let mut col = vec![f32::NAN; window.depth() * ld];
+            window.im2col(&image, &mut col, ld);
+            let mut rows = vec![f32::NAN; window.depth() * window.positions()];
+            match kernel[1] {
+                2 => window.im2row::<2>(&image, &mut rows),
+                3 => window.im2row::<3>(&image, &mut rows),
+                _ => window.im2row::<5>(&image, &mut rows),
+            }
             let mut back = vec![0.0; image.len()];
             let mut expected_back = vec![0.0; image.len()];
             for c in 0..2 {
@@ -238,20 +280,18 @@ mod tests {
                                 let at = (c * 5 + iy.max(0) as usize) * 7 + ix.max(0) as usize;
                                 let want = if inside { image[at] } else { 0.0 };
                                 let p = y * window.ow + x;
-                                assert_eq!(
-                                    col[q * window.positions() + p],
-                                    want,
-                                    "{kernel:?} {stride:?} {same}: q {q} p {p}"
-                                );
+                                let at_q = |what: &str| format!("{what}: {kernel:?} {stride:?} {same}: q {q} p {p}");
+                                assert_eq!(col[q * ld + p], want, "{}", at_q("im2col"));
+                                assert_eq!(rows[p * window.depth() + q], want, "{}", at_q("im2row"));
                                 if inside {
-                                    expected_back[at] += col[q * window.positions() + p];
+                                    expected_back[at] += col[q * ld + p];
                                 }
                             }
                         }
                     }
                 }
             }
-            window.col2im(&col, &mut back);
+            window.col2im(&col, ld, &mut back);
             assert_eq!(back, expected_back, "{kernel:?} {stride:?} {same}");
         }
     }
