@@ -861,6 +861,35 @@ mod tests {
         });
     }
 
+    /// Padded operands and output: `A` with columns 16 values apart on a
+    /// cache line (read in place), `C` with columns `m + 5` apart, whose
+    /// padding stays untouched.
+    #[test]
+    fn padded_columns_are_read_and_written_in_place() {
+        for (m, k, n) in [(121usize, 288usize, 64usize), (13, 9, 32), (676, 9, 7)] {
+            let lda = m.next_multiple_of(16);
+            let mut storage = vec![0.0f32; lda * k + 16];
+            let skip = storage.as_ptr().align_offset(64).min(16);
+            let a_values = values(lda * k, 1.0);
+            storage[skip..skip + lda * k].copy_from_slice(&a_values);
+            let a = MatRef::col_major_ld(&storage[skip..skip + lda * k], m, k, lda);
+            let b_values = values(k * n, 2.0);
+            let b = MatRef::col_major(&b_values, k, n);
+            let ldc = m + 5;
+            let mut c = vec![f32::NAN; ldc * n];
+            gemm_ld(1.0, a, b, 0.0, &mut c, ldc);
+            let dense: Vec<f32> = (0..k).flat_map(|p| a_values[p * lda..p * lda + m].to_vec()).collect();
+            let expected = naive(MatRef::col_major(&dense, m, k), b);
+            for j in 0..n {
+                for i in 0..m {
+                    let (got, want) = (f64::from(c[i + j * ldc]), expected[i + j * m]);
+                    assert!((got - want).abs() < 1e-3, "{m}x{k}x{n}: ({i}, {j}): {got} vs {want}");
+                }
+                assert!(c[j * ldc + m..(j + 1) * ldc].iter().all(|v| v.is_nan()), "the padding of column {j} is left alone");
+            }
+        }
+    }
+
     #[test]
     fn alpha_scales_the_product() {
         let a = [1.0, 2.0];
