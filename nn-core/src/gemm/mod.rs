@@ -885,7 +885,10 @@ mod tests {
                     let (got, want) = (f64::from(c[i + j * ldc]), expected[i + j * m]);
                     assert!((got - want).abs() < 1e-3, "{m}x{k}x{n}: ({i}, {j}): {got} vs {want}");
                 }
-                assert!(c[j * ldc + m..(j + 1) * ldc].iter().all(|v| v.is_nan()), "the padding of column {j} is left alone");
+                assert!(
+                    c[j * ldc + m..(j + 1) * ldc].iter().all(|v| v.is_nan()),
+                    "the padding of column {j} is left alone"
+                );
             }
         }
     }

@@ -49,7 +49,10 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         other => {
             cx.error_spanned_by(
                 &spec.tokens,
-                format_args!("`batch_norm` takes a vector or an image, but it receives {}", other.in_words()),
+                format_args!(
+                    "`batch_norm` takes a vector or an image, but it receives {}; put `flatten` before it",
+                    other.in_words()
+                ),
             );
             return None;
         }

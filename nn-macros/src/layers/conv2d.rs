@@ -54,7 +54,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
             "`softmax` turns a vector into probabilities; put it on a `dense` layer after `flatten`",
         );
     }
-    let f = args::size(&filters, "the number of filters", cx);
+    let f = args::size_or(&filters, "the number of filters is 0; a convolution has at least one filter", cx);
     let [c, h, w] = image_input(spec, incoming, cx)?;
     if let Some(stated) = &stated {
         args::stated_matches(stated, c, ("input channel", "channel"), cx);

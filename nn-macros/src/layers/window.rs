@@ -48,8 +48,8 @@ pub fn check(
         cx.error_spanned_by(
             args::tokens(window),
             format_args!(
-                "the {}x{} {noun} is larger than the {h}x{w} image it slides over, so there is no place for it; \
-                 make it smaller, or pad the image with `padding = same`",
+                "the {}x{} {noun} does not fit in the {h}x{w} image this layer receives, so it has no place to \
+                 slide to; make it smaller, or pad the image with `padding = same`",
                 size[0], size[1]
             ),
         );

@@ -38,6 +38,40 @@ network! {
 
     struct TrailingCommaFree { input: 1, dense(1) }
 
+    /// The keras-io MNIST convnet.
+    struct MnistCnn {
+        input: [1, 28, 28],
+        conv2d(32, 3, relu),
+        maxpool2d(2),
+        conv2d(64, 3, relu),
+        maxpool2d(2),
+        flatten,
+        dropout(0.5),
+        dense(10, softmax),
+    }
+
+    /// Every image layer and option.
+    struct AllImageLayers {
+        input: [3, 32, 32],
+        conv2d(3 => 16, (3, 5), relu, stride = (1, 2), padding = same, init = he_normal, l2 = 1e-4),
+        batch_norm,
+        dropout(0.1),
+        maxpool2d(2, stride = 1),
+        avgpool2d((2, 3), padding = same),
+        conv2d(16 => 8, 1, stride = 2, l1 = 1e-5),
+        batch_norm(momentum = 0.9, epsilon = 1e-5),
+        global_avgpool2d,
+        batch_norm,
+        dense(8 => 2, sigmoid),
+    }
+
+    /// A sequence flattened into a vector.
+    struct Sequence {
+        input: [28, 28],
+        flatten,
+        dense(784 => 10, softmax),
+    }
+
     /// Every per-layer option.
     struct WithOptions {
         input: 784,
@@ -68,6 +102,9 @@ fn main() -> Result<(), nn::Error> {
     assert_eq!(Image::INPUT, 784);
     let _ = TrailingCommaFree::seeded(0).forward([1.0]);
     assert_eq!(WithOptions::OUTPUT, 10);
+    assert_eq!((MnistCnn::INPUT, MnistCnn::OUTPUT, MnistCnn::PARAMS), (784, 10, 34_826));
+    assert_eq!((AllImageLayers::INPUT, AllImageLayers::OUTPUT), (3 * 32 * 32, 2));
+    let _: SVector<f32, 10> = Sequence::seeded(0).forward([0.0; 784]);
 
     fn build() -> impl Network<2, 1> {
         network! {
