@@ -43,15 +43,36 @@ network! {
     }
 }
 
+network! {
+    /// Every image layer, batch norm's training state and dropout's draws;
+    /// the first convolution large enough to share its samples between threads.
+    struct Cnn {
+        input: [1, 28, 28],
+        conv2d(16, 3, relu, padding = same),
+        batch_norm,
+        maxpool2d(2),
+        conv2d(6, (3, 2), gelu),
+        avgpool2d(2, padding = same),
+        dropout(0.2),
+        flatten,
+        dense(10, softmax),
+    }
+}
+
 /// Allocations made by 9 training steps (3 epochs of 32 + 32 + 6 samples)
 /// after a warm-up step on a full batch.
-fn allocations_after_warm_up<N, L, Opt>(net: &mut N, data: &Dataset<784, 10>, loss: L, mut optimizer: Opt) -> usize
+fn allocations_after_warm_up<N, L, Opt, const I: usize>(
+    net: &mut N,
+    data: &Dataset<I, 10>,
+    loss: L,
+    mut optimizer: Opt,
+) -> usize
 where
     N: Layer + nn::layers::Activated,
     L: nn::loss::Loss<N::Activation>,
     Opt: nn::optim::Optimizer,
 {
-    let mut step = TrainStep::<N, 784, 10>::new(32, 0);
+    let mut step = TrainStep::<N, I, 10>::new(32, 0);
     let order: Vec<usize> = (0..data.len()).rev().collect();
 
     // Warm-up: the first full batch sizes every buffer and the optimiser's state.
@@ -71,6 +92,21 @@ where
 fn main() {
     a_training_step_after_warm_up_allocates_nothing();
     println!("a training step after warm-up allocates nothing: ok");
+    a_single_forward_pass_allocates_only_the_first_time();
+    println!("a single-sample forward pass allocates only on its first call: ok");
+}
+
+/// `forward` keeps its scratch memory per thread and network type.
+fn a_single_forward_pass_allocates_only_the_first_time() {
+    let (mlp, cnn) = (Mnist::seeded(1), Cnn::seeded(1));
+    let (x, image) = ([0.5f32; 784], [0.25f32; 784]);
+    std::hint::black_box((mlp.forward(x), cnn.forward(image)));
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        std::hint::black_box((mlp.forward(x), cnn.forward(image)));
+    }
+    let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    assert_eq!(allocated, 0, "{allocated} allocations in 10 single-sample forward passes after the first two");
 }
 
 fn a_training_step_after_warm_up_allocates_nothing() {
@@ -105,6 +141,10 @@ fn a_training_step_after_warm_up_allocates_nothing() {
         // A layer whose activation needs its pre-activations keeps them in its buffers.
         let mut gelu: nn::layers::Dense<784, 10, Gelu> = nn::layers::Dense::seeded(1);
         check("gelu layer", allocations_after_warm_up(&mut gelu, &data, Mse, Adam::default()));
+
+        // Convolutions' windows, pooling's maxima, batch norm's statistics.
+        check("cnn, sgd", allocations_after_warm_up(&mut Cnn::seeded(1), &data, cce, Sgd::new(0.05)));
+        check("cnn, adam", allocations_after_warm_up(&mut Cnn::seeded(1), &data, cce, Adam::default()));
     }
 
     // The counter does see allocations: one fresh `Vec` is one more.
