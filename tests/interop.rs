@@ -1,10 +1,15 @@
 //! The same weight files in nn and in Python: numpy, reading with the
-//! `safetensors` package, computes the outputs of a network nn saved, and nn
-//! predicts with weights Python saved; both agree within 1e-5.
+//! `safetensors` package, computes the outputs of networks nn saved (an MLP,
+//! and image networks with every image layer), and nn predicts with weights
+//! Python saved (numpy's MLP weights, and image networks that PyTorch
+//! trained); all agree within 1e-5.
 //!
 //! Runs `python3 tests/interop/check_weights.py`, which needs numpy and
 //! safetensors (`.ci/run` installs them). Without them the tests fail when the
-//! `CI` variable is set, and say they are skipped otherwise.
+//! `CI` variable is set, and say they are skipped otherwise. Where PyTorch is
+//! installed too (it is not in CI), `tests/interop/check_torch.py` also loads
+//! nn's image networks with `load_state_dict(strict=True)` into the matching
+//! `torch.nn.Sequential` and compares their outputs.
 
 use nn::io::{serialize, WeightFile};
 use nn::layers::Tensor;
@@ -21,7 +26,36 @@ network! {
     }
 }
 
+network! {
+    /// Every image layer: `Sequential(Conv2d(2, 4, 3, padding="same"), ReLU(),
+    /// BatchNorm2d(4, eps=1e-3, momentum=0.01), MaxPool2d(2), Conv2d(4, 6, (2, 3),
+    /// stride=2), Tanh(), AvgPool2d((1, 2), stride=1), Flatten(), Linear(12, 5),
+    /// ReLU(), BatchNorm1d(5, eps=1e-3, momentum=0.01), Linear(5, 3), Softmax(dim=1))`.
+    pub struct Conv {
+        input: [2, 9, 10],
+        conv2d(4, 3, relu, padding = same),
+        batch_norm,
+        maxpool2d(2),
+        conv2d(6, (2, 3), tanh, stride = 2),
+        avgpool2d((1, 2), stride = 1),
+        flatten,
+        dense(5, relu),
+        batch_norm,
+        dense(3, softmax),
+    }
+
+    /// `Sequential(Conv2d(3, 2, 3), ReLU(), AdaptiveAvgPool2d(1), Flatten(), Linear(2, 2), Sigmoid())`.
+    pub struct Global {
+        input: [3, 4, 4],
+        conv2d(2, 3, relu),
+        global_avgpool2d,
+        dense(2, sigmoid),
+    }
+}
+
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_weights.py");
+const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_torch.py");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
 const TOLERANCE: f32 = 1e-5;
 
 /// Whether Python can run the script; when it cannot, fail under CI and
@@ -53,12 +87,45 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Run the script with `mode` on `dir`, failing with its output if it fails.
-fn run_script(mode: &str, dir: &Path) {
-    let output = Command::new("python3").arg(SCRIPT).arg(mode).arg(dir).output().unwrap();
+/// Run `script` with `mode` on `dir`, failing with its output if it fails.
+fn run(script: &str, mode: &str, dir: &Path) {
+    let output = Command::new("python3").arg(script).arg(mode).arg(dir).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "check_weights.py {mode} failed:\n{stdout}{stderr}");
+    assert!(output.status.success(), "{script} {mode} failed:\n{stdout}{stderr}");
     println!("{stdout}");
+}
+
+/// Run check_weights.py with `mode` on `dir`.
+fn run_script(mode: &str, dir: &Path) {
+    run(SCRIPT, mode, dir);
+}
+
+/// Whether Python has PyTorch (development machines may; CI does not).
+fn torch_ready() -> bool {
+    let probe = Command::new("python3").args(["-c", "import torch, safetensors.torch"]).output();
+    let ready = matches!(probe, Ok(output) if output.status.success());
+    if !ready {
+        let note = "PyTorch check skipped: python3 has no torch (it runs where `import torch` works)\n";
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
+    }
+    ready
+}
+
+/// `samples` inputs of width `N`, one per column, in [-1, 1].
+fn image_inputs<const N: usize>(samples: usize, seed: usize) -> Batch<N> {
+    Batch::<N>::from_fn(samples, |i, j| ((((i + seed) * 37 + j * 11) % 41) as f32) / 20.0 - 1.0)
+}
+
+/// Train `net` a little, so batch norm's statistics and its count move.
+fn trained<N: Network<I, O>, const I: usize, const O: usize>(mut net: N) -> N
+where
+    Mse: nn::loss::Loss<N::Activation>,
+{
+    let inputs = image_inputs::<I>(24, 3);
+    let targets = Batch::<O>::from_fn(24, |i, j| ((i + j) % 2) as f32);
+    let data = Dataset::new(inputs, targets).unwrap();
+    net.fit(&data, Mse, Adam::new(0.01), Fit::new().epochs(3).batch_size(8).seed(1).quiet()).unwrap();
+    net
 }
 
 /// `samples` inputs in [0, 1], one per column.
@@ -107,4 +174,52 @@ fn nn_predicts_what_numpy_computes_from_weights_python_saved() {
         assert!(largest <= TOLERANCE, "{dtype}: nn's outputs differ from numpy's by up to {largest}");
         println!("{dtype}: nn agrees with numpy on {samples} samples: largest difference {largest:e}");
     }
+}
+
+#[test]
+fn numpy_computes_the_outputs_of_image_networks_nn_saved() {
+    if !python_ready() {
+        return;
+    }
+    let dir = scratch("rust-cnn-to-python");
+    let (conv, global) = (trained(Conv::seeded(7)), trained(Global::seeded(8)));
+    conv.save(dir.join("rust_conv.safetensors")).unwrap();
+    global.save(dir.join("rust_global.safetensors")).unwrap();
+    let (conv_inputs, global_inputs) = (image_inputs::<180>(13, 0), image_inputs::<48>(13, 5));
+    let (conv_outputs, global_outputs) = (conv.predict(&conv_inputs), global.predict(&global_inputs));
+    let io = [
+        Tensor { name: "conv_inputs".into(), shape: vec![13, 180], values: conv_inputs.as_slice().into() },
+        Tensor { name: "conv_outputs".into(), shape: vec![13, 3], values: conv_outputs.as_slice().into() },
+        Tensor { name: "global_inputs".into(), shape: vec![13, 48], values: global_inputs.as_slice().into() },
+        Tensor { name: "global_outputs".into(), shape: vec![13, 2], values: global_outputs.as_slice().into() },
+    ];
+    std::fs::write(dir.join("rust_cnn_io.safetensors"), serialize(&io, &[]).unwrap()).unwrap();
+    run_script("read-cnn", &dir);
+    if torch_ready() {
+        run(TORCH_SCRIPT, "load", &dir);
+    }
+}
+
+/// Networks PyTorch trained and saved (`check_torch.py fixture`, kept in
+/// tests/interop/) load here, statistics and counts included, and predict
+/// what PyTorch computed.
+#[test]
+fn nn_predicts_what_pytorch_computed_with_image_networks_it_saved() {
+    let fixtures = Path::new(FIXTURES);
+    let conv = Conv::from_file(fixtures.join("pytorch_conv.safetensors")).unwrap();
+    let global = Global::from_file(fixtures.join("pytorch_global.safetensors")).unwrap();
+    assert!(conv.layer1.num_batches_tracked > 0, "the fixture's batch norm has trained");
+    let io_bytes = std::fs::read(fixtures.join("pytorch_cnn_io.safetensors")).unwrap();
+    let io = WeightFile::parse(&io_bytes, "pytorch_cnn_io.safetensors").unwrap();
+    let check = |name: &str, outputs: &[f32]| {
+        let expected = io.values(&format!("{name}_outputs")).unwrap();
+        assert_eq!(expected.len(), outputs.len(), "{name}");
+        let largest = outputs.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(largest <= TOLERANCE, "{name}: nn's outputs differ from PyTorch's by up to {largest}");
+        println!("{name}: nn agrees with PyTorch: largest difference {largest:e}");
+    };
+    let conv_inputs = Batch::<180>::from_column_slice(&io.values("conv_inputs").unwrap());
+    check("conv", conv.predict(&conv_inputs).as_slice());
+    let global_inputs = Batch::<48>::from_column_slice(&io.values("global_inputs").unwrap());
+    check("global", global.predict(&global_inputs).as_slice());
 }

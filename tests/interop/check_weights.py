@@ -19,6 +19,45 @@ with parameters `0.weight` [128, 784], `0.bias` [128], `2.weight` [10, 128],
         DIR/python_io.safetensors holding `inputs` [N, 784] and, for each file,
         numpy's `outputs_{f32,f16,f64}` [N, 10], for nn to load and compare.
 
+The image networks, on NCHW images, are (eps=1e-3 and momentum=0.01 in every BatchNorm)
+
+    Conv = nn.Sequential(                               # input [N, 2, 9, 10]
+        nn.Conv2d(2, 4, 3, padding="same"), nn.ReLU(),  # 0, 1 -> [4, 9, 10]
+        nn.BatchNorm2d(4),                              # 2
+        nn.MaxPool2d(2),                                # 3 -> [4, 4, 5]
+        nn.Conv2d(4, 6, (2, 3), stride=2), nn.Tanh(),   # 4, 5 -> [6, 2, 2]
+        nn.AvgPool2d((1, 2), stride=1),                 # 6 -> [6, 2, 1]
+        nn.Flatten(),                                   # 7 -> 12, C, H, W order
+        nn.Linear(12, 5), nn.ReLU(),                    # 8, 9
+        nn.BatchNorm1d(5),                              # 10
+        nn.Linear(5, 3), nn.Softmax(dim=1))             # 11, 12
+    Global = nn.Sequential(                             # input [N, 3, 4, 4]
+        nn.Conv2d(3, 2, 3), nn.ReLU(),                  # 0, 1 -> [2, 2, 2]
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(),          # 2, 3 -> 2
+        nn.Linear(2, 2), nn.Sigmoid())                  # 4, 5
+
+with the tensors of CONV_SHAPES and GLOBAL_SHAPES below: Conv2d weights
+[out, in, kh, kw], a BatchNorm's weight, bias, running_mean and running_var
+float32 [C] and its num_batches_tracked an int64 scalar. Their forward passes are
+written below in numpy from Keras' definitions (padding "same" pads
+(k - 1) // 2 before and the rest after at stride 1; batch norm in evaluation,
+y = weight * (x - running_mean) / sqrt(running_var + eps) + bias), without torch.
+An io file for them holds float32 `conv_inputs` [N, 2*9*10] and `global_inputs`
+[N, 3*4*4] (one flattened C, H, W image per row) and the outputs
+`conv_outputs` [N, 3] and `global_outputs` [N, 2].
+
+    check_weights.py read-cnn DIR
+        Load DIR/rust_conv.safetensors and DIR/rust_global.safetensors (saved by
+        nn) and DIR/rust_cnn_io.safetensors (nn's outputs), check the names,
+        shapes, dtypes and metadata, compute both networks' outputs in numpy and
+        compare within 1e-5.
+
+    check_weights.py self-check DIR
+        The same on DIR/pytorch_conv.safetensors, DIR/pytorch_global.safetensors
+        and DIR/pytorch_cnn_io.safetensors (PyTorch's outputs), which
+        `check_torch.py fixture DIR` writes: numpy's forward passes checked
+        against PyTorch's, without nn (or torch).
+
 Exits with status 1 and a message on the first disagreement.
 """
 
@@ -92,10 +131,179 @@ def write(directory):
     print(f"wrote f32, f16 and f64 weights and numpy's outputs for {len(inputs)} samples")
 
 
+def batch_norm_shapes(index, channels):
+    """A BatchNorm's tensors: four [C] float32 vectors and an int64 scalar."""
+    shapes = {f"{index}.{name}": (channels,) for name in ("weight", "bias", "running_mean", "running_var")}
+    shapes[f"{index}.num_batches_tracked"] = ()
+    return shapes
+
+
+CONV_SHAPES = {
+    "0.weight": (4, 2, 3, 3), "0.bias": (4,),
+    **batch_norm_shapes(2, 4),
+    "4.weight": (6, 4, 2, 3), "4.bias": (6,),
+    "8.weight": (5, 12), "8.bias": (5,),
+    **batch_norm_shapes(10, 5),
+    "11.weight": (3, 5), "11.bias": (3,),
+}
+GLOBAL_SHAPES = {"0.weight": (2, 3, 3, 3), "0.bias": (2,), "4.weight": (2, 2), "4.bias": (2,)}
+BATCH_NORM_EPS = 1e-3
+
+
+def expected_dtype(name):
+    return np.int64 if name.endswith(".num_batches_tracked") else np.float32
+
+
+def load_checked(path, shapes, summary):
+    """The tensors of `path`, failing unless they are exactly `shapes` (with their
+    dtypes) and the metadata says format "pt" (and, if `summary`, has a summary)."""
+    params = load_file(path)
+    if set(params) != set(shapes):
+        fail(f"{path}: tensors {sorted(params)}, expected {sorted(shapes)}")
+    for name, shape in shapes.items():
+        dtype = np.dtype(expected_dtype(name))
+        if params[name].shape != shape or params[name].dtype != dtype:
+            fail(f"{path}: `{name}` is {params[name].dtype} {params[name].shape}, expected {dtype} {shape}")
+    with safe_open(path, framework="np") as f:
+        metadata = f.metadata() or {}
+    if metadata.get("format") != "pt":
+        fail(f"{path}: metadata format is {metadata.get('format')!r}, expected 'pt'")
+    if summary and not metadata.get("summary", "").startswith("Network: "):
+        fail(f"{path}: metadata summary is {metadata.get('summary')!r}")
+    return params
+
+
+def same_padding(size, kernel, stride):
+    """Keras' "same" padding of one axis: (before, after), the smaller half before."""
+    total = max(0, (-(-size // stride) - 1) * stride + kernel - size)
+    return total // 2, total - total // 2
+
+
+def windows(x, kernel, stride):
+    """For each offset (i, j) in the kernel, the [N, C, out_h, out_w] values of x
+    at that offset of every window (windows inside x, no padding)."""
+    (kh, kw), (sh, sw) = kernel, stride
+    out_h, out_w = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
+    return {
+        (i, j): x[:, :, i : i + sh * (out_h - 1) + 1 : sh, j : j + sw * (out_w - 1) + 1 : sw]
+        for i in range(kh)
+        for j in range(kw)
+    }
+
+
+def conv2d(x, weight, bias, stride, padding):
+    """Conv2d with weight [out, in, kh, kw] on [N, in, H, W]; padding "valid" or "same"."""
+    kernel = weight.shape[2:]
+    if padding == "same":
+        pads = [same_padding(x.shape[axis + 2], kernel[axis], stride[axis]) for axis in (0, 1)]
+        x = np.pad(x, [(0, 0), (0, 0), *pads])
+    return sum(
+        np.einsum("nchw,oc->nohw", values, weight[:, :, i, j]) for (i, j), values in windows(x, kernel, stride).items()
+    ) + bias.reshape(1, -1, 1, 1)
+
+
+def max_pool(x, kernel, stride):
+    return np.max(np.stack(list(windows(x, kernel, stride).values())), axis=0)
+
+
+def avg_pool(x, kernel, stride):
+    return np.mean(np.stack(list(windows(x, kernel, stride).values())), axis=0)
+
+
+def batch_norm(x, p, index):
+    """Batch norm in evaluation over axis 1 of [N, C] or [N, C, H, W]."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean, var, weight, bias = (
+        p[f"{index}.{name}"].reshape(shape) for name in ("running_mean", "running_var", "weight", "bias")
+    )
+    return weight * (x - mean) / np.sqrt(var + BATCH_NORM_EPS) + bias
+
+
+def linear(x, p, index):
+    return x @ p[f"{index}.weight"].T + p[f"{index}.bias"]
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def softmax(x):
+    exp = np.exp(x - x.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def conv_forward(params, images):
+    """The Conv Sequential in float64 on [N, 2, 9, 10] images."""
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+    x = relu(conv2d(images.astype(np.float64), p["0.weight"], p["0.bias"], (1, 1), "same"))
+    x = batch_norm(x, p, 2)
+    x = max_pool(x, (2, 2), (2, 2))
+    x = np.tanh(conv2d(x, p["4.weight"], p["4.bias"], (2, 2), "valid"))
+    x = avg_pool(x, (1, 2), (1, 1))
+    x = x.reshape(len(x), -1)
+    x = relu(linear(x, p, 8))
+    x = batch_norm(x, p, 10)
+    return softmax(linear(x, p, 11))
+
+
+def global_forward(params, images):
+    """The Global Sequential in float64 on [N, 3, 4, 4] images."""
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+    x = relu(conv2d(images.astype(np.float64), p["0.weight"], p["0.bias"], (1, 1), "valid"))
+    x = x.mean(axis=(2, 3))
+    return 1.0 / (1.0 + np.exp(-linear(x, p, 4)))
+
+
+# Per network: its tensors, input image shape [C, H, W], output width and forward pass.
+CNNS = {
+    "conv": (CONV_SHAPES, (2, 9, 10), 3, conv_forward),
+    "global": (GLOBAL_SHAPES, (3, 4, 4), 2, global_forward),
+}
+
+
+def io_pair(io, io_path, network, image, width):
+    """The `{network}_inputs` as [N, C, H, W] images and the `{network}_outputs` [N, width]."""
+    inputs, outputs = io.get(f"{network}_inputs"), io.get(f"{network}_outputs")
+    if inputs is None or outputs is None:
+        fail(f"{io_path}: no `{network}_inputs` or `{network}_outputs` among {sorted(io)}")
+    samples = inputs.shape[0] if inputs.ndim else 0
+    expected = [("inputs", inputs, (samples, int(np.prod(image)))), ("outputs", outputs, (samples, width))]
+    for name, value, shape in expected:
+        if value.shape != shape or value.dtype != np.float32:
+            fail(f"{io_path}: `{network}_{name}` is {value.dtype} {value.shape}, expected float32 {shape}")
+    return inputs.reshape(samples, *image), outputs
+
+
+def check_cnns(directory, prefix, source):
+    """Compare numpy's outputs of both image networks saved as DIR/{prefix}_*.safetensors
+    with the outputs `source` wrote in DIR/{prefix}_cnn_io.safetensors."""
+    io_path = f"{directory}/{prefix}_cnn_io.safetensors"
+    io = load_file(io_path)
+    for network, (shapes, image, width, forward_pass) in CNNS.items():
+        params = load_checked(f"{directory}/{prefix}_{network}.safetensors", shapes, summary=prefix == "rust")
+        inputs, outputs = io_pair(io, io_path, network, image, width)
+        expected = forward_pass(params, inputs)
+        difference = np.abs(expected - outputs.astype(np.float64)).max()
+        if not difference <= TOLERANCE:
+            fail(f"{network}: numpy's outputs differ from {source}'s by up to {difference:.3g} (tolerance {TOLERANCE})")
+        print(f"{network}: numpy agrees with {source} on {len(expected)} samples: largest difference {difference:.3g}")
+
+
+def read_cnn(directory):
+    check_cnns(directory, "rust", "nn")
+
+
+def self_check(directory):
+    check_cnns(directory, "pytorch", "PyTorch")
+
+
+MODES = {"read": read, "write": write, "read-cnn": read_cnn, "self-check": self_check}
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("read", "write"):
-        fail("usage: check_weights.py read|write DIR")
-    {"read": read, "write": write}[sys.argv[1]](sys.argv[2])
+    if len(sys.argv) != 3 or sys.argv[1] not in MODES:
+        fail(f"usage: check_weights.py {'|'.join(MODES)} DIR")
+    MODES[sys.argv[1]](sys.argv[2])
 
 
 if __name__ == "__main__":

@@ -65,6 +65,18 @@ network! {
         dense(8 => 2, sigmoid),
     }
 
+    /// The README's image network.
+    pub struct Images {
+        input: [3, 32, 32],                        // channels, height, width (PyTorch's NCHW)
+        conv2d(32, 3, relu),                       // 32 filters of 3x3 -> [32, 30, 30]
+        conv2d(32 => 64, (3, 5), relu, stride = 2, padding = same),  // -> [64, 15, 15]
+        batch_norm,                                // per channel (per feature after dense)
+        maxpool2d(2),                              // 2x2 windows, stride 2 -> [64, 7, 7]
+        avgpool2d(3, stride = 1, padding = same),  // -> [64, 7, 7]
+        global_avgpool2d,                          // each channel's mean -> 64
+        dense(10, softmax),
+    }
+
     /// A sequence flattened into a vector.
     struct Sequence {
         input: [28, 28],
@@ -105,6 +117,8 @@ fn main() -> Result<(), nn::Error> {
     assert_eq!((MnistCnn::INPUT, MnistCnn::OUTPUT, MnistCnn::PARAMS), (784, 10, 34_826));
     assert_eq!((AllImageLayers::INPUT, AllImageLayers::OUTPUT), (3 * 32 * 32, 2));
     let _: SVector<f32, 10> = Sequence::seeded(0).forward([0.0; 784]);
+    let outputs: Vec<String> = Images::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
+    assert_eq!(outputs, ["(32, 30, 30)", "(64, 15, 15)", "(64, 15, 15)", "(64, 7, 7)", "(64, 7, 7)", "(64)", "(10)"]);
 
     fn build() -> impl Network<2, 1> {
         network! {

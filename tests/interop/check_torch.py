@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Cross-check nn's image networks with PyTorch itself (a development check).
+
+Needs torch, numpy and safetensors; tests/interop.rs runs it only where torch
+imports, so CI (which has no torch) relies on check_weights.py's numpy forward
+passes, which `check_weights.py self-check` proves against the fixtures below.
+The networks are check_weights.py's Conv and Global, built here as
+`torch.nn.Sequential`s (BatchNorm with eps=1e-3 and momentum=0.01, Keras'
+defaults); outputs are computed in float64 from the float32 weights.
+
+    check_torch.py load DIR
+        Load DIR/rust_conv.safetensors and DIR/rust_global.safetensors (saved by
+        nn) with `load_state_dict(..., strict=True)`, run the inputs of
+        DIR/rust_cnn_io.safetensors in eval mode and compare with nn's outputs
+        within 1e-5.
+
+    check_torch.py fixture DIR
+        Build both networks with seed 2026, move their BatchNorm state by
+        training-mode passes on random batches, and save their state dicts as
+        DIR/pytorch_conv.safetensors and DIR/pytorch_global.safetensors, and
+        DIR/pytorch_cnn_io.safetensors holding 8 random `conv_inputs` [8, 2*9*10]
+        and `global_inputs` [8, 3*4*4] (one flattened C, H, W image per row) with
+        PyTorch's eval-mode `conv_outputs` [8, 3] and `global_outputs` [8, 2], all
+        float32. tests/interop/ keeps these three files as fixtures.
+
+Exits with status 1 and a message on the first disagreement.
+"""
+
+import copy
+import sys
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+TOLERANCE = 1e-5
+SEED = 2026
+SAMPLES = 8
+# Training-mode batches that move the BatchNorm state: with momentum 0.01 each
+# moves the running statistics 1% of the way to the batch's.
+TRAINING_BATCHES, TRAINING_BATCH_SIZE = 200, 16
+
+
+def fail(message):
+    print(f"check_torch.py: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def conv_network():
+    """Input [N, 2, 9, 10], output [N, 3]."""
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding="same"), nn.ReLU(),  # -> [4, 9, 10]
+        nn.BatchNorm2d(4, eps=1e-3, momentum=0.01),
+        nn.MaxPool2d(2),  # -> [4, 4, 5]
+        nn.Conv2d(4, 6, (2, 3), stride=2), nn.Tanh(),  # -> [6, 2, 2]
+        nn.AvgPool2d((1, 2), stride=1),  # -> [6, 2, 1]
+        nn.Flatten(),  # -> 12
+        nn.Linear(12, 5), nn.ReLU(),
+        nn.BatchNorm1d(5, eps=1e-3, momentum=0.01),
+        nn.Linear(5, 3), nn.Softmax(dim=1),
+    )  # fmt: skip
+
+
+def global_network():
+    """Input [N, 3, 4, 4], output [N, 2]."""
+    return nn.Sequential(
+        nn.Conv2d(3, 2, 3), nn.ReLU(),  # -> [2, 2, 2]
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # -> 2
+        nn.Linear(2, 2), nn.Sigmoid(),
+    )  # fmt: skip
+
+
+# Per network: how to build it, its input image shape [C, H, W] and output width.
+NETWORKS = {"conv": (conv_network, (2, 9, 10), 3), "global": (global_network, (3, 4, 4), 2)}
+
+
+def outputs(model, inputs, image):
+    """The eval-mode outputs, in float64, of flattened float32 `inputs` rows."""
+    model = copy.deepcopy(model).double().eval()
+    with torch.no_grad():
+        return model(inputs.double().reshape(len(inputs), *image))
+
+
+def load(directory):
+    io_path = f"{directory}/rust_cnn_io.safetensors"
+    io = load_file(io_path)
+    for network, (build, image, width) in NETWORKS.items():
+        model = build()
+        path = f"{directory}/rust_{network}.safetensors"
+        state = load_file(path)
+        try:
+            model.load_state_dict(state, strict=True)
+        except RuntimeError as error:
+            fail(f"{path}: {error}")
+        # load_state_dict converts dtypes silently; PyTorch's own must be in the file.
+        for name, value in model.state_dict().items():
+            if state[name].dtype != value.dtype:
+                fail(f"{path}: `{name}` is {state[name].dtype}, PyTorch's is {value.dtype}")
+        inputs, nn_outputs = io[f"{network}_inputs"], io[f"{network}_outputs"]
+        expected = outputs(model, inputs, image)
+        if nn_outputs.shape != expected.shape:
+            fail(f"{io_path}: `{network}_outputs` is {tuple(nn_outputs.shape)}, expected {tuple(expected.shape)}")
+        difference = (expected - nn_outputs.double()).abs().max().item()
+        if not difference <= TOLERANCE:
+            fail(f"{network}: PyTorch's outputs differ from nn's by up to {difference:.3g} (tolerance {TOLERANCE})")
+        print(f"{network}: PyTorch agrees with nn on {len(inputs)} samples: largest difference {difference:.3g}")
+
+
+def fixture(directory):
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    io = {}
+    for network, (build, image, width) in NETWORKS.items():
+        model = build()
+        for module in model:
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                # Not PyTorch's 1 and 0, so a scale or shift in the wrong place shows.
+                nn.init.uniform_(module.weight, 0.5, 1.5)
+                nn.init.uniform_(module.bias, -0.5, 0.5)
+        model.train()
+        with torch.no_grad():
+            for _ in range(TRAINING_BATCHES):
+                model(torch.rand(TRAINING_BATCH_SIZE, *image))
+        state = {name: value.contiguous() for name, value in model.state_dict().items()}
+        save_file(state, f"{directory}/pytorch_{network}.safetensors", metadata={"format": "pt"})
+        inputs = torch.rand(SAMPLES, *image).reshape(SAMPLES, -1)
+        io[f"{network}_inputs"] = inputs
+        io[f"{network}_outputs"] = outputs(model, inputs, image).float()
+    save_file(io, f"{directory}/pytorch_cnn_io.safetensors")
+    print(f"wrote both networks' state dicts and PyTorch's outputs for {SAMPLES} samples each")
+
+
+MODES = {"load": load, "fixture": fixture}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in MODES:
+        fail(f"usage: check_torch.py {'|'.join(MODES)} DIR")
+    MODES[sys.argv[1]](sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
