@@ -99,3 +99,23 @@ fn dropout_is_active_in_training_only_and_reproducible() {
     let evaluated = net.evaluate(&data(), BinaryCrossentropy).unwrap().loss;
     assert_ne!(history.loss()[0], evaluated, "dropout was active while training");
 }
+
+/// A network read from a file keeps the options of its declaration: the
+/// file holds the weights, the type holds the rest.
+#[test]
+fn a_network_loaded_from_a_file_keeps_its_options() {
+    network! {
+        struct Options {
+            input: [1, 6, 6],
+            conv2d(2, 3, relu, l2 = 1e-2),
+            batch_norm(momentum = 0.9, epsilon = 1e-4),
+            flatten,
+            dense(1, sigmoid, l1 = 1e-3),
+        }
+    }
+    let loaded = Options::from_bytes(&Options::seeded(3).to_bytes()).unwrap();
+    assert_eq!(loaded.layer0.regularizer, nn::layers::Regularizer { l1: 0.0, l2: 1e-2 });
+    assert_eq!((loaded.layer1.momentum, loaded.layer1.epsilon), (0.9, 1e-4));
+    assert_eq!(loaded.layer3.regularizer, nn::layers::Regularizer { l1: 1e-3, l2: 0.0 });
+    assert_eq!(loaded.penalty(None), Options::seeded(3).penalty(None));
+}

@@ -99,7 +99,7 @@ impl<const C: usize, const S: usize> BatchNorm<C, S> {
         self
     }
 
-    /// The values of channel `c` of every sample: `f(sample, values)`.
+    /// The values of channel `c` of each of `batch` samples, sample by sample.
     fn channel<'a>(values: &'a [f32], c: usize, batch: usize) -> impl Iterator<Item = &'a [f32]> + 'a {
         (0..batch).map(move |n| &values[(n * C + c) * S..(n * C + c + 1) * S])
     }
