@@ -4,8 +4,8 @@
 The keras-io mnist_convnet network in NCHW: conv 32 3x3 (ReLU), max pool 2, conv 64
 3x3 (ReLU), max pool 2, flatten, dropout 0.5, dense 10 (softmax), categorical
 cross-entropy, f32, all 60,000 MNIST training images from data/mnist/, shuffled each
-epoch, the same initialisation as nn (He uniform for the ReLU convolutions, Glorot
-uniform for the softmax layer, zero biases), Adam 1e-3 (Keras' epsilon 1e-7). Prints
+epoch, the same initialisation as nn (Keras': Glorot uniform for every layer, the
+convolutions' fans counting the kernel, zero biases), Adam 1e-3 (Keras' epsilon 1e-7). Prints
 the median epoch time, test accuracy, inference throughput on the 10,000 test images
 in batches of 1,000, peak memory, and one `RESULT key=value ...` line that compare.py
 reads.
@@ -63,7 +63,7 @@ def main() -> None:
     )
     with torch.no_grad():
         for conv in (model[0], model[3]):
-            nn.init.kaiming_uniform_(conv.weight, nonlinearity="relu")  # He uniform: ±sqrt(6 / (C·KH·KW))
+            nn.init.xavier_uniform_(conv.weight)  # Glorot uniform: ±sqrt(6 / ((C + F)·KH·KW))
             nn.init.zeros_(conv.bias)
         nn.init.xavier_uniform_(model[8].weight)  # Glorot uniform
         nn.init.zeros_(model[8].bias)

@@ -55,6 +55,20 @@ pub enum Error {
     /// An argument is outside what the operation accepts (an empty dataset, a zero batch size).
     #[error("{0}")]
     InvalidArgument(String),
+    /// An input value that an embedding reads as a token id is not a whole
+    /// number in `0..vocabulary`.
+    #[error("sample {sample}, position {position}: token id {value} is not a whole number in 0..{vocabulary}")]
+    InvalidToken {
+        /// The sample, counted in the data given (a dataset's index in `fit`
+        /// and `evaluate`, a column of the batch in `predict`).
+        sample: usize,
+        /// The step within the sample.
+        position: usize,
+        /// The value found.
+        value: f32,
+        /// The size of the embedding's vocabulary.
+        vocabulary: usize,
+    },
 }
 
 /// The details of an [`Error::Architecture`].

@@ -16,6 +16,11 @@ pub enum Init {
     HeNormal,
     /// All zeros.
     Zeros,
+    /// A matrix with orthonormal columns (or rows, whichever are fewer), from
+    /// the QR decomposition of a matrix of standard normal draws (Keras'
+    /// `Orthogonal`, the default for recurrent weights). `fill` takes the
+    /// matrix as `fan_in` rows by `fan_out` columns, column-major.
+    Orthogonal,
 }
 
 impl Init {
@@ -27,19 +32,48 @@ impl Init {
             Init::HeUniform => "he_uniform",
             Init::HeNormal => "he_normal",
             Init::Zeros => "zeros",
+            Init::Orthogonal => "orthogonal",
         }
     }
 
     /// Fill `weights` for a layer with `fan_in` inputs and `fan_out` outputs.
     pub fn fill<R: Rng + ?Sized>(self, weights: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut R) {
-        let (fan_in, fan_sum) = (fan_in.max(1) as f32, (fan_in + fan_out).max(1) as f32);
+        let (fan, fan_sum) = (fan_in.max(1) as f32, (fan_in + fan_out).max(1) as f32);
         match self {
             Init::GlorotUniform => uniform(weights, (6.0 / fan_sum).sqrt(), rng),
-            Init::HeUniform => uniform(weights, (6.0 / fan_in).sqrt(), rng),
+            Init::HeUniform => uniform(weights, (6.0 / fan).sqrt(), rng),
             Init::GlorotNormal => truncated_normal(weights, (2.0 / fan_sum).sqrt(), rng),
-            Init::HeNormal => truncated_normal(weights, (2.0 / fan_in).sqrt(), rng),
+            Init::HeNormal => truncated_normal(weights, (2.0 / fan).sqrt(), rng),
             Init::Zeros => weights.fill(0.0),
+            Init::Orthogonal => orthogonal(weights, fan_in, fan_out, rng),
         }
+    }
+}
+
+/// An orthogonal `rows x cols` matrix, column-major, into `weights`: Q of the QR
+/// decomposition of normal draws, its columns' signs fixed by R's diagonal so
+/// that the law is uniform over orthogonal matrices (Keras' recipe).
+fn orthogonal<R: Rng + ?Sized>(weights: &mut [f32], rows: usize, cols: usize, rng: &mut R) {
+    use nalgebra::DMatrix;
+    assert_eq!(weights.len(), rows * cols, "an orthogonal matrix of {rows}x{cols} over {} values", weights.len());
+    // QR of the tall orientation; transposed back for a wide matrix.
+    let (tall, wide) = (rows.max(cols), rows.min(cols));
+    let normal = |rng: &mut R| {
+        let u1: f64 = 1.0 - rng.random::<f64>();
+        let u2: f64 = rng.random();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    };
+    let draws = DMatrix::<f64>::from_fn(tall, wide, |_, _| normal(rng));
+    let qr = draws.qr();
+    let (mut q, r) = (qr.q(), qr.r());
+    for (j, mut column) in q.column_iter_mut().enumerate() {
+        if r[(j, j)] < 0.0 {
+            column.neg_mut();
+        }
+    }
+    let q = if rows >= cols { q } else { q.transpose() };
+    for (w, v) in weights.iter_mut().zip(q.iter()) {
+        *w = *v as f32;
     }
 }
 
@@ -95,5 +129,20 @@ mod tests {
         let (_, var, _) = stats(Init::GlorotNormal, 100, 50);
         assert!((var - 2.0 / 150.0).abs() < 0.1 * 2.0 / 150.0, "variance {var}");
         assert_eq!(stats(Init::Zeros, 3, 3), (0.0, 0.0, 0.0));
+    }
+
+    /// QᵀQ = I for the fewer of rows and columns, tall and wide.
+    #[test]
+    fn orthogonal_matrices_have_orthonormal_columns_or_rows() {
+        use nalgebra::DMatrix;
+        for (rows, cols) in [(8, 8), (32, 8), (8, 32)] {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+            let mut w = vec![0.0; rows * cols];
+            Init::Orthogonal.fill(&mut w, rows, cols, &mut rng);
+            let m = DMatrix::from_column_slice(rows, cols, &w).map(f64::from);
+            let gram = if rows >= cols { m.transpose() * &m } else { &m * m.transpose() };
+            let identity = DMatrix::<f64>::identity(gram.nrows(), gram.ncols());
+            assert!((gram - identity).abs().max() < 1e-5, "{rows}x{cols}");
+        }
     }
 }

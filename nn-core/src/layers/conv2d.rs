@@ -103,7 +103,7 @@ impl<
         self
     }
 
-    /// Weights drawn by the activation's default scheme from a seeded generator.
+    /// Weights drawn by Keras' default scheme (Glorot uniform) from a seeded generator.
     pub fn seeded(seed: u64) -> Self {
         use rand::SeedableRng;
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
@@ -215,8 +215,10 @@ impl<
     const PARAMS: usize = Self::WEIGHTS + F;
     type Buffers = ConvBuffers;
 
+    /// Glorot uniform whatever the activation, as Keras' `Conv2D`
+    /// (`kernel_initializer="glorot_uniform"`); biases zero.
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
-        Self::with_init(A::INIT, rng)
+        Self::with_init(Init::GlorotUniform, rng)
     }
 
     fn zeroed() -> Self {
@@ -427,12 +429,13 @@ mod tests {
         assert_eq!(copy.weight, layer.weight);
     }
 
-    /// He uniform for ReLU bounds by `sqrt(6 / fan_in)` with fan-in `C·KH·KW`.
+    /// Keras' Glorot uniform, even before a ReLU, bounds by
+    /// `sqrt(6 / (fan_in + fan_out))` with fan-in `C·KH·KW` and fan-out `F·KH·KW`.
     #[test]
-    fn initialisation_counts_the_window_in_the_fan_in() {
+    fn initialisation_counts_the_window_in_the_fans() {
         let layer = Conv2d::<4, 8, 8, 16, 3, 3, 1, 1, false, Relu>::seeded(1);
         let max = layer.weight.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-        let bound = (6.0f32 / 36.0).sqrt();
+        let bound = (6.0f32 / (36.0 + 144.0)).sqrt();
         assert!(max <= bound && max > 0.9 * bound, "{max} vs {bound}");
         assert!(layer.bias.iter().all(|b| *b == 0.0));
     }

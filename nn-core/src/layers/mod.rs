@@ -15,22 +15,36 @@
 
 mod avg_pool2d;
 mod batch_norm;
+mod bidirectional;
 mod conv2d;
 mod dense;
 mod dropout;
+mod embedding;
 mod global_avg_pool2d;
+mod gru;
+mod lstm;
 mod max_pool2d;
+mod per_step;
+mod recurrent;
 mod regularizer;
+mod simple_rnn;
 mod window;
 
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm::BatchNorm;
+pub use bidirectional::Bidirectional;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use global_avg_pool2d::GlobalAvgPool2d;
+pub use gru::{Gru, GruCell};
+pub use lstm::{Lstm, LstmCell};
 pub use max_pool2d::MaxPool2d;
+pub use per_step::PerStep;
+pub use recurrent::{BackwardStep, Cell, ForwardStep, Recurrent, RecurrentBuffers};
 pub use regularizer::Regularizer;
+pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 
 use crate::act::Activation;
 use crate::error::Result;
@@ -194,6 +208,15 @@ pub trait Layer: Sized + Send + Sync {
         mode: &mut Mode<'_>,
     );
 
+    /// Check that `input` (`batch` samples) is something the layer can read:
+    /// an embedding checks that its values are token ids. `fit`, `evaluate`
+    /// and `predict` call it before the forward pass, with errors naming the
+    /// sample (within `input`) and the position.
+    fn check_input(&self, input: &[f32], batch: usize) -> Result<()> {
+        let _ = (input, batch);
+        Ok(())
+    }
+
     /// Fold what the last training forward pass measured into the training
     /// state that is not a parameter (batch norm's moving statistics). Called
     /// once per training step, after the loss is known to be finite and
@@ -336,6 +359,59 @@ impl<T> std::ops::Deref for Aligned<T> {
 impl<T> std::ops::DerefMut for Aligned<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
+    }
+}
+
+/// Values on the heap whose first starts on a cache line (64 bytes), for
+/// weights whose size is known only as a product of const parameters: the
+/// matrix product reads such a matrix in place when its columns are 16
+/// values apart. It dereferences to the slice.
+pub struct Aligned64 {
+    storage: Box<[f32]>,
+    start: usize,
+    len: usize,
+}
+
+impl Aligned64 {
+    /// `len` zeros.
+    pub fn zeroed(len: usize) -> Self {
+        let storage = vec![0.0f32; len + 16].into_boxed_slice();
+        let start = storage.as_ptr().align_offset(64).min(16);
+        Aligned64 { storage, start, len }
+    }
+}
+
+impl std::ops::Deref for Aligned64 {
+    type Target = [f32];
+
+    fn deref(&self) -> &[f32] {
+        &self.storage[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for Aligned64 {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.storage[self.start..self.start + self.len]
+    }
+}
+
+impl Clone for Aligned64 {
+    fn clone(&self) -> Self {
+        let mut copy = Aligned64::zeroed(self.len);
+        copy.copy_from_slice(self);
+        copy
+    }
+}
+
+impl std::fmt::Debug for Aligned64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Aligned64 {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
     }
 }
 

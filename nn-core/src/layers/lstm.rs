@@ -1,0 +1,80 @@
+use super::recurrent::{BackwardStep, Cell, ForwardStep, Recurrent};
+use crate::act::{Activation, Sigmoid, Tanh};
+
+/// A long short-term memory layer (Keras' `LSTM`, PyTorch's `nn.LSTM`):
+/// `T` steps of `F` features in, `U` units; the last step's output, or every
+/// step's with `SEQ`. See [`Recurrent`] for the weights and the loop, and
+/// [`LstmCell`] for a step.
+///
+/// # Shapes
+///
+/// `[T, F]` in, `U` out (`[T, U]` with `SEQ`); `weight_ih_l0` `[4U, F]`,
+/// `weight_hh_l0` `[4U, U]`, `bias_ih_l0` and `bias_hh_l0` `[4U]`, gates in
+/// PyTorch's order i, f, g, o.
+///
+/// ```
+/// use nn_core::layers::{Layer, Lstm};
+///
+/// // lstm(128) on 28 steps of 28 features: PyTorch's 80,896 parameters.
+/// assert_eq!(<Lstm<28, 28, 128, false> as Layer>::PARAMS, 80_896);
+/// assert_eq!(<Lstm<28, 28, 128, true> as Layer>::OUTPUT, 28 * 128);
+/// ```
+pub type Lstm<const T: usize, const F: usize, const U: usize, const SEQ: bool> = Recurrent<LstmCell, T, F, U, SEQ>;
+
+/// One LSTM step: `i = σ(·)`, `f = σ(·)`, `g = tanh(·)`, `o = σ(·)` of the
+/// gates' pre-activations (the input's projection plus the previous output's),
+/// `c = f ⊙ c_prev + i ⊙ g` and `h = o ⊙ tanh(c)`.
+pub struct LstmCell;
+
+impl Cell for LstmCell {
+    const GATES: usize = 4;
+    const MEMORY: bool = true;
+    const KEEPS_HIDDEN: bool = false;
+    const NAME: &'static str = "lstm";
+
+    fn forward(step: ForwardStep<'_>) {
+        let ForwardStep { gates, hidden, c_prev, c, h, .. } = step;
+        let u = c.len();
+        for (g, z) in gates.iter_mut().zip(hidden) {
+            *g += z;
+        }
+        Sigmoid::forward(&mut gates[..2 * u], u);
+        Tanh::forward(&mut gates[2 * u..3 * u], u);
+        Sigmoid::forward(&mut gates[3 * u..], u);
+        let (i, rest) = gates.split_at(u);
+        let (f, rest) = rest.split_at(u);
+        let (g, o) = rest.split_at(u);
+        for k in 0..u {
+            c[k] = f[k] * c_prev[k] + i[k] * g[k];
+        }
+        h.copy_from_slice(c);
+        Tanh::forward(h, u);
+        for (h, o) in h.iter_mut().zip(o) {
+            *h *= o;
+        }
+    }
+
+    fn backward(step: BackwardStep<'_>) {
+        let BackwardStep { dh, dc, gates, c_prev, c, dgates, dhidden, .. } = step;
+        let u = c.len();
+        let (i, rest) = gates.split_at(u);
+        let (f, rest) = rest.split_at(u);
+        let (g, o) = rest.split_at(u);
+        let (di, rest) = dgates.split_at_mut(u);
+        let (df, rest) = rest.split_at_mut(u);
+        let (dg, d_o) = rest.split_at_mut(u);
+        // tanh(c), computed again (vectorised) in the place of do.
+        d_o.copy_from_slice(c);
+        Tanh::forward(d_o, u);
+        for k in 0..u {
+            let tc = d_o[k];
+            let dct = dc[k] + dh[k] * o[k] * (1.0 - tc * tc);
+            d_o[k] = dh[k] * tc * o[k] * (1.0 - o[k]);
+            di[k] = dct * g[k] * i[k] * (1.0 - i[k]);
+            df[k] = dct * c_prev[k] * f[k] * (1.0 - f[k]);
+            dg[k] = dct * i[k] * (1.0 - g[k] * g[k]);
+            dc[k] = dct * f[k];
+        }
+        dhidden.copy_from_slice(dgates);
+    }
+}

@@ -1,0 +1,112 @@
+use super::{Activated, Backward, Layer, Mode, Tensor, TensorSource};
+use rand::Rng;
+
+/// A vector layer applied to each of `T` steps of a sequence, with the same
+/// parameters at every step: Keras' `Dense` on a sequence (and its
+/// `TimeDistributed`); PyTorch's `nn.Linear` on a `[N, T, F]` input does the
+/// same, with the same tensors.
+///
+/// # Shapes
+///
+/// `[T, L::INPUT]` in, `[T, L::OUTPUT]` out.
+///
+/// ```
+/// use nn_core::act::Relu;
+/// use nn_core::layers::{Dense, Layer, Mode, PerStep};
+///
+/// let layer = PerStep::<Dense<2, 3, Relu>, 4>(Dense::seeded(1));
+/// assert_eq!((<PerStep<Dense<2, 3, Relu>, 4> as Layer>::INPUT, <PerStep<Dense<2, 3, Relu>, 4> as Layer>::OUTPUT), (8, 12));
+/// let mut out = [0.0; 12];
+/// layer.forward_batch(&[1.0, 2.0, 1.0, 2.0, 0.0, 0.0, 1.0, 2.0], &mut out, 1, &mut Vec::new(), &mut Mode::Inference);
+/// assert_eq!(out[..3], out[3..6]); // the same step gives the same output
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerStep<L, const T: usize>(pub L);
+
+impl<L, const T: usize> PerStep<L, T> {
+    /// The same layer with `f` applied to the inner one (to set its options).
+    pub fn map(self, f: impl FnOnce(L) -> L) -> Self {
+        PerStep(f(self.0))
+    }
+}
+
+impl<L: Activated, const T: usize> Activated for PerStep<L, T> {
+    type Activation = L::Activation;
+}
+
+/// A batch of `batch` sequences is `batch · T` samples of the inner layer.
+impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
+    const INPUT: usize = T * L::INPUT;
+    const OUTPUT: usize = T * L::OUTPUT;
+    const PARAMS: usize = L::PARAMS;
+    const STATE: usize = L::STATE;
+    type Buffers = L::Buffers;
+
+    fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        PerStep(L::init(rng))
+    }
+
+    fn zeroed() -> Self {
+        PerStep(L::zeroed())
+    }
+
+    fn forward_batch(
+        &self,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        buffers: &mut L::Buffers,
+        mode: &mut Mode<'_>,
+    ) {
+        self.0.forward_batch(input, output, batch * T, buffers, mode);
+    }
+
+    fn update_state(&mut self, buffers: &L::Buffers) {
+        self.0.update_state(buffers);
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, L::Buffers>, grads: &mut Self) {
+        self.0.backward_batch(Backward { batch: pass.batch * T, ..pass }, &mut grads.0);
+    }
+
+    fn backward_sgd(&mut self, pass: Backward<'_, L::Buffers>, grads: &mut Self, rate: f32) {
+        self.0.backward_sgd(Backward { batch: pass.batch * T, ..pass }, &mut grads.0, rate);
+    }
+
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
+        self.0.visit_params(&grads.0, visit);
+    }
+
+    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
+        self.0.params(visit);
+    }
+
+    fn visit_state(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_state(visit);
+    }
+
+    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
+        self.0.penalty(grads.map(|g| &mut g.0))
+    }
+
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
+        self.0.tensors(prefix, visit);
+    }
+
+    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
+        self.0.load_tensors(prefix, source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::act::Tanh;
+    use crate::layers::{testing, Dense};
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let layer = PerStep::<Dense<3, 2, Tanh>, 4>(Dense::seeded(3));
+        testing::gradient_check(&layer, &testing::values(2 * 4 * 3, 0.1), 2, false, 1e-2, 3e-3);
+    }
+}
