@@ -128,7 +128,7 @@ fn run(args: &Args) -> Result<(), nn::Error> {
     let chunks: Vec<Batch<784>> = (0..test.len()).step_by(1000).map(|s| test.inputs_of(s..s + 1000)).collect();
     let per_pass = time_per_call(Duration::from_secs(3), || {
         for chunk in &chunks {
-            std::hint::black_box(net.predict(std::hint::black_box(chunk)));
+            std::hint::black_box(net.predict(std::hint::black_box(chunk)).unwrap());
         }
     });
     let inference = test.len() as f64 / per_pass.as_secs_f64();

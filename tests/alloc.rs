@@ -59,6 +59,18 @@ network! {
     }
 }
 
+network! {
+    /// Every recurrent layer, both directions, a dense layer on every step.
+    struct Sequences {
+        input: [28, 28],
+        bidirectional(gru(8, return_sequences = true)),
+        dense(4, relu),
+        simple_rnn(6, return_sequences = true),
+        lstm(16),
+        dense(10, softmax),
+    }
+}
+
 /// Allocations made by 9 training steps (3 epochs of 32 + 32 + 6 samples)
 /// after a warm-up step on a full batch.
 fn allocations_after_warm_up<N, L, Opt, const I: usize>(
@@ -98,15 +110,15 @@ fn main() {
 
 /// `forward` keeps its scratch memory per thread and network type.
 fn a_single_forward_pass_allocates_only_the_first_time() {
-    let (mlp, cnn) = (Mnist::seeded(1), Cnn::seeded(1));
+    let (mlp, cnn, rnn) = (Mnist::seeded(1), Cnn::seeded(1), Sequences::seeded(1));
     let (x, image) = ([0.5f32; 784], [0.25f32; 784]);
-    std::hint::black_box((mlp.forward(x), cnn.forward(image)));
+    std::hint::black_box((mlp.forward(x), cnn.forward(image), rnn.forward(image)));
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     for _ in 0..5 {
-        std::hint::black_box((mlp.forward(x), cnn.forward(image)));
+        std::hint::black_box((mlp.forward(x), cnn.forward(image), rnn.forward(image)));
     }
     let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
-    assert_eq!(allocated, 0, "{allocated} allocations in 10 single-sample forward passes after the first two");
+    assert_eq!(allocated, 0, "{allocated} allocations in 15 single-sample forward passes after the first three");
 }
 
 fn a_training_step_after_warm_up_allocates_nothing() {
@@ -145,6 +157,9 @@ fn a_training_step_after_warm_up_allocates_nothing() {
         // Convolutions' windows, pooling's maxima, batch norm's statistics.
         check("cnn, sgd", allocations_after_warm_up(&mut Cnn::seeded(1), &data, cce, Sgd::new(0.05)));
         check("cnn, adam", allocations_after_warm_up(&mut Cnn::seeded(1), &data, cce, Adam::default()));
+
+        // Recurrent layers' gates, states and gradients through time.
+        check("recurrent, adam", allocations_after_warm_up(&mut Sequences::seeded(1), &data, cce, Adam::default()));
     }
 
     // The counter does see allocations: one fresh `Vec` is one more.

@@ -159,7 +159,7 @@ fn a_whole_image_network_differentiates_like_finite_differences() {
     let inputs = Batch::<36>::from_fn(3, |i, j| ((i * 7 + j * 11) % 13) as f32 / 6.0 - 1.0);
     let weights: Vec<f32> = (0..6).map(|i| (i as f32 * 0.7).cos()).collect();
     let loss = |net: &Normed, inputs: &Batch<36>| -> f64 {
-        net.predict(inputs).iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+        net.predict(inputs).unwrap().iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
     };
     let output_grad = Batch::<2>::from_column_slice(&weights);
     let (grads, input_grad) = net.backward(&inputs, &output_grad).unwrap();
@@ -216,7 +216,7 @@ fn batch_norm_learns_its_statistics_in_fit_and_uses_them_after() {
     assert!(net.layer5.running_var.iter().all(|v| *v != 1.0));
     let before = net.layer1.running_mean.clone();
     net.evaluate(&shifted, CategoricalCrossentropy).unwrap();
-    net.predict(&Batch::<36>::from_element(4, 1.0));
+    net.predict(&Batch::<36>::from_element(4, 1.0)).unwrap();
     assert_eq!(net.layer1.running_mean, before, "evaluation does not move the statistics");
 }
 
@@ -274,7 +274,7 @@ fn image_training_gives_the_same_weights_on_any_number_of_threads() {
         let mut bits: Vec<u32> = Vec::new();
         net.params(&mut |p| bits.extend(p.iter().map(|v| v.to_bits())));
         net.visit_state(&mut |s| bits.extend(s.iter().map(|v| v.to_bits())));
-        let outputs = net.predict(&Batch::<288>::from_fn(50, |i, j| ((i + j) % 9) as f32 / 9.0));
+        let outputs = net.predict(&Batch::<288>::from_fn(50, |i, j| ((i + j) % 9) as f32 / 9.0)).unwrap();
         bits.extend(outputs.iter().map(|v| v.to_bits()));
         bits
     };
@@ -333,7 +333,7 @@ fn image_layers_save_pytorch_names_and_load_back() {
     assert_eq!(copy.layer1.num_batches_tracked, 6);
     assert_eq!(copy.layer1.running_var, net.layer1.running_var);
     let probe = Batch::<36>::from_fn(5, |i, j| ((i * 3 + j) % 7) as f32);
-    assert_eq!(copy.predict(&probe), net.predict(&probe));
+    assert_eq!(copy.predict(&probe).unwrap(), net.predict(&probe).unwrap());
 }
 
 /// A count stored as a float, or a convolution of other channels, is an

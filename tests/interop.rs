@@ -142,7 +142,7 @@ fn numpy_computes_the_outputs_of_a_network_nn_saved() {
     let mnist = Mnist::seeded(2024);
     mnist.save(dir.join("rust_weights.safetensors")).unwrap();
     let inputs = inputs(32);
-    let outputs = mnist.predict(&inputs);
+    let outputs = mnist.predict(&inputs).unwrap();
     // Column-major batches are row-major [samples, width]: PyTorch's batch layout.
     let io = [
         Tensor { name: "inputs".into(), shape: vec![32, 784], values: inputs.as_slice().into() },
@@ -167,7 +167,7 @@ fn nn_predicts_what_numpy_computes_from_weights_python_saved() {
     let inputs = Batch::<784>::from_column_slice(&inputs);
     for dtype in ["f32", "f16", "f64"] {
         let mnist = Mnist::from_file(dir.join(format!("python_weights_{dtype}.safetensors"))).unwrap();
-        let outputs = mnist.predict(&inputs);
+        let outputs = mnist.predict(&inputs).unwrap();
         let expected = io.values(&format!("outputs_{dtype}")).unwrap();
         assert_eq!(expected.len(), samples * 10);
         let largest = outputs.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
@@ -186,7 +186,7 @@ fn numpy_computes_the_outputs_of_image_networks_nn_saved() {
     conv.save(dir.join("rust_conv.safetensors")).unwrap();
     global.save(dir.join("rust_global.safetensors")).unwrap();
     let (conv_inputs, global_inputs) = (image_inputs::<180>(13, 0), image_inputs::<48>(13, 5));
-    let (conv_outputs, global_outputs) = (conv.predict(&conv_inputs), global.predict(&global_inputs));
+    let (conv_outputs, global_outputs) = (conv.predict(&conv_inputs).unwrap(), global.predict(&global_inputs).unwrap());
     let io = [
         Tensor { name: "conv_inputs".into(), shape: vec![13, 180], values: conv_inputs.as_slice().into() },
         Tensor { name: "conv_outputs".into(), shape: vec![13, 3], values: conv_outputs.as_slice().into() },
@@ -219,7 +219,7 @@ fn nn_predicts_what_pytorch_computed_with_image_networks_it_saved() {
         println!("{name}: nn agrees with PyTorch: largest difference {largest:e}");
     };
     let conv_inputs = Batch::<180>::from_column_slice(&io.values("conv_inputs").unwrap());
-    check("conv", conv.predict(&conv_inputs).as_slice());
+    check("conv", conv.predict(&conv_inputs).unwrap().as_slice());
     let global_inputs = Batch::<48>::from_column_slice(&io.values("global_inputs").unwrap());
-    check("global", global.predict(&global_inputs).as_slice());
+    check("global", global.predict(&global_inputs).unwrap().as_slice());
 }

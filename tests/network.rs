@@ -85,7 +85,7 @@ fn summary_lists_every_layer_like_keras() {
 fn single_sample_and_batched_forward_agree() {
     let net = Outer::seeded(3);
     let inputs = OMatrix::<f32, Const<4>, Dyn>::from_fn(5, |i, j| ((i * 5 + j) as f32 * 0.37).sin());
-    let batched = net.predict(&inputs);
+    let batched = net.predict(&inputs).unwrap();
     for j in 0..5 {
         let single = net.forward(inputs.column(j).clone_owned());
         for i in 0..2 {
@@ -106,7 +106,7 @@ fn nested_network_computes_what_its_layers_compute() {
 
 /// The loss `sum(w ⊙ output)` for fixed weights `w`, in f64.
 fn weighted_output<N: Network<3, 2>>(net: &N, inputs: &OMatrix<f32, Const<3>, Dyn>, w: &[f32]) -> f64 {
-    net.predict(inputs).iter().zip(w).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+    net.predict(inputs).unwrap().iter().zip(w).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
 }
 
 /// Compare every gradient of `net.backward` with central finite differences.

@@ -84,12 +84,12 @@ fn l2_training_keeps_weights_smaller() {
 fn dropout_is_active_in_training_only_and_reproducible() {
     let net = Regularized::seeded(4);
     let inputs = data().inputs().clone();
-    assert_eq!(net.predict(&inputs), net.predict(&inputs), "prediction is deterministic");
+    assert_eq!(net.predict(&inputs).unwrap(), net.predict(&inputs).unwrap(), "prediction is deterministic");
     let train = |seed: u64| {
         let mut net = Regularized::seeded(4);
         let history =
             net.fit(&data(), BinaryCrossentropy, Sgd::new(0.1), Fit::new().epochs(3).seed(seed).quiet()).unwrap();
-        (net.predict(&inputs), history)
+        (net.predict(&inputs).unwrap(), history)
     };
     assert_eq!(train(9), train(9), "the same seed gives the same dropout masks");
     assert_ne!(train(9).0, train(10).0);

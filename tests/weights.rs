@@ -89,13 +89,13 @@ fn a_saved_network_loads_back_to_the_same_outputs() {
     mnist.save(&path).unwrap();
 
     let inputs = batch::<784>(16);
-    let expected = mnist.predict(&inputs);
+    let expected = mnist.predict(&inputs).unwrap();
     let loaded = Mnist::from_file(&path).unwrap();
-    assert_eq!(loaded.predict(&inputs), expected, "from_file gives bit-identical outputs");
+    assert_eq!(loaded.predict(&inputs).unwrap(), expected, "from_file gives bit-identical outputs");
     let mut overwritten = Mnist::seeded(2);
-    assert_ne!(overwritten.predict(&inputs), expected);
+    assert_ne!(overwritten.predict(&inputs).unwrap(), expected);
     overwritten.load(&path).unwrap();
-    assert_eq!(overwritten.predict(&inputs), expected, "load overwrites every parameter");
+    assert_eq!(overwritten.predict(&inputs).unwrap(), expected, "load overwrites every parameter");
     assert_eq!(params(&overwritten), params(&mnist));
 
     assert_eq!(fs::read(&path).unwrap(), mnist.to_bytes(), "save writes exactly to_bytes");
@@ -145,7 +145,7 @@ fn nested_networks_round_trip_under_nested_sequential_names() {
     let names: Vec<_> = file.tensors().iter().map(|t| t.name()).collect();
     assert_eq!(names, ["0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias", "1.weight", "1.bias"]);
     let loaded = Outer::from_bytes(&bytes).unwrap();
-    assert_eq!(loaded.predict(&batch::<3>(5)), outer.predict(&batch::<3>(5)));
+    assert_eq!(loaded.predict(&batch::<3>(5)).unwrap(), outer.predict(&batch::<3>(5)).unwrap());
 }
 
 // ---------------------------------------------------------------------------

@@ -165,7 +165,7 @@ where
     // Predicted digit and its probability, a thousand images at a time.
     let mut predicted = Vec::with_capacity(test.len());
     for start in (0..test.len()).step_by(1000) {
-        let outputs = net.predict(&test.inputs_of(start..(start + 1000).min(test.len())));
+        let outputs = net.predict(&test.inputs_of(start..(start + 1000).min(test.len())))?;
         predicted.extend(outputs.column_iter().map(|p| (argmax(p.as_slice()), p.max())));
     }
     print_confusion(test.labels(), &predicted);

@@ -45,7 +45,11 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     }
 
     /// Outputs for a batch of inputs, one sample per column.
-    fn predict(&self, inputs: &Batch<I>) -> Batch<O> {
+    ///
+    /// An error, naming the column and position, when an input is not what
+    /// the network reads: a token id that is not a whole number in its
+    /// embedding's vocabulary.
+    fn predict(&self, inputs: &Batch<I>) -> Result<Batch<O>> {
         train::predict(self, inputs)
     }
 

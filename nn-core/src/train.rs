@@ -135,6 +135,7 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
         let outputs = &mut self.outputs[..O * batch];
         let delta = &mut self.delta[..O * batch];
         data.gather(indices, inputs, targets);
+        net.check_input(inputs, batch).map_err(|e| in_data(e, |k| indices[k]))?;
         net.forward_batch(inputs, outputs, batch, &mut self.buffers, &mut Mode::Training(&mut self.rng));
         let loss_sum = loss.loss_sum(outputs, targets, O);
         let correct = metrics::correct(outputs, targets, O);
@@ -417,6 +418,7 @@ where
         let batch = indices.len();
         let (x, y, out) = (&mut inputs[..I * batch], &mut targets[..O * batch], &mut outputs[..O * batch]);
         data.gather(indices, x, y);
+        net.check_input(x, batch).map_err(|e| in_data(e, |k| indices[k]))?;
         net.forward_batch(x, out, batch, &mut buffers, &mut Mode::Inference);
         loss_sum += loss.loss_sum(out, y, O);
         correct += metrics::correct(out, y, O);
@@ -434,11 +436,16 @@ where
 /// on another between layers. Each sample's output is computed by the same
 /// code whichever thread gets it, so the outputs do not depend on the number
 /// of threads.
-pub fn predict<N: Layer, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Batch<O> {
+///
+/// An error when the inputs are not what the network reads (a token id
+/// that is not a whole number in its embedding's vocabulary), naming the
+/// column and position.
+pub fn predict<N: Layer, const I: usize, const O: usize>(net: &N, inputs: &Batch<I>) -> Result<Batch<O>> {
     const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the batch's") };
     let n = inputs.ncols();
-    let mut outputs = Batch::<O>::zeros(n);
     let xs = inputs.as_slice();
+    net.check_input(xs, n)?;
+    let mut outputs = Batch::<O>::zeros(n);
     crate::parallel::for_each_rows(
         n,
         samples_per_piece::<N>(),
@@ -452,7 +459,18 @@ pub fn predict<N: Layer, const I: usize, const O: usize>(net: &N, inputs: &Batch
             }
         },
     );
-    outputs
+    Ok(outputs)
+}
+
+/// An input error of a batch gathered from `data`, its sample renumbered by
+/// `index` (from the batch's to the data's).
+fn in_data(error: Error, index: impl Fn(usize) -> usize) -> Error {
+    match error {
+        Error::InvalidToken { sample, position, value, vocabulary } => {
+            Error::InvalidToken { sample: index(sample), position, value, vocabulary }
+        }
+        other => other,
+    }
 }
 
 /// Pieces of a prediction's batch per thread: more than one, so that a thread
@@ -551,7 +569,7 @@ mod tests {
         let mut results = Vec::new();
         for threads in [1, 2, 3] {
             crate::gemm::set_threads(threads);
-            results.push(predict::<_, 64, 40>(&net, &inputs));
+            results.push(predict::<_, 64, 40>(&net, &inputs).unwrap());
         }
         crate::gemm::set_threads(0);
         for (threads, result) in [(2, &results[1]), (3, &results[2])] {

@@ -204,8 +204,8 @@ pub fn name<'a>(value: &Expr, what: &str, known: &[&'a str], cx: &mut Ctxt) -> O
 
 /// Rule: a stated input size equals the size flowing in, reported on the
 /// stated number: "this layer states 3 input channels, but the layer before
-/// it gives 1 channel" (`stated` and `given` name one unit, singular).
-pub fn stated_matches(stated: &LitInt, incoming: usize, units: (&str, &str), cx: &mut Ctxt) {
+/// it gives 1 channel".
+pub fn stated_matches(stated: &LitInt, incoming: usize, units: Units<'_>, cx: &mut Ctxt) {
     let stated_size = size(stated, "the stated input size", cx);
     if stated_size != 0 && stated_size != incoming {
         cx.error_spanned_by(
@@ -219,12 +219,16 @@ pub fn stated_matches(stated: &LitInt, incoming: usize, units: (&str, &str), cx:
     }
 }
 
-/// `1 channel`, `3 channels`.
-pub fn count(n: usize, unit: &str) -> String {
+/// What a stated size counts, and what the layer before gives, each as
+/// `(singular, plural)`.
+pub type Units<'a> = ((&'a str, &'a str), (&'a str, &'a str));
+
+/// `1 channel`, `3 channels`: `unit` is `(singular, plural)`.
+pub fn count(n: usize, (singular, plural): (&str, &str)) -> String {
     if n == 1 {
-        format!("1 {unit}")
+        format!("1 {singular}")
     } else {
-        format!("{n} {unit}s")
+        format!("{n} {plural}")
     }
 }
 

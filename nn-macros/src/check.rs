@@ -38,6 +38,7 @@ pub fn check(net: &Network, cx: &mut Ctxt) -> Plan {
     let mut layers = Vec::new();
     for (index, spec) in net.entries.iter().filter_map(layer).enumerate() {
         if let Some(planned) = check_layer(spec, &shape, cx) {
+            reads_input_first(spec, &planned, index, cx);
             let input = std::mem::replace(&mut shape, planned.output.clone());
             layers.push(PlannedLayer { index, spec_tokens: spec.tokens.clone(), input, planned });
         }
@@ -111,6 +112,20 @@ fn dims_shape(bracket: proc_macro2::Span, dims: &[LitInt], cx: &mut Ctxt) -> Sha
         [t, f] => Shape::Sequence([t, f]),
         [c, h, w] => Shape::Image([c, h, w]),
         _ => Shape::Vector(Width::Known(0)),
+    }
+}
+
+/// Rule: a layer that reads the network's input values as they are (an
+/// embedding's token ids) is the first layer.
+fn reads_input_first(spec: &LayerSpec, planned: &Planned, index: usize, cx: &mut Ctxt) {
+    if planned.reads_input && index > 0 {
+        cx.error_spanned_by(
+            &spec.name,
+            format_args!(
+                "`{}` reads the network's input values as token ids, so it must be the first layer",
+                spec.name
+            ),
+        );
     }
 }
 

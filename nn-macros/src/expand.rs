@@ -223,6 +223,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     );
     let state_methods = state_methods(&fields);
     let penalty = penalty(&fields);
+    let check_input = check_input(&fields);
 
     quote! {
         #(#attrs)*
@@ -250,6 +251,8 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
             fn zeroed() -> Self {
                 #ident { #(#names: #zeroed,)* }
             }
+
+            #check_input
 
             fn forward_batch(
                 &self,
@@ -451,6 +454,22 @@ fn state_methods(fields: &[Field]) -> TokenStream {
         fn visit_state(&mut self, visit: &mut dyn ::core::ops::FnMut(&mut [f32])) {
             #(#visit)*
         }
+    }
+}
+
+/// `check_input`, when the first layer has rules for its input values (an
+/// embedding's token ids, or a nested network's).
+fn check_input(fields: &[Field]) -> TokenStream {
+    match fields.first() {
+        Some(first) if first.holds.input_rules => {
+            let (layer, name) = (&first.layer, &first.name);
+            quote! {
+                fn check_input(&self, input: &[f32], batch: usize) -> ::nn::__private::Result<()> {
+                    #layer::check_input(&self.#name, input, batch)
+                }
+            }
+        }
+        _ => TokenStream::new(),
     }
 }
 

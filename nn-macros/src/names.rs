@@ -15,6 +15,11 @@ pub const LAYERS: &[layers::Kind] = &[
     layers::Kind { name: "avgpool2d", check: layers::pool2d::check_avg },
     layers::Kind { name: "global_avgpool2d", check: layers::global_avgpool2d::check },
     layers::Kind { name: "batch_norm", check: layers::batch_norm::check },
+    layers::Kind { name: "lstm", check: layers::recurrent::check_lstm },
+    layers::Kind { name: "gru", check: layers::recurrent::check_gru },
+    layers::Kind { name: "simple_rnn", check: layers::recurrent::check_simple_rnn },
+    layers::Kind { name: "bidirectional", check: layers::bidirectional::check },
+    layers::Kind { name: "embedding", check: layers::embedding::check },
 ];
 
 /// An activation a layer accepts: its name, its nn-core type, and the default
@@ -47,6 +52,7 @@ pub const INITIALISERS: &[(&str, &str)] = &[
     ("he_uniform", "HeUniform"),
     ("he_normal", "HeNormal"),
     ("zeros", "Zeros"),
+    ("orthogonal", "Orthogonal"),
 ];
 
 /// The paddings `padding = ...` accepts (Keras' names); `same` is the second.

@@ -61,7 +61,7 @@ fn forward(c: &mut Criterion) {
     group.bench_function("1 sample", |b| b.iter(|| black_box(net.forward(black_box(&sample)))));
     let batch = test.inputs_of(0..1000);
     group.throughput(Throughput::Elements(1000));
-    group.bench_function("batch of 1000", |b| b.iter(|| black_box(net.predict(black_box(&batch)))));
+    group.bench_function("batch of 1000", |b| b.iter(|| black_box(net.predict(black_box(&batch)).unwrap())));
     group.finish();
 }
 

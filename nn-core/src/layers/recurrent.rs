@@ -229,12 +229,17 @@ fn previous<'a, const U: usize>(all: &'a [f32], zeros: &'a [f32], t: usize, j: u
 /// The transpose of the `rows x cols` column-major `values`, column-major.
 fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; rows * cols];
-    for (j, column) in values.chunks_exact(rows).enumerate() {
+    transpose_into(values, rows, cols, &mut out);
+    out
+}
+
+/// [`transpose`] into `out`.
+fn transpose_into(values: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    for (j, column) in values[..rows * cols].chunks_exact(rows).enumerate() {
         for (i, v) in column.iter().enumerate() {
             out[i * cols + j] = *v;
         }
     }
-    out
 }
 
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Clone for Recurrent<C, T, F, U, SEQ> {
@@ -346,7 +351,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         dh_prev.fill(0.0);
         dc.fill(0.0);
         let weight_hh_t = super::ensure_len(&mut b.weight_hh_t, rows * U);
-        weight_hh_t.copy_from_slice(&transpose(&self.weight_hh, rows, U));
+        transpose_into(&self.weight_hh, rows, U, weight_hh_t);
         grads.bias_hh.fill(0.0);
         for t in (0..T).rev() {
             // The gradient reaching this step's output: from the layer above

@@ -59,6 +59,6 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     };
     let mut code = Code::plain(quote!(::nn::__private::layers::BatchNorm<#channels, #spatial>));
     code.configure = configure;
-    code.holds = Holds { params: true, state: true, penalty: false };
-    Some(Planned { output: incoming.clone(), label: "batch_norm".into(), modules: 1, code: Some(code) })
+    code.holds = Holds { params: true, state: true, penalty: false, input_rules: false };
+    Some(Planned::new(incoming.clone(), "batch_norm", 1, Some(code)))
 }

@@ -57,16 +57,16 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     let f = args::size_or(&filters, "the number of filters is 0; a convolution has at least one filter", cx);
     let [c, h, w] = image_input(spec, incoming, cx)?;
     if let Some(stated) = &stated {
-        args::stated_matches(stated, c, ("input channel", "channel"), cx);
+        args::stated_matches(stated, c, (("input channel", "input channels"), ("channel", "channels")), cx);
     }
     let window = window::check(kernel, &args, [h, w], "kernel", Some([1, 1]), cx)?;
     let ([kh, kw], [sh, sw], same, [oh, ow]) = (window.size, window.stride, window.same, window.output);
     let ty = quote!(::nn::__private::layers::Conv2d<#c, #h, #w, #f, #kh, #kw, #sh, #sw, #same, ::nn::__private::act::#activation>);
     let (init, configure) = weight_options(&ty, &args, cx);
-    Some(Planned {
-        output: Shape::Image([f, oh, ow]),
-        label: format!("conv2d ({label})"),
-        modules: 1 + usize::from(module),
-        code: Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks: Vec::new() }),
-    })
+    Some(Planned::new(
+        Shape::Image([f, oh, ow]),
+        format!("conv2d ({label})"),
+        1 + usize::from(module),
+        Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks: Vec::new() }),
+    ))
 }

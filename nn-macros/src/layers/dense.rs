@@ -1,5 +1,7 @@
 //! `dense(OUT, activation, options)` and `dense(IN => OUT, ...)`: a fully
-//! connected layer on a vector. PyTorch: `Linear(IN, OUT)`, then the activation's module.
+//! connected layer on a vector, or on every step of a sequence. PyTorch:
+//! `Linear(IN, OUT)` (which works on the last dimension), then the
+//! activation's module.
 
 use super::{weight_options, Code, Holds, Planned};
 use crate::args::{self, ActivationChoice};
@@ -36,8 +38,15 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     }
     let ActivationChoice { ty: activation, label, module } = args::activation(args.positional.get(1).copied(), cx);
     let out = args::size(&output, "the output size", cx);
+    // On a sequence, the same layer on every step (Keras' `Dense` on a
+    // sequence): `[T, F]` in, `[T, out]` out.
+    let steps = match incoming {
+        Shape::Sequence([steps, _]) => Some(*steps),
+        _ => None,
+    };
     let input = match incoming {
         Shape::Vector(width) => width.clone(),
+        Shape::Sequence([_, features]) => Width::Known(*features),
         other => {
             cx.error_spanned_by(
                 &spec.tokens,
@@ -51,7 +60,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     // checks it against a nested network's output width, at the stated number.
     let type_input = match (&stated, &input) {
         (Some(stated), Width::Known(n)) => {
-            args::stated_matches(stated, *n, ("input", "output"), cx);
+            args::stated_matches(stated, *n, (("input", "inputs"), ("output", "outputs")), cx);
             input.clone()
         }
         (Some(stated), Width::Expr(_)) => {
@@ -62,12 +71,17 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         }
         (None, _) => input,
     };
-    let ty = quote!(::nn::__private::layers::Dense<#type_input, #out, ::nn::__private::act::#activation>);
-    let (init, configure) = weight_options(&ty, &args, cx);
-    Some(Planned {
-        output: Shape::Vector(Width::Known(out)),
-        label: format!("dense ({label})"),
-        modules: 1 + usize::from(module),
-        code: Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks }),
-    })
+    let dense = quote!(::nn::__private::layers::Dense<#type_input, #out, ::nn::__private::act::#activation>);
+    let (init, configure) = weight_options(&dense, &args, cx);
+    let modules = 1 + usize::from(module);
+    let label = format!("dense ({label})");
+    let Some(steps) = steps else {
+        let code = Code { ty: dense, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks };
+        return Some(Planned::new(Shape::Vector(Width::Known(out)), label, modules, Some(code)));
+    };
+    let ty = quote!(::nn::__private::layers::PerStep<#dense, #steps>);
+    let init = init.map(|inner| quote!(::nn::__private::layers::PerStep(#inner)));
+    let configure = if configure.is_empty() { configure } else { quote!(.map(|layer| layer #configure)) };
+    let code = Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks };
+    Some(Planned::new(Shape::Sequence([steps, out]), label, modules, Some(code)))
 }

@@ -24,10 +24,10 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     }
     let width = incoming.flat();
     let bits = proc_macro2::Literal::u32_unsuffixed(value.to_bits());
-    Some(Planned {
-        output: incoming.clone(),
-        label: format!("dropout ({value})"),
-        modules: 1,
-        code: Some(Code::plain(quote!(::nn::__private::layers::Dropout<#width, #bits>))),
-    })
+    Some(Planned::new(
+        incoming.clone(),
+        format!("dropout ({value})"),
+        1,
+        Some(Code::plain(quote!(::nn::__private::layers::Dropout<#width, #bits>))),
+    ))
 }

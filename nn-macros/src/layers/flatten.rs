@@ -9,5 +9,5 @@ use crate::shape::Shape;
 /// Rule: no arguments; any shape in, a vector of as many values out.
 pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
     no_arguments(spec, cx);
-    Some(Planned { output: Shape::Vector(incoming.flat()), label: "flatten".into(), modules: 1, code: None })
+    Some(Planned::new(Shape::Vector(incoming.flat()), "flatten", 1, None))
 }

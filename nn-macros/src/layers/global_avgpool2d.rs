@@ -11,10 +11,10 @@ use quote::quote;
 pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
     no_arguments(spec, cx);
     let [c, h, w] = image_input(spec, incoming, cx)?;
-    Some(Planned {
-        output: Shape::Vector(Width::Known(c)),
-        label: "global_avgpool2d".into(),
-        modules: 2,
-        code: Some(Code::plain(quote!(::nn::__private::layers::GlobalAvgPool2d<#c, #h, #w>))),
-    })
+    Some(Planned::new(
+        Shape::Vector(Width::Known(c)),
+        "global_avgpool2d",
+        2,
+        Some(Code::plain(quote!(::nn::__private::layers::GlobalAvgPool2d<#c, #h, #w>))),
+    ))
 }

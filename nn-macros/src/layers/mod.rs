@@ -4,13 +4,16 @@
 //! into it, into a [`Planned`] layer; `names::LAYERS` registers them.
 
 pub mod batch_norm;
+pub mod bidirectional;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod flatten;
 pub mod global_avgpool2d;
 pub mod net;
 pub mod pool2d;
+pub mod recurrent;
 pub mod window;
 
 use crate::args::{self, Args};
@@ -37,6 +40,16 @@ pub struct Planned {
     /// Its nn-core layer, or `None` when there is nothing to compute
     /// (`flatten`: the values are already in order).
     pub code: Option<Code>,
+    /// Whether it reads the network's input values as they are (an
+    /// embedding's token ids), and so must be the first layer.
+    pub reads_input: bool,
+}
+
+impl Planned {
+    /// A layer that takes what the layer before it gives.
+    pub fn new(output: Shape, label: impl Into<String>, modules: usize, code: Option<Code>) -> Self {
+        Planned { output, label: label.into(), modules, code, reads_input: false }
+    }
 }
 
 /// The nn-core layer behind a planned layer.
@@ -64,13 +77,17 @@ pub struct Holds {
     pub params: bool,
     pub state: bool,
     pub penalty: bool,
+    /// Rules for its input values (an embedding's token ids).
+    pub input_rules: bool,
 }
 
 impl Holds {
     /// Parameters and a penalty on them (`dense`, `conv2d`).
-    pub const WEIGHTS: Holds = Holds { params: true, state: false, penalty: true };
+    pub const WEIGHTS: Holds = Holds { params: true, state: false, penalty: true, input_rules: false };
+    /// Parameters only (the recurrent layers).
+    pub const PARAMS: Holds = Holds { params: true, state: false, penalty: false, input_rules: false };
     /// Anything (a nested network).
-    pub const ALL: Holds = Holds { params: true, state: true, penalty: true };
+    pub const ALL: Holds = Holds { params: true, state: true, penalty: true, input_rules: true };
 }
 
 impl Code {
@@ -108,6 +125,32 @@ pub fn no_arguments(spec: &LayerSpec, cx: &mut Ctxt) {
     if spec.args.is_some() {
         let name = &spec.name;
         cx.error_spanned_by(&spec.tokens, format_args!("`{name}` takes no arguments; write `{name}`"));
+    }
+}
+
+/// Rule: a sequence layer receives a sequence. Returns its `[T, F]`, or
+/// `None` after reporting what it receives instead.
+pub fn sequence_input(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<[usize; 2]> {
+    match incoming {
+        Shape::Sequence(dims) => Some(*dims),
+        other => {
+            let hint = match other {
+                Shape::Vector(_) => {
+                    "; a sequence input is declared as `input: [steps, features]`, and token ids go through \
+                     `embedding` first"
+                }
+                _ => "; a sequence input is declared as `input: [steps, features]`",
+            };
+            cx.error_spanned_by(
+                &spec.tokens,
+                format_args!(
+                    "`{}` takes a sequence (steps, features), but it receives {}{hint}",
+                    spec.name,
+                    other.in_words()
+                ),
+            );
+            None
+        }
     }
 }
 

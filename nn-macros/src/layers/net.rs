@@ -38,10 +38,10 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     code.activated = true;
     code.holds = Holds::ALL;
     code.type_checks.push(quote_spanned!(span=> ::nn::__private::takes_input::<#path, #input>()));
-    Some(Planned {
-        output: Shape::Vector(output),
-        label: format!("net ({})", path.to_token_stream().to_string().replace(' ', "")),
-        modules: 1,
-        code: Some(code),
-    })
+    Some(Planned::new(
+        Shape::Vector(output),
+        format!("net ({})", path.to_token_stream().to_string().replace(' ', "")),
+        1,
+        Some(code),
+    ))
 }

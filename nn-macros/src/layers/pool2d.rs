@@ -38,10 +38,10 @@ fn check(spec: &LayerSpec, incoming: &Shape, layer: TokenStream, cx: &mut Ctxt) 
     let [c, h, w] = image_input(spec, incoming, cx)?;
     let window = window::check(size, &args, [h, w], "window", None, cx)?;
     let ([ph, pw], [sh, sw], same, [oh, ow]) = (window.size, window.stride, window.same, window.output);
-    Some(Planned {
-        output: Shape::Image([c, oh, ow]),
-        label: name,
-        modules: 1,
-        code: Some(Code::plain(quote!(::nn::__private::layers::#layer<#c, #h, #w, #ph, #pw, #sh, #sw, #same>))),
-    })
+    Some(Planned::new(
+        Shape::Image([c, oh, ow]),
+        name,
+        1,
+        Some(Code::plain(quote!(::nn::__private::layers::#layer<#c, #h, #w, #ph, #pw, #sh, #sw, #same>))),
+    ))
 }

@@ -1,0 +1,190 @@
+//! Sequence networks through the public API: shapes and parameter counts,
+//! token ids checked at run time, gradients of whole networks through time,
+//! determinism on any number of threads, and weight files with PyTorch's
+//! names for every recurrent layer.
+
+use nn::io::WeightFile;
+use nn::layers::Layer;
+use nn::prelude::*;
+
+network! {
+    /// Each MNIST image read as 28 rows of 28 pixels.
+    pub struct RowLstm {
+        input: [28, 28],
+        lstm(128),
+        dense(10, softmax),
+    }
+
+    /// The tagger: token ids, a GRU over every step, an LSTM, a verdict.
+    pub struct Tagger {
+        input: 20,
+        embedding(8, 16),
+        gru(32, return_sequences = true),
+        lstm(32),
+        dense(1, sigmoid),
+    }
+
+    /// Every recurrent layer, both directions, a dense layer on every step.
+    struct Everything {
+        input: [5, 3],
+        simple_rnn(3 => 4, relu, return_sequences = true),
+        bidirectional(gru(3, return_sequences = true)),
+        dense(2, tanh),
+        bidirectional(lstm(2)),
+        dense(2, softmax),
+    }
+}
+
+/// PyTorch's counts (two biases per gate): `nn.LSTM(28, 128)` has
+/// 4·128·(28 + 128 + 2) = 80,896 parameters (Keras, with one bias: 80,384).
+#[test]
+fn recurrent_layers_have_pytorch_parameter_counts_and_keras_shapes() {
+    let summary = RowLstm::seeded(0).summary();
+    let rows: Vec<(&str, &str, usize)> =
+        summary.rows.iter().map(|r| (r.layer.as_str(), r.output.as_str(), r.params)).collect();
+    assert_eq!(rows, [("lstm", "(128)", 80_896), ("dense (softmax)", "(10)", 1290)]);
+    let summary = Tagger::seeded(0).summary();
+    let rows: Vec<(&str, &str, usize)> =
+        summary.rows.iter().map(|r| (r.layer.as_str(), r.output.as_str(), r.params)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("embedding", "(20, 16)", 8 * 16),
+            ("gru", "(20, 32)", 3 * 32 * (16 + 32 + 2)),
+            ("lstm", "(32)", 4 * 32 * (32 + 32 + 2)),
+            ("dense (sigmoid)", "(1)", 33),
+        ]
+    );
+    let outputs: Vec<String> = Everything::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
+    assert_eq!(outputs, ["(5, 4)", "(5, 6)", "(5, 2)", "(4)", "(2)"]);
+    assert_eq!(<Everything as Layer>::INPUT, 15);
+}
+
+/// A token id that is not a whole number in the vocabulary stops `fit`,
+/// `evaluate` and `predict` with an error naming the sample (as the data
+/// numbers it) and the position; nothing panics.
+#[test]
+fn a_bad_token_id_is_an_error_naming_sample_and_position() {
+    let mut inputs: Vec<[f32; 20]> = (0..10).map(|s| std::array::from_fn(|t| ((s + t) % 8) as f32)).collect();
+    inputs[2][13] = 8.0;
+    let targets: Vec<[f32; 1]> = (0..10).map(|s| [(s % 2) as f32]).collect();
+    let data = Dataset::from_rows(&inputs, &targets).unwrap();
+    let mut net = Tagger::seeded(1);
+    let before = net.to_bytes();
+    let options = Fit::new().batch_size(4).shuffle(false).quiet();
+    let error = net.fit(&data, BinaryCrossentropy, Adam::default(), options).unwrap_err();
+    assert_eq!(error.to_string(), "sample 2, position 13: token id 8 is not a whole number in 0..8");
+    assert!(net.to_bytes() == before, "the first batch held the bad id: training stopped before the weights changed");
+    // Shuffled, the sample keeps its number in the data.
+    let error =
+        net.fit(&data, BinaryCrossentropy, Adam::default(), Fit::new().batch_size(4).seed(3).quiet()).unwrap_err();
+    assert!(matches!(error, nn::Error::InvalidToken { sample: 2, position: 13, .. }), "{error}");
+    let error = net.evaluate(&data, BinaryCrossentropy).unwrap_err();
+    assert!(matches!(error, nn::Error::InvalidToken { sample: 2, position: 13, .. }), "{error}");
+    let mut batch = Batch::<20>::from_element(3, 1.0);
+    batch[(4, 2)] = 0.5;
+    let error = net.predict(&batch).unwrap_err();
+    assert!(matches!(error, nn::Error::InvalidToken { sample: 2, position: 4, .. }), "{error}");
+    // The single-sample forward pass marks the output instead.
+    assert!(net.forward([-1.0; 20])[0].is_nan());
+}
+
+/// Every gradient of a whole network of every recurrent layer, through
+/// `Network::backward`, against finite differences of its outputs.
+#[test]
+fn a_whole_sequence_network_differentiates_like_finite_differences() {
+    let net = Everything::seeded(3);
+    let inputs = Batch::<15>::from_fn(3, |i, j| ((i * 7 + j * 5) % 11) as f32 / 5.0 - 1.0);
+    let weights: Vec<f32> = (0..6).map(|i| (i as f32 * 0.9).sin()).collect();
+    let loss = |net: &Everything, inputs: &Batch<15>| -> f64 {
+        net.predict(inputs).unwrap().iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+    };
+    let (grads, input_grad) = net.backward(&inputs, &Batch::<2>::from_column_slice(&weights)).unwrap();
+    let mut analytic = Vec::new();
+    grads.params(&mut |g| analytic.extend_from_slice(g));
+    let h = 1e-2f32;
+    for index in 0..analytic.len() {
+        let nudged = |delta: f32| {
+            let mut copy = Everything::from_bytes(&net.to_bytes()).unwrap();
+            let mut at = 0;
+            copy.visit_params(&Everything::zeroed(), &mut |p, _| {
+                if (at..at + p.len()).contains(&index) {
+                    p[index - at] += delta;
+                }
+                at += p.len();
+            });
+            loss(&copy, &inputs)
+        };
+        let numeric = (nudged(h) - nudged(-h)) / (2.0 * f64::from(h));
+        let got = f64::from(analytic[index]);
+        assert!((numeric - got).abs() <= 3e-3 * (1.0 + numeric.abs()), "parameter {index}: {numeric} vs {got}");
+    }
+    for (i, analytic) in input_grad.iter().enumerate() {
+        let (mut plus, mut minus) = (inputs.clone(), inputs.clone());
+        plus.as_mut_slice()[i] += h;
+        minus.as_mut_slice()[i] -= h;
+        let numeric = (loss(&net, &plus) - loss(&net, &minus)) / (2.0 * f64::from(h));
+        assert!((numeric - f64::from(*analytic)).abs() <= 3e-3 * (1.0 + numeric.abs()), "input {i}");
+    }
+}
+
+/// The same weights, bit for bit, on one, two or three threads.
+#[test]
+fn sequence_training_gives_the_same_weights_on_any_number_of_threads() {
+    let inputs: Vec<[f32; 20]> = (0..64).map(|s| std::array::from_fn(|t| ((s * 3 + t * 5) % 8) as f32)).collect();
+    let targets: Vec<[f32; 1]> = inputs.iter().map(|x| [f32::from(u8::from(x[0] > x[19]))]).collect();
+    let data = Dataset::from_rows(&inputs, &targets).unwrap();
+    let run = |threads: usize| {
+        nn::gemm::set_threads(threads);
+        let mut net = Tagger::seeded(2);
+        net.fit(&data, BinaryCrossentropy, Adam::default(), Fit::new().epochs(2).batch_size(32).seed(1).quiet())
+            .unwrap();
+        let mut bits: Vec<u32> = Vec::new();
+        net.params(&mut |p| bits.extend(p.iter().map(|v| v.to_bits())));
+        bits
+    };
+    let one = run(1);
+    for threads in [2, 3] {
+        let differing = run(threads).iter().zip(&one).position(|(a, b)| a != b);
+        assert_eq!(differing, None, "first parameter that differs on {threads} threads");
+    }
+    nn::gemm::set_threads(0);
+}
+
+/// PyTorch's names: an embedding is `nn.Embedding`, each recurrent layer two
+/// modules (the `nn.LSTM` and the module that takes its last step or every
+/// step), a bidirectional one's backward direction `_reverse`.
+#[test]
+fn recurrent_layers_save_pytorch_names_and_load_back() {
+    let net = Tagger::seeded(4);
+    let bytes = net.to_bytes();
+    let file = WeightFile::parse(&bytes, "tagger").unwrap();
+    let names: Vec<(&str, Vec<usize>)> = file.tensors().iter().map(|t| (t.name(), t.shape().to_vec())).collect();
+    assert_eq!(
+        names,
+        [
+            ("0.weight", vec![8, 16]),
+            ("1.weight_ih_l0", vec![96, 16]),
+            ("1.weight_hh_l0", vec![96, 32]),
+            ("1.bias_ih_l0", vec![96]),
+            ("1.bias_hh_l0", vec![96]),
+            ("3.weight_ih_l0", vec![128, 32]),
+            ("3.weight_hh_l0", vec![128, 32]),
+            ("3.bias_ih_l0", vec![128]),
+            ("3.bias_hh_l0", vec![128]),
+            ("5.weight", vec![1, 32]),
+            ("5.bias", vec![1]),
+        ]
+    );
+    let ids = Batch::<20>::from_fn(4, |i, j| ((i + 3 * j) % 8) as f32);
+    assert_eq!(Tagger::from_bytes(&bytes).unwrap().predict(&ids).unwrap(), net.predict(&ids).unwrap());
+    let names: Vec<String> = Everything::seeded(0).summary().rows.iter().map(|r| r.layer.clone()).collect();
+    assert_eq!(
+        names,
+        ["simple_rnn (relu)", "bidirectional (gru)", "dense (tanh)", "bidirectional (lstm)", "dense (softmax)"]
+    );
+    let file_bytes = Everything::seeded(0).to_bytes();
+    let file = WeightFile::parse(&file_bytes, "everything").unwrap();
+    assert!(file.tensor("2.weight_hh_l0_reverse").is_some() && file.tensor("4.weight").is_some());
+    assert!(file.tensor("6.bias_ih_l0_reverse").is_some() && file.tensor("8.bias").is_some());
+}
