@@ -86,6 +86,9 @@ pub struct TrainStep<N: Layer, const I: usize, const O: usize> {
     buffers: N::Buffers,
     grads: N,
     rng: rand::rngs::StdRng,
+    /// The largest norm of the whole gradient, and an all-zero network that
+    /// lets the gradient be visited mutably to scale it down.
+    clip: Option<(f32, Box<N>)>,
 }
 
 impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
@@ -102,7 +105,16 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
             buffers: N::Buffers::default(),
             grads: N::zeroed(),
             rng: rand::rngs::StdRng::seed_from_u64(seed),
+            clip: None,
         }
+    }
+
+    /// Scale each step's gradient down, when its norm (over every parameter
+    /// of the network, penalties included) is above `norm`, to that norm:
+    /// PyTorch's `clip_grad_norm_`, Keras' `global_clipnorm`.
+    pub fn clip_norm(mut self, norm: f32) -> Self {
+        self.clip = Some((norm, Box::new(N::zeroed())));
+        self
     }
 
     /// Train `net` on the samples of `data` at `indices` (at most the capacity):
@@ -162,13 +174,16 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
             buffers: &mut self.buffers,
         };
         match optimizer.plain_step() {
-            // Plain SGD and no penalty gradient to add: the layers update as
-            // they go (a zero penalty has a zero gradient).
-            Some(rate) if penalty == 0.0 => net.backward_sgd(pass, &mut self.grads, rate),
+            // Plain SGD and no penalty gradient to add or gradient to clip:
+            // the layers update as they go (a zero penalty has a zero gradient).
+            Some(rate) if penalty == 0.0 && self.clip.is_none() => net.backward_sgd(pass, &mut self.grads, rate),
             _ => {
                 net.backward_batch(pass, &mut self.grads);
                 if penalty != 0.0 {
                     net.penalty(Some(&mut self.grads));
+                }
+                if let Some((limit, zero)) = &self.clip {
+                    clip(&mut self.grads, zero, *limit);
                 }
                 let mut slot = 0;
                 net.visit_params(&self.grads, &mut |params, grads| {
@@ -178,6 +193,17 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
             }
         }
         Ok(BatchStats { loss_sum, correct })
+    }
+}
+
+/// Scale `grads` down to norm `limit` when their norm is above it.
+fn clip<N: Layer>(grads: &mut N, zero: &N, limit: f32) {
+    let mut squares = 0.0f64;
+    grads.params(&mut |g| squares += g.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>());
+    let norm = squares.sqrt();
+    if norm > f64::from(limit) {
+        let scale = (f64::from(limit) / norm) as f32;
+        grads.visit_params(zero, &mut |g, _| g.iter_mut().for_each(|v| *v *= scale));
     }
 }
 
@@ -207,6 +233,7 @@ pub struct Fit<'a, const I: usize, const O: usize> {
     validation: Option<&'a dyn Data<I, O>>,
     on_epoch: Option<EpochCallback<'a>>,
     early_stopping: Option<EarlyStopping>,
+    clip_norm: Option<f32>,
 }
 
 /// A function called with each epoch's log.
@@ -230,6 +257,7 @@ impl<'a, const I: usize, const O: usize> Fit<'a, I, O> {
             validation: None,
             on_epoch: None,
             early_stopping: None,
+            clip_norm: None,
         }
     }
 
@@ -281,6 +309,14 @@ impl<'a, const I: usize, const O: usize> Fit<'a, I, O> {
         self
     }
 
+    /// Scale each step's gradient down to norm `norm` when it is larger (the
+    /// norm over every parameter: PyTorch's `clip_grad_norm_`, Keras'
+    /// `global_clipnorm`), as recurrent networks often need.
+    pub fn clip_norm(mut self, norm: f32) -> Self {
+        self.clip_norm = Some(norm);
+        self
+    }
+
     /// Call `callback` with each epoch's log as soon as the epoch ends.
     pub fn on_epoch(mut self, callback: impl FnMut(&EpochLog) + 'a) -> Self {
         self.on_epoch = Some(Box::new(callback));
@@ -323,7 +359,15 @@ where
     }
     let mut stopping = options.early_stopping.map(|rule| (rule, rule.start(), Vec::<f32>::new()));
     let capacity = options.batch_size.min(n);
+    if let Some(norm) = options.clip_norm {
+        if !(norm > 0.0 && norm.is_finite()) {
+            return Err(Error::InvalidArgument(format!("a gradient's clip norm is a positive number; found {norm}")));
+        }
+    }
     let mut step = TrainStep::<N, I, O>::new(capacity, options.seed ^ 0x9e37_79b9_7f4a_7c15);
+    if let Some(norm) = options.clip_norm {
+        step = step.clip_norm(norm);
+    }
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
     let batches = n.div_ceil(capacity);
@@ -546,6 +590,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A gradient above the clip norm reaches the optimiser scaled to it, in
+    /// its direction; one below, unchanged.
+    #[test]
+    fn clipping_scales_the_whole_gradient_to_the_norm() {
+        let data = Dataset::from_rows(&[[5.0, -4.0, 3.0]], &[[30.0, -20.0]]).unwrap();
+        let norms = |clip: Option<f32>| {
+            let mut net: Dense<3, 2, Tanh> = Dense::seeded(1);
+            let mut step = TrainStep::<Dense<3, 2, Tanh>, 3, 2>::new(1, 0);
+            if let Some(norm) = clip {
+                step = step.clip_norm(norm);
+            }
+            let mut record = Record::default();
+            step.run(&mut net, &data, &[0], &Mse, &mut record).unwrap();
+            record.0.concat()
+        };
+        let full = norms(None);
+        let norm = full.iter().map(|g| f64::from(*g).powi(2)).sum::<f64>().sqrt();
+        assert!(norm > 1.0, "the unclipped gradient is large: {norm}");
+        let clipped = norms(Some(1.0));
+        let clipped_norm = clipped.iter().map(|g| f64::from(*g).powi(2)).sum::<f64>().sqrt();
+        assert!((clipped_norm - 1.0).abs() < 1e-5, "{clipped_norm}");
+        for (c, f) in clipped.iter().zip(&full) {
+            assert!((f64::from(*c) - f64::from(*f) / norm).abs() < 1e-6);
+        }
+        assert_eq!(norms(Some(2.0 * norm as f32)), full, "a gradient below the norm is left alone");
     }
 
     #[test]

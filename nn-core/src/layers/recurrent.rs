@@ -470,6 +470,8 @@ mod tests {
         check(Lstm::<1, 2, 3, false>::seeded(3), 2);
         check(Gru::<4, 3, 5, false>::seeded(4), 3);
         check(Gru::<3, 2, 4, true>::seeded(5), 2);
+        check(Gru::<12, 2, 3, false>::seeded(9), 2);
+        check(Lstm::<12, 2, 3, false>::seeded(10), 2);
         check(SimpleRnn::<4, 3, 5, false, Tanh>::seeded(6), 3);
         check(SimpleRnn::<3, 3, 4, true, Relu>::seeded(7), 2);
     }
