@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Run nn's and PyTorch's MLP and CNN benchmarks side by side, in one sitting, and
+"""Run nn's and PyTorch's MLP, CNN and LSTM benchmarks side by side, in one sitting, and
 print the ratios (the machine is shared and noisy, so only same-sitting ratios mean much).
 
     python3 -m pip install torch numpy
-    python3 benchmarks/compare.py [--workloads mlp,cnn] [--epochs 5] [--cnn-epochs 2] [--threads 2] [--rounds 1]
+    python3 benchmarks/compare.py [--workloads mlp,cnn,lstm] [--epochs 5] [--cnn-epochs 2] [--lstm-epochs 2]
+                                  [--threads 2] [--rounds 1]
 
 The MLP workload: each configuration (SGD 0.1 at batch 32 and 128, Adam 1e-3 at
 batch 32) runs examples/bench_mlp.rs and then benchmarks/pytorch_mlp.py for --epochs
 epochs. The CNN workload: the keras-io mnist_convnet, Adam 1e-3 at batch 128, runs
-examples/bench_cnn.rs and then benchmarks/pytorch_cnn.py for --cnn-epochs epochs.
-With --rounds N each pair repeats and medians are kept.
+examples/bench_cnn.rs and then benchmarks/pytorch_cnn.py for --cnn-epochs epochs. The
+LSTM workload: RowLstm (each image as 28 rows of 28 pixels, LSTM 128, dense 10), Adam
+1e-3 at batch 128, runs examples/bench_lstm.rs and then benchmarks/pytorch_lstm.py for
+--lstm-epochs epochs. With --rounds N each pair repeats and medians are kept.
 """
 
 import argparse
@@ -20,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = [("sgd", 32), ("sgd", 128), ("adam", 32)]
-WORKLOADS = ("mlp", "cnn")
+WORKLOADS = ("mlp", "cnn", "lstm")
 
 
 def result(command):
@@ -61,17 +64,19 @@ def mlp(args) -> None:
     print(f"peak RSS               {ours_rss:>8.0f}MB {theirs_rss:>8.0f}MB")
 
 
-def cnn(args) -> None:
-    subprocess.run(["cargo", "build", "--release", "--example", "bench_cnn"], cwd=ROOT, check=True)
-    common = ["--batch", "128", "--epochs", str(args.cnn_epochs), "--threads", str(args.threads)]
+def paired(args, title: str, example: str, script: str, epochs: int) -> None:
+    """One Adam configuration at batch 128: examples/<example>.rs and then
+    benchmarks/<script> for each round, and a block of nn against PyTorch."""
+    subprocess.run(["cargo", "build", "--release", "--example", example], cwd=ROOT, check=True)
+    common = ["--batch", "128", "--epochs", str(epochs), "--threads", str(args.threads)]
     ours, theirs = [], []
     for _ in range(args.rounds):
-        ours.append(result([str(ROOT / "target/release/examples/bench_cnn"), *common]))
-        theirs.append(result([sys.executable, str(ROOT / "benchmarks/pytorch_cnn.py"), *common]))
+        ours.append(result([str(ROOT / "target/release/examples" / example), *common]))
+        theirs.append(result([sys.executable, str(ROOT / "benchmarks" / script), *common]))
 
     a, b = med(ours, "epoch_s"), med(theirs, "epoch_s")
     ours_inf, theirs_inf = med(ours, "inference_per_s"), med(theirs, "inference_per_s")
-    print(f"\nCNN: mnist_convnet, adam batch 128, {args.cnn_epochs} epochs")
+    print(f"\n{title}, adam batch 128, {epochs} epochs")
     print(f"{'':<22}{'nn':>10}{'PyTorch':>10}{'speed-up':>10}")
     print(f"{'median epoch':<22}{a:>9.3f}s{b:>9.3f}s{b / a:>9.2f}x")
     print(f"{'test accuracy':<22}{100 * med(ours, 'accuracy'):>9.2f}%{100 * med(theirs, 'accuracy'):>9.2f}%")
@@ -80,11 +85,21 @@ def cnn(args) -> None:
     theirs_rss = max(float(r["peak_rss_mb"]) for r in theirs)
     print(f"{'peak RSS':<22}{ours_rss:>8.0f}MB{theirs_rss:>8.0f}MB")
 
+
+def cnn(args) -> None:
+    paired(args, "CNN: mnist_convnet", "bench_cnn", "pytorch_cnn.py", args.cnn_epochs)
+
+
+def lstm(args) -> None:
+    paired(args, "LSTM: RowLstm (28 rows of 28 pixels, LSTM 128)", "bench_lstm", "pytorch_lstm.py", args.lstm_epochs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workloads", default="mlp,cnn", help="comma list of mlp, cnn")
+    parser.add_argument("--workloads", default="mlp,cnn,lstm", help="comma list of mlp, cnn, lstm")
     parser.add_argument("--epochs", type=int, default=5, help="epochs of each MLP run")
     parser.add_argument("--cnn-epochs", type=int, default=2, help="epochs of each CNN run")
+    parser.add_argument("--lstm-epochs", type=int, default=2, help="epochs of each LSTM run")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
@@ -97,6 +112,8 @@ def main() -> None:
         mlp(args)
     if "cnn" in workloads:
         cnn(args)
+    if "lstm" in workloads:
+        lstm(args)
 
 
 if __name__ == "__main__":
