@@ -53,6 +53,29 @@ network! {
     }
 }
 
+network! {
+    /// `Sequential(LSTM(3, 4, batch_first=True), Steps(), GRU(4, 3, batch_first=True,
+    /// bidirectional=True), Final(), Linear(6, 2), Softmax(dim=-1))`, with `Steps` and
+    /// `Final` taking every step's output or the last ones (tests/interop/check_torch.py).
+    pub struct Seq {
+        input: [5, 3],
+        lstm(4, return_sequences = true),
+        bidirectional(gru(3)),
+        dense(2, softmax),
+    }
+
+    /// `Sequential(Embedding(7, 4), RNN(4, 5, batch_first=True), Steps(), Linear(5, 2),
+    /// Tanh(), LSTM(2, 3, batch_first=True), Final(), Linear(3, 1), Sigmoid())`.
+    pub struct Tokens {
+        input: 6,
+        embedding(7, 4),
+        simple_rnn(5, return_sequences = true),
+        dense(2, tanh),
+        lstm(3),
+        dense(1, sigmoid),
+    }
+}
+
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_weights.py");
 const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_torch.py");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
@@ -222,4 +245,59 @@ fn nn_predicts_what_pytorch_computed_with_image_networks_it_saved() {
     check("conv", conv.predict(&conv_inputs).unwrap().as_slice());
     let global_inputs = Batch::<48>::from_column_slice(&io.values("global_inputs").unwrap());
     check("global", global.predict(&global_inputs).unwrap().as_slice());
+}
+
+/// Token ids in `0..7`, as `f32`, one sample per column.
+fn token_inputs(samples: usize) -> Batch<6> {
+    Batch::<6>::from_fn(samples, |i, j| ((i * 3 + j * 5) % 7) as f32)
+}
+
+#[test]
+fn numpy_computes_the_outputs_of_recurrent_networks_nn_saved() {
+    if !python_ready() {
+        return;
+    }
+    let dir = scratch("rust-rnn-to-python");
+    let seq = trained(Seq::seeded(11));
+    let mut tokens = Tokens::seeded(12);
+    let targets = Batch::<1>::from_fn(24, |_, j| (j % 2) as f32);
+    let data = Dataset::new(token_inputs(24), targets).unwrap();
+    tokens.fit(&data, Mse, Adam::new(0.01), Fit::new().epochs(3).batch_size(8).seed(1).quiet()).unwrap();
+    seq.save(dir.join("rust_seq.safetensors")).unwrap();
+    tokens.save(dir.join("rust_tokens.safetensors")).unwrap();
+    let (seq_inputs, tokens_inputs) = (image_inputs::<15>(11, 2), token_inputs(11));
+    let (seq_outputs, tokens_outputs) = (seq.predict(&seq_inputs).unwrap(), tokens.predict(&tokens_inputs).unwrap());
+    let io = [
+        Tensor { name: "seq_inputs".into(), shape: vec![11, 15], values: seq_inputs.as_slice().into() },
+        Tensor { name: "seq_outputs".into(), shape: vec![11, 2], values: seq_outputs.as_slice().into() },
+        Tensor { name: "tokens_inputs".into(), shape: vec![11, 6], values: tokens_inputs.as_slice().into() },
+        Tensor { name: "tokens_outputs".into(), shape: vec![11, 1], values: tokens_outputs.as_slice().into() },
+    ];
+    std::fs::write(dir.join("rust_rnn_io.safetensors"), serialize(&io, &[]).unwrap()).unwrap();
+    run_script("read-rnn", &dir);
+    if torch_ready() {
+        run(TORCH_SCRIPT, "load-rnn", &dir);
+    }
+}
+
+/// Recurrent networks PyTorch saved (`check_torch.py fixture-rnn`) load here
+/// and predict what PyTorch computed.
+#[test]
+fn nn_predicts_what_pytorch_computed_with_recurrent_networks_it_saved() {
+    let fixtures = Path::new(FIXTURES);
+    let seq = Seq::from_file(fixtures.join("pytorch_seq.safetensors")).unwrap();
+    let tokens = Tokens::from_file(fixtures.join("pytorch_tokens.safetensors")).unwrap();
+    let io_bytes = std::fs::read(fixtures.join("pytorch_rnn_io.safetensors")).unwrap();
+    let io = WeightFile::parse(&io_bytes, "pytorch_rnn_io.safetensors").unwrap();
+    let check = |name: &str, outputs: &[f32]| {
+        let expected = io.values(&format!("{name}_outputs")).unwrap();
+        assert_eq!(expected.len(), outputs.len(), "{name}");
+        let largest = outputs.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(largest <= TOLERANCE, "{name}: nn's outputs differ from PyTorch's by up to {largest}");
+        println!("{name}: nn agrees with PyTorch: largest difference {largest:e}");
+    };
+    let seq_inputs = Batch::<15>::from_column_slice(&io.values("seq_inputs").unwrap());
+    check("seq", seq.predict(&seq_inputs).unwrap().as_slice());
+    let tokens_inputs = Batch::<6>::from_column_slice(&io.values("tokens_inputs").unwrap());
+    check("tokens", tokens.predict(&tokens_inputs).unwrap().as_slice());
 }

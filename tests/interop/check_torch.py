@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Cross-check nn's image networks with PyTorch itself (a development check).
+"""Cross-check nn's image and recurrent networks with PyTorch itself (a development check).
 
 Needs torch, numpy and safetensors; tests/interop.rs runs it only where torch
 imports, so CI (which has no torch) relies on check_weights.py's numpy forward
-passes, which `check_weights.py self-check` proves against the fixtures below.
-The networks are check_weights.py's Conv and Global, built here as
-`torch.nn.Sequential`s (BatchNorm with eps=1e-3 and momentum=0.01, Keras'
-defaults); outputs are computed in float64 from the float32 weights.
+passes, which `check_weights.py self-check` and `self-rnn` prove against the
+fixtures below. The networks are check_weights.py's Conv and Global, and Seq
+and Tokens, built here as `torch.nn.Sequential`s (BatchNorm with eps=1e-3 and
+momentum=0.01, Keras' defaults; recurrent modules with batch_first=True, each
+followed by a parameterless Steps or Final); outputs are computed in float64
+from the float32 weights.
 
     check_torch.py load DIR
         Load DIR/rust_conv.safetensors and DIR/rust_global.safetensors (saved by
@@ -22,6 +24,23 @@ defaults); outputs are computed in float64 from the float32 weights.
         and `global_inputs` [8, 3*4*4] (one flattened C, H, W image per row) with
         PyTorch's eval-mode `conv_outputs` [8, 3] and `global_outputs` [8, 2], all
         float32. tests/interop/ keeps these three files as fixtures.
+
+    check_torch.py load-rnn DIR
+        The same as `load` for DIR/rust_seq.safetensors and
+        DIR/rust_tokens.safetensors with the inputs and nn's outputs of
+        DIR/rust_rnn_io.safetensors (token ids, float32 whole numbers, are cast
+        to int64 for the Embedding).
+
+    check_torch.py fixture-rnn DIR
+        Build both recurrent networks with seed 2026 (PyTorch's initialisation,
+        whose recurrent and Linear biases are random, not zero) and save their
+        state dicts as DIR/pytorch_seq.safetensors and
+        DIR/pytorch_tokens.safetensors, and DIR/pytorch_rnn_io.safetensors
+        holding 8 normal random `seq_inputs` [8, 5*3] (one flattened T, F
+        sequence per row) and 8 rows of random token ids `tokens_inputs` [8, 6]
+        (whole numbers in 0..7) with PyTorch's `seq_outputs` [8, 2] and
+        `tokens_outputs` [8, 1], all float32. tests/interop/ keeps these three
+        files as fixtures.
 
 Exits with status 1 and a message on the first disagreement.
 """
@@ -70,21 +89,75 @@ def global_network():
     )  # fmt: skip
 
 
-# Per network: how to build it, its input image shape [C, H, W] and output width.
-NETWORKS = {"conv": (conv_network, (2, 9, 10), 3), "global": (global_network, (3, 4, 4), 2)}
+# Per network: how to build it, its input image shape [C, H, W], output width,
+# and whether its inputs are token ids (as RNN_NETWORKS below).
+NETWORKS = {"conv": (conv_network, (2, 9, 10), 3, False), "global": (global_network, (3, 4, 4), 2, False)}
 
 
-def outputs(model, inputs, image):
-    """The eval-mode outputs, in float64, of flattened float32 `inputs` rows."""
+class Steps(nn.Module):
+    """After a recurrent module: its output at every step, [N, T, D*U]."""
+
+    def forward(self, result):
+        return result[0]
+
+
+class Final(nn.Module):
+    """After a one-layer recurrent module: the last output of each direction,
+    [N, D*U] (forward at T-1, backward at 0); an LSTM's h_n is its state's first."""
+
+    def forward(self, result):
+        state = result[1]
+        h_n = state[0] if isinstance(state, tuple) else state
+        return torch.cat(list(h_n), dim=1)
+
+
+def seq_network():
+    """Input [N, 5, 3], output [N, 2]."""
+    return nn.Sequential(
+        nn.LSTM(3, 4, batch_first=True), Steps(),  # -> [5, 4]
+        nn.GRU(4, 3, batch_first=True, bidirectional=True), Final(),  # -> 6
+        nn.Linear(6, 2), nn.Softmax(dim=-1),
+    )  # fmt: skip
+
+
+def tokens_network():
+    """Token ids [N, 6] (int64), output [N, 1]."""
+    return nn.Sequential(
+        nn.Embedding(7, 4),  # -> [6, 4]
+        nn.RNN(4, 5, batch_first=True, nonlinearity="tanh"), Steps(),  # -> [6, 5]
+        nn.Linear(5, 2), nn.Tanh(),  # on every step -> [6, 2]
+        nn.LSTM(2, 3, batch_first=True), Final(),  # -> 3
+        nn.Linear(3, 1), nn.Sigmoid(),
+    )  # fmt: skip
+
+
+# Per recurrent network: how to build it, its input shape per sample, output
+# width, and whether its inputs are token ids.
+RNN_NETWORKS = {"seq": (seq_network, (5, 3), 2, False), "tokens": (tokens_network, (6,), 1, True)}
+
+
+def outputs(model, inputs, shape, tokens=False):
+    """The eval-mode outputs, in float64, of flattened float32 `inputs` rows
+    (token ids, cast to int64, if `tokens`)."""
     model = copy.deepcopy(model).double().eval()
+    inputs = inputs.reshape(len(inputs), *shape)
+    if tokens:
+        ids, vocabulary = inputs.long(), model[0].num_embeddings
+        if not torch.equal(ids.to(inputs.dtype), inputs) or ids.min() < 0 or ids.max() >= vocabulary:
+            fail(f"token ids are not whole numbers in 0..{vocabulary}: {inputs.unique().tolist()}")
+        inputs = ids
+    else:
+        inputs = inputs.double()
     with torch.no_grad():
-        return model(inputs.double().reshape(len(inputs), *image))
+        return model(inputs)
 
 
-def load(directory):
-    io_path = f"{directory}/rust_cnn_io.safetensors"
+def check_load(directory, networks, kind):
+    """Load DIR/rust_{network}.safetensors into each of `networks` and compare its
+    outputs on the inputs of DIR/rust_{kind}_io.safetensors with nn's."""
+    io_path = f"{directory}/rust_{kind}_io.safetensors"
     io = load_file(io_path)
-    for network, (build, image, width) in NETWORKS.items():
+    for network, (build, shape, width, tokens) in networks.items():
         model = build()
         path = f"{directory}/rust_{network}.safetensors"
         state = load_file(path)
@@ -97,7 +170,7 @@ def load(directory):
             if state[name].dtype != value.dtype:
                 fail(f"{path}: `{name}` is {state[name].dtype}, PyTorch's is {value.dtype}")
         inputs, nn_outputs = io[f"{network}_inputs"], io[f"{network}_outputs"]
-        expected = outputs(model, inputs, image)
+        expected = outputs(model, inputs, shape, tokens)
         if nn_outputs.shape != expected.shape:
             fail(f"{io_path}: `{network}_outputs` is {tuple(nn_outputs.shape)}, expected {tuple(expected.shape)}")
         difference = (expected - nn_outputs.double()).abs().max().item()
@@ -106,11 +179,19 @@ def load(directory):
         print(f"{network}: PyTorch agrees with nn on {len(inputs)} samples: largest difference {difference:.3g}")
 
 
+def load(directory):
+    check_load(directory, NETWORKS, "cnn")
+
+
+def load_rnn(directory):
+    check_load(directory, RNN_NETWORKS, "rnn")
+
+
 def fixture(directory):
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     io = {}
-    for network, (build, image, width) in NETWORKS.items():
+    for network, (build, image, width, _) in NETWORKS.items():
         model = build()
         for module in model:
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
@@ -130,7 +211,26 @@ def fixture(directory):
     print(f"wrote both networks' state dicts and PyTorch's outputs for {SAMPLES} samples each")
 
 
-MODES = {"load": load, "fixture": fixture}
+def fixture_rnn(directory):
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    io = {}
+    for network, (build, shape, width, tokens) in RNN_NETWORKS.items():
+        model = build()
+        state = {name: value.contiguous() for name, value in model.state_dict().items()}
+        save_file(state, f"{directory}/pytorch_{network}.safetensors", metadata={"format": "pt"})
+        if tokens:
+            inputs = torch.randint(0, model[0].num_embeddings, (SAMPLES, *shape)).float()
+        else:
+            inputs = torch.randn(SAMPLES, *shape)
+        inputs = inputs.reshape(SAMPLES, -1)
+        io[f"{network}_inputs"] = inputs
+        io[f"{network}_outputs"] = outputs(model, inputs, shape, tokens).float()
+    save_file(io, f"{directory}/pytorch_rnn_io.safetensors")
+    print(f"wrote both recurrent networks' state dicts and PyTorch's outputs for {SAMPLES} samples each")
+
+
+MODES = {"load": load, "fixture": fixture, "load-rnn": load_rnn, "fixture-rnn": fixture_rnn}
 
 
 def main():

@@ -58,6 +58,46 @@ An io file for them holds float32 `conv_inputs` [N, 2*9*10] and `global_inputs`
         `check_torch.py fixture DIR` writes: numpy's forward passes checked
         against PyTorch's, without nn (or torch).
 
+The recurrent networks, on float32 rows, are (batch_first=True and one layer in
+every recurrent module; Steps and Final are parameterless modules that take the
+recurrent module's tuple output and return its `output` [N, T, D*U], every step,
+or `torch.cat(list(h_n), dim=1)` [N, D*U], the last output of each direction)
+
+    Seq = nn.Sequential(                                # input [N, 5, 3]
+        nn.LSTM(3, 4, batch_first=True), Steps(),       # 0, 1 -> [5, 4]
+        nn.GRU(4, 3, batch_first=True, bidirectional=True), Final(),  # 2, 3 -> 6
+        nn.Linear(6, 2), nn.Softmax(dim=-1))            # 4, 5
+    Tokens = nn.Sequential(                             # token ids [N, 6]
+        nn.Embedding(7, 4),                             # 0 -> [6, 4]
+        nn.RNN(4, 5, batch_first=True), Steps(),        # 1, 2 -> [6, 5]
+        nn.Linear(5, 2), nn.Tanh(),                     # 3, 4, on every step -> [6, 2]
+        nn.LSTM(2, 3, batch_first=True), Final(),       # 5, 6 -> 3
+        nn.Linear(3, 1), nn.Sigmoid())                  # 7, 8
+
+with the tensors of SEQ_SHAPES and TOKENS_SHAPES below, all float32: an
+Embedding's `weight` [V, D]; a recurrent module's `weight_ih_l0` [G*U, F],
+`weight_hh_l0` [G*U, U], `bias_ih_l0` and `bias_hh_l0` [G*U], and the same
+with `_reverse` for the backward direction of a bidirectional one, where G is 4
+for an LSTM (gates i, f, g, o), 3 for a GRU (r, z, n) and 1 for a tanh RNN.
+Their forward passes are written below in numpy from PyTorch's equations, with
+zero initial states (GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+h = (1 - z) * n + z * h_prev); a bidirectional module's output at step t is
+[forward(t), backward(t)] and its final outputs [forward at T-1, backward at 0].
+An io file for them holds float32 `seq_inputs` [N, 5*3] (one flattened T, F
+sequence per row), `tokens_inputs` [N, 6] (token ids, whole numbers in 0..7)
+and the outputs `seq_outputs` [N, 2] and `tokens_outputs` [N, 1].
+
+    check_weights.py read-rnn DIR
+        Load DIR/rust_seq.safetensors and DIR/rust_tokens.safetensors (saved by
+        nn) and DIR/rust_rnn_io.safetensors (nn's outputs), check the names,
+        shapes, dtypes and metadata, compute both networks' outputs in numpy and
+        compare within 1e-5.
+
+    check_weights.py self-rnn DIR
+        The same on DIR/pytorch_seq.safetensors, DIR/pytorch_tokens.safetensors
+        and DIR/pytorch_rnn_io.safetensors (PyTorch's outputs), which
+        `check_torch.py fixture-rnn DIR` writes.
+
 Exits with status 1 and a message on the first disagreement.
 """
 
@@ -261,27 +301,134 @@ CNNS = {
 }
 
 
-def io_pair(io, io_path, network, image, width):
-    """The `{network}_inputs` as [N, C, H, W] images and the `{network}_outputs` [N, width]."""
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+# Gates per unit of each kind of recurrent module, in PyTorch's order: an LSTM's
+# i, f, g, o, a GRU's r, z, n, and a (tanh) RNN's one.
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def recurrent_shapes(index, kind, features, units, bidirectional=False):
+    """A recurrent module's tensors (`_reverse` ones for the backward direction)."""
+    rows = GATES[kind] * units
+    shapes = {}
+    for suffix in ("", "_reverse") if bidirectional else ("",):
+        shapes[f"{index}.weight_ih_l0{suffix}"] = (rows, features)
+        shapes[f"{index}.weight_hh_l0{suffix}"] = (rows, units)
+        shapes[f"{index}.bias_ih_l0{suffix}"] = (rows,)
+        shapes[f"{index}.bias_hh_l0{suffix}"] = (rows,)
+    return shapes
+
+
+SEQ_SHAPES = {
+    **recurrent_shapes(0, "lstm", 3, 4),
+    **recurrent_shapes(2, "gru", 4, 3, bidirectional=True),
+    "4.weight": (2, 6), "4.bias": (2,),
+}
+TOKENS_SHAPES = {
+    "0.weight": (7, 4),
+    **recurrent_shapes(1, "rnn", 4, 5),
+    "3.weight": (2, 5), "3.bias": (2,),
+    **recurrent_shapes(5, "lstm", 2, 3),
+    "7.weight": (1, 3), "7.bias": (1,),
+}
+
+
+def cell(kind, x, state, w_ih, w_hh, b_ih, b_hh):
+    """One step of a recurrent cell on x [N, F]: the new state, (h,) or an LSTM's (h, c)."""
+    projected = x @ w_ih.T + b_ih
+    recurrent_part = state[0] @ w_hh.T + b_hh
+    if kind == "rnn":
+        return (np.tanh(projected + recurrent_part),)
+    if kind == "lstm":
+        i, f, g, o = np.split(projected + recurrent_part, 4, axis=1)
+        c = sigmoid(f) * state[1] + sigmoid(i) * np.tanh(g)
+        return sigmoid(o) * np.tanh(c), c
+    # GRU: the reset gate scales the recurrent projection of n, its bias included.
+    x_r, x_z, x_n = np.split(projected, 3, axis=1)
+    h_r, h_z, h_n = np.split(recurrent_part, 3, axis=1)
+    r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
+    n = np.tanh(x_n + r * h_n)
+    return ((1.0 - z) * n + z * state[0],)
+
+
+def recurrent(x, p, index, kind):
+    """A recurrent module (bidirectional if it has `_reverse` tensors) on x [N, T, F],
+    from zero states: every step's output [N, T, D*U], [forward(t), backward(t)] at
+    step t, and the final outputs [N, D*U], [forward at T-1, backward at 0]."""
+    samples, steps = x.shape[:2]
+    suffixes = ("", "_reverse") if f"{index}.weight_ih_l0_reverse" in p else ("",)
+    outputs, finals = [], []
+    for suffix in suffixes:
+        weights = [p[f"{index}.{name}_l0{suffix}"] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        units = weights[1].shape[1]
+        zeros = np.zeros((samples, units))
+        state = (zeros, zeros) if kind == "lstm" else (zeros,)
+        output = np.empty((samples, steps, units))
+        for t in range(steps) if suffix == "" else reversed(range(steps)):
+            state = cell(kind, x[:, t], state, *weights)
+            output[:, t] = state[0]
+        outputs.append(output)
+        finals.append(state[0])
+    return np.concatenate(outputs, axis=2), np.concatenate(finals, axis=1)
+
+
+def embedding(ids, p, index):
+    """Embedding of float32 token ids [N, T], which must be whole numbers in 0..V."""
+    table = p[f"{index}.weight"]
+    whole = ids.astype(np.int64)
+    if not (np.array_equal(whole, ids) and whole.min() >= 0 and whole.max() < len(table)):
+        fail(f"token ids are not whole numbers in 0..{len(table)}: {np.unique(ids)}")
+    return table[whole]
+
+
+def seq_forward(params, inputs):
+    """The Seq Sequential in float64 on [N, 5, 3] sequences."""
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+    steps, _ = recurrent(inputs.astype(np.float64), p, 0, "lstm")
+    _, final = recurrent(steps, p, 2, "gru")
+    return softmax(linear(final, p, 4))
+
+
+def tokens_forward(params, ids):
+    """The Tokens Sequential in float64 on [N, 6] token ids."""
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+    steps, _ = recurrent(embedding(ids, p, 0), p, 1, "rnn")
+    steps = np.tanh(linear(steps, p, 3))
+    _, final = recurrent(steps, p, 5, "lstm")
+    return sigmoid(linear(final, p, 7))
+
+
+# Per network: its tensors, input shape per sample, output width and forward pass.
+RNNS = {
+    "seq": (SEQ_SHAPES, (5, 3), 2, seq_forward),
+    "tokens": (TOKENS_SHAPES, (6,), 1, tokens_forward),
+}
+
+
+def io_pair(io, io_path, network, shape, width):
+    """The `{network}_inputs` reshaped to [N, *shape] and the `{network}_outputs` [N, width]."""
     inputs, outputs = io.get(f"{network}_inputs"), io.get(f"{network}_outputs")
     if inputs is None or outputs is None:
         fail(f"{io_path}: no `{network}_inputs` or `{network}_outputs` among {sorted(io)}")
     samples = inputs.shape[0] if inputs.ndim else 0
-    expected = [("inputs", inputs, (samples, int(np.prod(image)))), ("outputs", outputs, (samples, width))]
-    for name, value, shape in expected:
-        if value.shape != shape or value.dtype != np.float32:
-            fail(f"{io_path}: `{network}_{name}` is {value.dtype} {value.shape}, expected float32 {shape}")
-    return inputs.reshape(samples, *image), outputs
+    expected = [("inputs", inputs, (samples, int(np.prod(shape)))), ("outputs", outputs, (samples, width))]
+    for name, value, expected_shape in expected:
+        if value.shape != expected_shape or value.dtype != np.float32:
+            fail(f"{io_path}: `{network}_{name}` is {value.dtype} {value.shape}, expected float32 {expected_shape}")
+    return inputs.reshape(samples, *shape), outputs
 
 
-def check_cnns(directory, prefix, source):
-    """Compare numpy's outputs of both image networks saved as DIR/{prefix}_*.safetensors
-    with the outputs `source` wrote in DIR/{prefix}_cnn_io.safetensors."""
-    io_path = f"{directory}/{prefix}_cnn_io.safetensors"
+def check_networks(directory, prefix, source, networks, kind):
+    """Compare numpy's outputs of the `networks` saved as DIR/{prefix}_{network}.safetensors
+    with the outputs `source` wrote in DIR/{prefix}_{kind}_io.safetensors."""
+    io_path = f"{directory}/{prefix}_{kind}_io.safetensors"
     io = load_file(io_path)
-    for network, (shapes, image, width, forward_pass) in CNNS.items():
+    for network, (shapes, shape, width, forward_pass) in networks.items():
         params = load_checked(f"{directory}/{prefix}_{network}.safetensors", shapes, summary=prefix == "rust")
-        inputs, outputs = io_pair(io, io_path, network, image, width)
+        inputs, outputs = io_pair(io, io_path, network, shape, width)
         expected = forward_pass(params, inputs)
         difference = np.abs(expected - outputs.astype(np.float64)).max()
         if not difference <= TOLERANCE:
@@ -290,14 +437,29 @@ def check_cnns(directory, prefix, source):
 
 
 def read_cnn(directory):
-    check_cnns(directory, "rust", "nn")
+    check_networks(directory, "rust", "nn", CNNS, "cnn")
 
 
 def self_check(directory):
-    check_cnns(directory, "pytorch", "PyTorch")
+    check_networks(directory, "pytorch", "PyTorch", CNNS, "cnn")
 
 
-MODES = {"read": read, "write": write, "read-cnn": read_cnn, "self-check": self_check}
+def read_rnn(directory):
+    check_networks(directory, "rust", "nn", RNNS, "rnn")
+
+
+def self_rnn(directory):
+    check_networks(directory, "pytorch", "PyTorch", RNNS, "rnn")
+
+
+MODES = {
+    "read": read,
+    "write": write,
+    "read-cnn": read_cnn,
+    "self-check": self_check,
+    "read-rnn": read_rnn,
+    "self-rnn": self_rnn,
+}
 
 
 def main():
