@@ -65,6 +65,26 @@ network! {
         dense(8 => 2, sigmoid),
     }
 
+    /// The README's sequence network.
+    pub struct Tagger {
+        input: 20,                                 // 20 token ids (whole numbers stored as f32)
+        embedding(8, 16),                          // vocabulary 8, 16 values per token -> [20, 16]
+        gru(32, return_sequences = true),          // every step's output -> [20, 32]
+        bidirectional(lstm(16)),                   // both directions' last outputs -> 32
+        dense(1, sigmoid),
+    }
+
+    /// Every recurrent layer and option.
+    struct AllSequenceLayers {
+        input: [10, 3],
+        lstm(3 => 8, return_sequences = true, init = he_uniform, recurrent_init = orthogonal),
+        dropout(0.2),
+        bidirectional(simple_rnn(4, relu, return_sequences = true)),
+        dense(5, tanh, l2 = 1e-4),
+        gru(5 => 6, recurrent_init = glorot_uniform),
+        dense(2, softmax),
+    }
+
     /// The README's image network.
     pub struct Images {
         input: [3, 32, 32],                        // channels, height, width (PyTorch's NCHW)
@@ -117,6 +137,9 @@ fn main() -> Result<(), nn::Error> {
     assert_eq!((MnistCnn::INPUT, MnistCnn::OUTPUT, MnistCnn::PARAMS), (784, 10, 34_826));
     assert_eq!((AllImageLayers::INPUT, AllImageLayers::OUTPUT), (3 * 32 * 32, 2));
     let _: SVector<f32, 10> = Sequence::seeded(0).forward([0.0; 784]);
+    let outputs: Vec<String> = Tagger::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
+    assert_eq!(outputs, ["(20, 16)", "(20, 32)", "(32)", "(1)"]);
+    assert_eq!(AllSequenceLayers::OUTPUT, 2);
     let outputs: Vec<String> = Images::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
     assert_eq!(outputs, ["(32, 30, 30)", "(64, 15, 15)", "(64, 15, 15)", "(64, 7, 7)", "(64, 7, 7)", "(64)", "(10)"]);
 
