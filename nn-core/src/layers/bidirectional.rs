@@ -20,7 +20,7 @@ use rand::Rng;
 ///
 /// type Both = Bidirectional<LstmCell, 28, 28, 64, false>;
 /// assert_eq!(<Both as Layer>::OUTPUT, 128);
-/// assert_eq!(<Both as Layer>::PARAMS, 2 * 4 * 64 * (28 + 64 + 2));
+/// assert_eq!(<Both as Layer>::PARAMS, 2 * 4 * 64 * (28 + 64 + 1));
 /// ```
 pub struct Bidirectional<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> {
     /// The direction that reads the steps in order.

@@ -28,7 +28,7 @@ pub struct GruCell;
 impl Cell for GruCell {
     const GATES: usize = 3;
     const MEMORY: bool = false;
-    const KEEPS_HIDDEN: bool = true;
+    const SEPARATE_HIDDEN: bool = true;
     const NAME: &'static str = "gru";
 
     fn forward(step: ForwardStep<'_>) {

@@ -9,14 +9,14 @@ use crate::act::{Activation, Sigmoid, Tanh};
 /// # Shapes
 ///
 /// `[T, F]` in, `U` out (`[T, U]` with `SEQ`); `weight_ih_l0` `[4U, F]`,
-/// `weight_hh_l0` `[4U, U]`, `bias_ih_l0` and `bias_hh_l0` `[4U]`, gates in
-/// PyTorch's order i, f, g, o.
+/// `weight_hh_l0` `[4U, U]`, one bias `[4U]` (PyTorch's `bias_ih_l0` and
+/// `bias_hh_l0` added), gates in PyTorch's order i, f, g, o.
 ///
 /// ```
 /// use nn_core::layers::{Layer, Lstm};
 ///
-/// // lstm(128) on 28 steps of 28 features: PyTorch's 80,896 parameters.
-/// assert_eq!(<Lstm<28, 28, 128, false> as Layer>::PARAMS, 80_896);
+/// // lstm(128) on 28 steps of 28 features: Keras' 80,384 parameters.
+/// assert_eq!(<Lstm<28, 28, 128, false> as Layer>::PARAMS, 80_384);
 /// assert_eq!(<Lstm<28, 28, 128, true> as Layer>::OUTPUT, 28 * 128);
 /// ```
 pub type Lstm<const T: usize, const F: usize, const U: usize, const SEQ: bool> = Recurrent<LstmCell, T, F, U, SEQ>;
@@ -29,15 +29,12 @@ pub struct LstmCell;
 impl Cell for LstmCell {
     const GATES: usize = 4;
     const MEMORY: bool = true;
-    const KEEPS_HIDDEN: bool = false;
+    const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "lstm";
 
     fn forward(step: ForwardStep<'_>) {
-        let ForwardStep { gates, hidden, c_prev, c, h, .. } = step;
+        let ForwardStep { gates, c_prev, c, h, .. } = step;
         let u = c.len();
-        for (g, z) in gates.iter_mut().zip(hidden) {
-            *g += z;
-        }
         Sigmoid::forward(&mut gates[..2 * u], u);
         Tanh::forward(&mut gates[2 * u..3 * u], u);
         Sigmoid::forward(&mut gates[3 * u..], u);
@@ -55,7 +52,7 @@ impl Cell for LstmCell {
     }
 
     fn backward(step: BackwardStep<'_>) {
-        let BackwardStep { dh, dc, gates, c_prev, c, dgates, dhidden, .. } = step;
+        let BackwardStep { dh, dc, gates, c_prev, c, dgates, .. } = step;
         let u = c.len();
         let (i, rest) = gates.split_at(u);
         let (f, rest) = rest.split_at(u);
@@ -75,6 +72,5 @@ impl Cell for LstmCell {
             dg[k] = dct * i[k] * (1.0 - g[k] * g[k]);
             dc[k] = dct * f[k];
         }
-        dhidden.copy_from_slice(dgates);
     }
 }

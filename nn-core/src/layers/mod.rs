@@ -415,6 +415,15 @@ impl PartialEq for Aligned64 {
     }
 }
 
+/// `len` values of `buffer`, starting on a cache line (the buffer grows, on
+/// first use, by the few values that takes): scratch matrices that the matrix
+/// product then reads in place.
+pub(crate) fn aligned_len(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    let memory = ensure_len(buffer, len + 16);
+    let skip = memory.as_ptr().align_offset(64).min(16);
+    &mut memory[skip..skip + len]
+}
+
 /// Make `buffer` hold at least `len` values, reusing its allocation when it can.
 pub(crate) fn ensure_len<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> &mut [T] {
     if buffer.len() < len {

@@ -6,46 +6,51 @@
 use super::{load_f32, Aligned64, Backward, Layer, Mode, Tensor, TensorSource};
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
+use crate::parallel::for_each_rows;
 use rand::Rng;
 use std::marker::PhantomData;
 
 /// The arithmetic of one step of a recurrent layer on one sample, between
 /// the matrix products that the layer makes for the whole batch.
 ///
-/// Before a step, `gates` holds the input's projection `W_ih · x_t + b_ih`
-/// and `hidden` the previous output's `W_hh · h_{t-1} + b_hh`, `GATES · U`
-/// values each, in PyTorch's order of the gates.
+/// Before a step, `gates` holds the gates' pre-activations in PyTorch's
+/// order (`G · U` values): the input's projection `W_ih · x_t + b`, and,
+/// unless the cell keeps it apart ([`Cell::SEPARATE_HIDDEN`]), the previous
+/// output's `W_hh · h_{t-1}` added in.
 pub trait Cell: Send + Sync + 'static {
     /// Gates per unit: 4 for an LSTM (i, f, g, o), 3 for a GRU (r, z, n), 1
     /// for a simple RNN.
     const GATES: usize;
     /// Whether the cell carries a state besides its output (an LSTM's `c`).
     const MEMORY: bool;
-    /// Whether its backward pass needs each step's `hidden` (a GRU's `n`
-    /// gate multiplies it by the reset gate).
-    const KEEPS_HIDDEN: bool;
+    /// Whether the previous output's projection stays apart from the
+    /// input's, with a bias of its own (a GRU's `n` gate multiplies it by the
+    /// reset gate; Keras' GRU keeps the two biases too). Otherwise the two
+    /// are added before the step, and the layer has one bias, as Keras' LSTM
+    /// and SimpleRNN.
+    const SEPARATE_HIDDEN: bool;
     /// The name in `network!`, for summaries and messages.
     const NAME: &'static str;
 
-    /// One step forward: from `gates` and `hidden` (and `h_prev`, `c_prev`),
-    /// the new output `h` and state `c`; `gates` is left holding what the
+    /// One step forward: from `gates` (and `hidden`, `h_prev`, `c_prev`), the
+    /// new output `h` and state `c`; `gates` is left holding what the
     /// backward pass needs (the gates' values).
     fn forward(step: ForwardStep<'_>);
 
     /// One step backward: from `dh`, the gradient of the loss with respect to
     /// this step's output, and `dc`, with respect to its state (replaced by
     /// the gradient with respect to the previous state), the gradients with
-    /// respect to `gates` (before the step) into `dgates`, to `hidden` into
-    /// `dhidden`, and what reaches `h_prev` other than through `W_hh` added
-    /// into `dh_prev`.
+    /// respect to the gates' pre-activations into `dgates` and, when kept
+    /// apart, to `hidden` into `dhidden`; what reaches `h_prev` other than
+    /// through `W_hh` is added into `dh_prev`.
     fn backward(step: BackwardStep<'_>);
 }
 
 /// What one forward step of a [`Cell`] works on, for one sample.
 pub struct ForwardStep<'a> {
-    /// `G·U` values: the input's projection before, the gates' values after.
+    /// `G·U` values: the pre-activations before, the gates' values after.
     pub gates: &'a mut [f32],
-    /// `G·U` values: the previous output's projection.
+    /// `G·U` values: the previous output's projection (empty unless kept apart).
     pub hidden: &'a [f32],
     /// The previous output (zeros at the first step).
     pub h_prev: &'a [f32],
@@ -66,7 +71,7 @@ pub struct BackwardStep<'a> {
     pub dc: &'a mut [f32],
     /// The gates as the forward step left them.
     pub gates: &'a [f32],
-    /// The previous output's projection (empty unless the cell keeps them).
+    /// The previous output's projection (empty unless kept apart).
     pub hidden: &'a [f32],
     /// The previous output, as in the forward step.
     pub h_prev: &'a [f32],
@@ -76,12 +81,13 @@ pub struct BackwardStep<'a> {
     pub c: &'a [f32],
     /// This step's output.
     pub h: &'a [f32],
-    /// Receives the gradient with respect to the input's projection.
+    /// Receives the gradient with respect to the gates' pre-activations.
     pub dgates: &'a mut [f32],
-    /// Receives the gradient with respect to the previous output's projection.
+    /// Receives the gradient with respect to the previous output's
+    /// projection (empty unless kept apart).
     pub dhidden: &'a mut [f32],
-    /// The gradient reaching the previous output other than through `W_hh`
-    /// is added here (a GRU's `z ⊙ h_prev`).
+    /// Zeros on entry; the gradient reaching the previous output other than
+    /// through `W_hh` is added here (a GRU's `z ⊙ dh`).
     pub dh_prev: &'a mut [f32],
 }
 
@@ -89,36 +95,44 @@ pub struct BackwardStep<'a> {
 /// `C` run over it with `U` units; out the last step's output (`U` values),
 /// or, when `SEQ` (Keras' `return_sequences=True`), every step's (`[T, U]`).
 ///
-/// The weights are PyTorch's: `weight_ih` `[G·U, F]`, `weight_hh` `[G·U, U]`,
-/// `bias_ih` and `bias_hh` `[G·U]`, for `G` gates in PyTorch's order. Keras
-/// keeps one bias where PyTorch keeps two, so `PARAMS` counts PyTorch's
-/// (an LSTM of 128 units on 28 features: 80,896; Keras says 80,384); the
-/// network computes the same function either way.
+/// The weights are PyTorch's: `weight_ih` `[G·U, F]`, `weight_hh` `[G·U, U]`
+/// for `G` gates in PyTorch's order. An LSTM and a simple RNN have one bias,
+/// as Keras' (its parameter count: an LSTM of 128 units on 28 features has
+/// 80,384; PyTorch says 80,896 for its two biases, which it adds): weight
+/// files give it as PyTorch's `bias_ih` and a zero `bias_hh`, and a file's
+/// two biases load as their sum. A GRU keeps both, as Keras and PyTorch do.
 ///
-/// A batch's input projections, `W_ih · x_t` for every step, are one matrix
-/// product; each step then makes one product for the whole batch, `W_hh ·
-/// h_{t-1}`, and the cell's arithmetic sample by sample. The backward pass
-/// goes through time in reverse (backpropagation through time), with one
-/// product per step for the gradient to `h_{t-1}` and one for `W_hh`'s, and
-/// one product each for `W_ih`'s gradient and the input's after the loop.
+/// The layer works time-major inside: the input projections of all steps
+/// are one matrix product; each step then takes one product for the whole
+/// batch, `W_hh · h_{t-1}`, and the cell's arithmetic sample by sample, the
+/// samples shared between threads. The backward pass goes through time in
+/// reverse (backpropagation through time) with one product per step for the
+/// gradient to `h_{t-1}`; the gradients of `W_hh`, `W_ih` and the input are
+/// one product each after the loop. Each sample's values are computed the
+/// same whichever thread computes them, so results do not depend on the
+/// number of threads.
 pub struct Recurrent<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> {
     /// `G·U x F`, column-major (the transpose of PyTorch's row-major `[G·U, F]`).
     pub weight_ih: Aligned64,
     /// `G·U x U`, column-major.
     pub weight_hh: Aligned64,
-    /// `G·U`, added to the input's projection.
+    /// `G·U`, added to the input's projection (for an LSTM or a simple RNN,
+    /// the layer's one bias).
     pub bias_ih: Aligned64,
-    /// `G·U`, added to the previous output's projection.
+    /// `G·U`, added to the previous output's projection when the cell keeps
+    /// it apart (a GRU); empty otherwise.
     pub bias_hh: Aligned64,
     cell: PhantomData<C>,
 }
 
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Recurrent<C, T, F, U, SEQ> {
     const ROWS: usize = C::GATES * U;
+    /// Values of `bias_hh`.
+    const HIDDEN_BIAS: usize = if C::SEPARATE_HIDDEN { C::GATES * U } else { 0 };
 
     /// Keras' initialisation: `W_ih` from `kernel` (Keras: Glorot uniform),
     /// `W_hh` from `recurrent` (Keras: orthogonal), biases zero (an LSTM's
-    /// forget gate's `b_ih` one, Keras' `unit_forget_bias`).
+    /// forget gate's one, Keras' `unit_forget_bias`).
     pub fn with_init<R: Rng + ?Sized>(kernel: Init, recurrent: Init, rng: &mut R) -> Self {
         let mut layer = Self::zeroed();
         // Keras draws its kernel as [F, G·U]: fan-in F, fan-out G·U.
@@ -138,45 +152,10 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
     }
 
-    /// The loop over time of the forward pass: each step's product `W_hh ·
-    /// h_{t-1}` for the whole batch, then the cell on each sample. `gates`
-    /// holds the input projections; `h_all` and `c_all` receive every step's
-    /// output and state (sample-major, as the input).
-    fn steps(
-        &self,
-        gates: &mut [f32],
-        hidden: &mut [f32],
-        h_all: &mut [f32],
-        c_all: &mut [f32],
-        zeros: &[f32],
-        batch: usize,
-    ) {
-        let rows = Self::ROWS;
-        for t in 0..T {
-            let hidden =
-                if C::KEEPS_HIDDEN { &mut hidden[t * rows * batch..(t + 1) * rows * batch] } else { &mut hidden[..] };
-            for column in hidden.chunks_exact_mut(rows) {
-                column.copy_from_slice(&self.bias_hh);
-            }
-            if t > 0 {
-                // W_hh · h_{t-1} for the whole batch; sample n's h_{t-1} is at step n·T + t - 1.
-                let h_prev = MatRef::col_major_ld(&h_all[(t - 1) * U..], U, batch, T * U);
-                gemm(1.0, MatRef::col_major(&self.weight_hh, rows, U), h_prev, 1.0, hidden);
-            }
-            for n in 0..batch {
-                let j = n * T + t;
-                let (h_before, h_rest) = h_all.split_at_mut(j * U);
-                let (c_before, c_rest) = c_all.split_at_mut(if C::MEMORY { j * U } else { 0 });
-                C::forward(ForwardStep {
-                    gates: &mut gates[j * rows..(j + 1) * rows],
-                    hidden: &hidden[n * rows..(n + 1) * rows],
-                    h_prev: previous::<U>(h_before, zeros, t, j),
-                    c_prev: if C::MEMORY { previous::<U>(c_before, zeros, t, j) } else { &zeros[..0] },
-                    c: if C::MEMORY { &mut c_rest[..U] } else { &mut [] },
-                    h: &mut h_rest[..U],
-                });
-            }
-        }
+    /// Fewest samples worth a thread of their own in a step: a matrix
+    /// product's worth of work.
+    fn min_per_thread() -> usize {
+        crate::gemm::MIN_FLOPS_PER_THREAD.div_ceil(2 * Self::ROWS * U)
     }
 
     /// The tensors, each name ending in `suffix` (`""`, or `"_reverse"` for
@@ -195,10 +174,12 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
             values: transpose(&self.weight_hh, rows, U).into(),
         });
         visit(Tensor { name: named("bias_ih"), shape: vec![rows], values: self.bias_ih[..].into() });
-        visit(Tensor { name: named("bias_hh"), shape: vec![rows], values: self.bias_hh[..].into() });
+        let bias_hh = if C::SEPARATE_HIDDEN { self.bias_hh.to_vec() } else { vec![0.0; rows] };
+        visit(Tensor { name: named("bias_hh"), shape: vec![rows], values: bias_hh.into() });
     }
 
-    /// Load what [`Recurrent::tensors_suffixed`] names.
+    /// Load what [`Recurrent::tensors_suffixed`] names (the two biases of a
+    /// cell with one as their sum).
     pub(crate) fn load_suffixed(
         &mut self,
         prefix: &str,
@@ -208,21 +189,18 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
         let rows = Self::ROWS;
         let mut row_major = vec![0.0; rows * F.max(U)];
         load_f32(source, prefix, &format!("weight_ih_l0{suffix}"), &[rows, F], &mut row_major[..rows * F])?;
-        self.weight_ih.copy_from_slice(&transpose(&row_major[..rows * F], F, rows));
+        transpose_into(&row_major[..rows * F], F, rows, &mut self.weight_ih);
         load_f32(source, prefix, &format!("weight_hh_l0{suffix}"), &[rows, U], &mut row_major[..rows * U])?;
-        self.weight_hh.copy_from_slice(&transpose(&row_major[..rows * U], U, rows));
+        transpose_into(&row_major[..rows * U], U, rows, &mut self.weight_hh);
         load_f32(source, prefix, &format!("bias_ih_l0{suffix}"), &[rows], &mut self.bias_ih)?;
-        load_f32(source, prefix, &format!("bias_hh_l0{suffix}"), &[rows], &mut self.bias_hh)
-    }
-}
-
-/// The output or state of step `j - 1` in `all` (`U` values a step), or the
-/// zeros before the first step, when step `j` is at time `t`.
-fn previous<'a, const U: usize>(all: &'a [f32], zeros: &'a [f32], t: usize, j: usize) -> &'a [f32] {
-    if t > 0 {
-        &all[(j - 1) * U..j * U]
-    } else {
-        &zeros[..U]
+        let hidden = &mut row_major[..rows];
+        load_f32(source, prefix, &format!("bias_hh_l0{suffix}"), &[rows], hidden)?;
+        if C::SEPARATE_HIDDEN {
+            self.bias_hh.copy_from_slice(hidden);
+        } else {
+            self.bias_ih.iter_mut().zip(hidden.iter()).for_each(|(b, h)| *b += h);
+        }
+        Ok(())
     }
 }
 
@@ -239,6 +217,52 @@ fn transpose_into(values: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
         for (i, v) in column.iter().enumerate() {
             out[i * cols + j] = *v;
         }
+    }
+}
+
+/// `batch` sequences of `T` steps of `width` values, sample-major
+/// (`[n][t][·]`), into time-major order (`[t][n][·]`), or back with `back`.
+fn reorder<const T: usize>(from: &[f32], to: &mut [f32], width: usize, batch: usize, back: bool) {
+    for n in 0..batch {
+        for t in 0..T {
+            let (sample, time) = ((n * T + t) * width, (t * batch + n) * width);
+            let (src, dst) = if back { (time, sample) } else { (sample, time) };
+            to[dst..dst + width].copy_from_slice(&from[src..src + width]);
+        }
+    }
+}
+
+/// The `len` values that [`super::aligned_len`] gave out of `buffer`.
+fn aligned(buffer: &[f32], len: usize) -> &[f32] {
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &buffer[skip..skip + len]
+}
+
+/// Sample `sample`'s `width` values in `block` (a step's values for the
+/// batch), or, at the first step (`t == 0`), zeros.
+fn sample_of<'a>(block: &'a [f32], zeros: &'a [f32], t: usize, sample: usize, width: usize) -> &'a [f32] {
+    if t > 0 {
+        &block[sample * width..(sample + 1) * width]
+    } else {
+        &zeros[..width]
+    }
+}
+
+/// The block of step `t - 1` in time-major `all` (`width` values for each of
+/// `batch` samples), or nothing at the first step.
+fn step_before(all: &[f32], t: usize, batch: usize, width: usize) -> &[f32] {
+    if t > 0 {
+        &all[(t - 1) * batch * width..t * batch * width]
+    } else {
+        &[]
+    }
+}
+
+/// The sum of the columns of `rows` values each in `values`, into `sums`.
+fn column_sums(values: &[f32], sums: &mut [f32]) {
+    sums.fill(0.0);
+    for column in values.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(column).for_each(|(s, v)| *s += v);
     }
 }
 
@@ -262,24 +286,29 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> s
     }
 }
 
-/// What a recurrent layer keeps between its passes, and its scratch memory.
+/// What a recurrent layer keeps between its passes, and its scratch memory;
+/// every sequence time-major (`[t][n][·]`).
 #[derive(Default)]
 pub struct RecurrentBuffers {
-    /// Every step's gates (`G·U` per sample and step, sample-major as the input).
+    /// The input.
+    x: Vec<f32>,
+    /// Every step's gates (`G·U` per sample and step).
     gates: Vec<f32>,
-    /// The hidden projections: one step's, or every step's when the cell keeps them.
+    /// Every step's hidden projections, when the cell keeps them apart.
     hidden: Vec<f32>,
-    /// Every step's output, when the layer gives only the last.
+    /// Every step's output and state (an LSTM's `c`).
     h: Vec<f32>,
-    /// Every step's state (an LSTM's `c`).
     c: Vec<f32>,
     /// `U` zeros: the state and output before the first step.
     zeros: Vec<f32>,
     dgates: Vec<f32>,
     dhidden: Vec<f32>,
-    dh: Vec<f32>,
-    dh_prev: Vec<f32>,
+    /// The gradient reaching the current step's output from the next step,
+    /// and with respect to its state.
+    carry: Vec<f32>,
     dc: Vec<f32>,
+    /// The gradient to the input.
+    dx: Vec<f32>,
     /// `W_hh`'s transpose, for the gradient to each previous output.
     weight_hh_t: Vec<f32>,
 }
@@ -287,7 +316,7 @@ pub struct RecurrentBuffers {
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Layer for Recurrent<C, T, F, U, SEQ> {
     const INPUT: usize = T * F;
     const OUTPUT: usize = if SEQ { T * U } else { U };
-    const PARAMS: usize = C::GATES * U * (F + U + 2);
+    const PARAMS: usize = C::GATES * U * (F + U + 1) + Self::HIDDEN_BIAS;
     type Buffers = RecurrentBuffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
@@ -300,7 +329,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
             weight_ih: Aligned64::zeroed(rows * F),
             weight_hh: Aligned64::zeroed(rows * U),
             bias_ih: Aligned64::zeroed(rows),
-            bias_hh: Aligned64::zeroed(rows),
+            bias_hh: Aligned64::zeroed(Self::HIDDEN_BIAS),
             cell: PhantomData,
         }
     }
@@ -313,102 +342,153 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         input: &[f32],
         output: &mut [f32],
         batch: usize,
-        buffers: &mut RecurrentBuffers,
+        b: &mut RecurrentBuffers,
         _: &mut Mode<'_>,
     ) {
         let (rows, steps) = (Self::ROWS, batch * T);
-        let b = buffers;
-        let gates = super::ensure_len(&mut b.gates, rows * steps);
+        let x = super::ensure_len(&mut b.x, F * steps);
+        reorder::<T>(input, x, F, batch, false);
         // The input projections of every step of every sample: one product.
+        let gates = super::aligned_len(&mut b.gates, rows * steps);
         for column in gates.chunks_exact_mut(rows) {
             column.copy_from_slice(&self.bias_ih);
         }
-        gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F), MatRef::col_major(input, F, steps), 1.0, gates);
-        let hidden = super::ensure_len(&mut b.hidden, rows * batch * if C::KEEPS_HIDDEN { T } else { 1 });
-        let c_all = super::ensure_len(&mut b.c, if C::MEMORY { U * steps } else { 0 });
-        let zeros = super::ensure_len(&mut b.zeros, U);
+        gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F), MatRef::col_major(x, F, steps), 1.0, gates);
+        let hidden = super::aligned_len(&mut b.hidden, if C::SEPARATE_HIDDEN { rows * steps } else { 0 });
+        let h = super::ensure_len(&mut b.h, U * steps);
+        let c = super::ensure_len(&mut b.c, if C::MEMORY { U * steps } else { 0 });
+        let zeros = &*super::ensure_len(&mut b.zeros, U);
+        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, if C::MEMORY { U } else { 0 });
+        let weight_hh = MatRef::col_major(&self.weight_hh, rows, U);
+        for t in 0..T {
+            // Step t's blocks, and the previous step's, of `batch` samples each.
+            let at = |width: usize| t * batch * width..(t + 1) * batch * width;
+            let (h_before, h_t) = h.split_at_mut(at(U).start);
+            let (c_before, c_t) = c.split_at_mut(at(state).start);
+            let h_prev = if t > 0 { &h_before[at(U).start - U * batch..] } else { &[][..] };
+            let c_prev = if t > 0 { &c_before[at(state).start - state * batch..] } else { &[][..] };
+            let blocks = [
+                (&mut gates[at(rows)], rows),
+                (&mut hidden[at(kept)], kept),
+                (&mut h_t[..U * batch], U),
+                (&mut c_t[..state * batch], state),
+            ];
+            for_each_rows(batch, Self::min_per_thread(), 1, blocks, |samples, [gates, hidden, h_t, c_t]| {
+                let n = samples.len();
+                // W_hh · h_{t-1} for these samples, into their gates or kept apart.
+                if C::SEPARATE_HIDDEN {
+                    for column in hidden.chunks_exact_mut(rows) {
+                        column.copy_from_slice(&self.bias_hh);
+                    }
+                }
+                if t > 0 {
+                    let previous = MatRef::col_major(&h_prev[samples.start * U..samples.end * U], U, n);
+                    gemm(1.0, weight_hh, previous, 1.0, if C::SEPARATE_HIDDEN { hidden } else { gates });
+                }
+                for (k, sample) in samples.enumerate() {
+                    C::forward(ForwardStep {
+                        gates: &mut gates[k * rows..(k + 1) * rows],
+                        hidden: &hidden[k * kept..(k + 1) * kept],
+                        h_prev: sample_of(h_prev, zeros, t, sample, U),
+                        c_prev: sample_of(c_prev, zeros, t, sample, state),
+                        c: &mut c_t[k * state..(k + 1) * state],
+                        h: &mut h_t[k * U..(k + 1) * U],
+                    });
+                }
+            });
+        }
         if SEQ {
-            self.steps(gates, hidden, &mut output[..U * steps], c_all, zeros, batch);
+            reorder::<T>(h, output, U, batch, true);
         } else {
-            let h_all = super::ensure_len(&mut b.h, U * steps);
-            self.steps(gates, hidden, h_all, c_all, zeros, batch);
-            for (n, out) in output[..U * batch].chunks_exact_mut(U).enumerate() {
-                out.copy_from_slice(&h_all[(n * T + T - 1) * U..(n * T + T) * U]);
-            }
+            output[..U * batch].copy_from_slice(&h[(T - 1) * U * batch..]);
         }
     }
 
     fn backward_batch(&self, pass: Backward<'_, RecurrentBuffers>, grads: &mut Self) {
-        let Backward { input, output, grad, grad_input, batch, buffers: b, .. } = pass;
+        let Backward { grad, grad_input, batch, buffers: b, .. } = pass;
         let (rows, steps) = (Self::ROWS, batch * T);
-        let h_all: &[f32] = if SEQ { &output[..U * steps] } else { &b.h[..U * steps] };
-        let (gates, c_all, zeros) = (&b.gates[..rows * steps], &b.c[..], &b.zeros[..U]);
-        let dgates = super::ensure_len(&mut b.dgates, rows * steps);
-        let dhidden = super::ensure_len(&mut b.dhidden, rows * batch);
-        let dh = super::ensure_len(&mut b.dh, U * batch);
-        let dh_prev = super::ensure_len(&mut b.dh_prev, U * batch);
-        let dc = super::ensure_len(&mut b.dc, if C::MEMORY { U * batch } else { 0 });
-        dh_prev.fill(0.0);
+        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, if C::MEMORY { U } else { 0 });
+        let (x, h, c, zeros) = (&b.x[..], &b.h[..], &b.c[..], &b.zeros[..]);
+        let (gates, hidden) = (aligned(&b.gates, rows * steps), aligned(&b.hidden, kept * steps));
+        let dgates = super::aligned_len(&mut b.dgates, rows * steps);
+        let dhidden = super::aligned_len(&mut b.dhidden, kept * steps);
+        let carry = super::ensure_len(&mut b.carry, U * batch);
+        let dc = super::ensure_len(&mut b.dc, state * batch);
+        carry.fill(0.0);
         dc.fill(0.0);
-        let weight_hh_t = super::ensure_len(&mut b.weight_hh_t, rows * U);
+        let weight_hh_t = super::aligned_len(&mut b.weight_hh_t, rows * U);
         transpose_into(&self.weight_hh, rows, U, weight_hh_t);
-        grads.bias_hh.fill(0.0);
+        let weight_hh_t = MatRef::col_major(weight_hh_t, U, rows);
         for t in (0..T).rev() {
-            // The gradient reaching this step's output: from the layer above
-            // (every step with SEQ, else the last) and from the next step.
-            for (n, dh) in dh.chunks_exact_mut(U).enumerate() {
-                let above = if SEQ {
-                    Some(&grad[(n * T + t) * U..(n * T + t + 1) * U])
-                } else {
-                    (t == T - 1).then(|| &grad[n * U..(n + 1) * U])
-                };
-                let next = &dh_prev[n * U..(n + 1) * U];
-                match above {
-                    Some(above) => dh.iter_mut().zip(above).zip(next).for_each(|((d, a), x)| *d = a + x),
-                    None => dh.copy_from_slice(next),
+            let at = |width: usize| t * batch * width..(t + 1) * batch * width;
+            let (h_prev, c_prev) = (step_before(h, t, batch, U), step_before(c, t, batch, state));
+            let (gates_t, hidden_t, h_t, c_t) = (&gates[at(rows)], &hidden[at(kept)], &h[at(U)], &c[at(state)]);
+            let blocks = [
+                (&mut dgates[at(rows)], rows),
+                (&mut dhidden[at(kept)], kept),
+                (&mut carry[..], U),
+                (&mut dc[..], state),
+            ];
+            for_each_rows(batch, Self::min_per_thread(), 1, blocks, |samples, [dgates, dhidden, carry, dc]| {
+                let n = samples.len();
+                for (k, sample) in samples.clone().enumerate() {
+                    // The gradient reaching this step's output: from the next
+                    // step (carried) and from the layer above (every step with
+                    // SEQ, else the last).
+                    let carried = &mut carry[k * U..(k + 1) * U];
+                    let mut dh = [0.0f32; U];
+                    dh.copy_from_slice(carried);
+                    let above = if SEQ {
+                        Some(&grad[(sample * T + t) * U..(sample * T + t + 1) * U])
+                    } else {
+                        (t == T - 1).then(|| &grad[sample * U..(sample + 1) * U])
+                    };
+                    if let Some(above) = above {
+                        dh.iter_mut().zip(above).for_each(|(d, a)| *d += a);
+                    }
+                    // From here `carried` collects the gradient to h_{t-1}.
+                    carried.fill(0.0);
+                    C::backward(BackwardStep {
+                        dh: &dh,
+                        dc: &mut dc[k * state..(k + 1) * state],
+                        gates: &gates_t[sample * rows..(sample + 1) * rows],
+                        hidden: &hidden_t[sample * kept..(sample + 1) * kept],
+                        h_prev: sample_of(h_prev, zeros, t, sample, U),
+                        c_prev: sample_of(c_prev, zeros, t, sample, state),
+                        c: &c_t[sample * state..(sample + 1) * state],
+                        h: &h_t[sample * U..(sample + 1) * U],
+                        dgates: &mut dgates[k * rows..(k + 1) * rows],
+                        dhidden: &mut dhidden[k * kept..(k + 1) * kept],
+                        dh_prev: carried,
+                    });
                 }
-            }
-            dh_prev.fill(0.0);
-            let hidden_t = if C::KEEPS_HIDDEN { &b.hidden[t * rows * batch..(t + 1) * rows * batch] } else { &[][..] };
-            for n in 0..batch {
-                let j = n * T + t;
-                C::backward(BackwardStep {
-                    dh: &dh[n * U..(n + 1) * U],
-                    dc: if C::MEMORY { &mut dc[n * U..(n + 1) * U] } else { &mut [] },
-                    gates: &gates[j * rows..(j + 1) * rows],
-                    hidden: if C::KEEPS_HIDDEN { &hidden_t[n * rows..(n + 1) * rows] } else { &[] },
-                    h_prev: previous::<U>(h_all, zeros, t, j),
-                    c_prev: if C::MEMORY { previous::<U>(c_all, zeros, t, j) } else { &[] },
-                    c: if C::MEMORY { &c_all[j * U..(j + 1) * U] } else { &[] },
-                    h: &h_all[j * U..(j + 1) * U],
-                    dgates: &mut dgates[j * rows..(j + 1) * rows],
-                    dhidden: &mut dhidden[n * rows..(n + 1) * rows],
-                    dh_prev: &mut dh_prev[n * U..(n + 1) * U],
-                });
-            }
-            for column in dhidden.chunks_exact(rows) {
-                grads.bias_hh.iter_mut().zip(column).for_each(|(g, d)| *g += d);
-            }
-            let dhidden = MatRef::col_major(dhidden, rows, batch);
-            if t > 0 {
-                // dW_hh += dhidden · h_{t-1}ᵀ; dh_{t-1} += W_hhᵀ · dhidden.
-                let h_prev = MatRef::col_major_ld(&h_all[(t - 1) * U..], U, batch, T * U);
-                let beta = if t == T - 1 { 0.0 } else { 1.0 };
-                gemm(1.0, dhidden, h_prev.t(), beta, &mut grads.weight_hh);
-                gemm(1.0, MatRef::col_major(weight_hh_t, U, rows), dhidden, 1.0, dh_prev);
-            } else if T == 1 {
-                grads.weight_hh.fill(0.0);
-            }
+                if t > 0 {
+                    // dh_{t-1} += W_hhᵀ · (the gradient to this step's hidden projection).
+                    let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
+                    gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
+                }
+            });
         }
-        // The input projections' gradients, all steps at once.
-        grads.bias_ih.fill(0.0);
-        for column in dgates.chunks_exact(rows) {
-            grads.bias_ih.iter_mut().zip(column).for_each(|(g, d)| *g += d);
+        // The weights' gradients, all steps at once: dW_hh = Σ_t dz_t · h_{t-1}ᵀ
+        // over the steps after the first (time-major, they are neighbours).
+        let dz = if C::SEPARATE_HIDDEN { &dhidden[..] } else { &dgates[..] };
+        if T > 1 {
+            let later = MatRef::col_major(&dz[rows * batch..], rows, (T - 1) * batch);
+            let earlier = MatRef::col_major(&h[..U * (T - 1) * batch], U, (T - 1) * batch);
+            gemm(1.0, later, earlier.t(), 0.0, &mut grads.weight_hh);
+        } else {
+            grads.weight_hh.fill(0.0);
+        }
+        column_sums(dgates, &mut grads.bias_ih);
+        if C::SEPARATE_HIDDEN {
+            column_sums(dhidden, &mut grads.bias_hh);
         }
         let dgates = MatRef::col_major(dgates, rows, steps);
-        gemm(1.0, dgates, MatRef::col_major(input, F, steps).t(), 0.0, &mut grads.weight_ih);
+        gemm(1.0, dgates, MatRef::col_major(x, F, steps).t(), 0.0, &mut grads.weight_ih);
         if let Some(grad_input) = grad_input {
-            gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F).t(), dgates, 0.0, &mut grad_input[..F * steps]);
+            let dx = super::ensure_len(&mut b.dx, F * steps);
+            gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F).t(), dgates, 0.0, dx);
+            reorder::<T>(dx, grad_input, F, batch, true);
         }
     }
 
@@ -416,14 +496,18 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         visit(&mut self.weight_ih, &grads.weight_ih);
         visit(&mut self.weight_hh, &grads.weight_hh);
         visit(&mut self.bias_ih, &grads.bias_ih);
-        visit(&mut self.bias_hh, &grads.bias_hh);
+        if C::SEPARATE_HIDDEN {
+            visit(&mut self.bias_hh, &grads.bias_hh);
+        }
     }
 
     fn params(&self, visit: &mut dyn FnMut(&[f32])) {
         visit(&self.weight_ih);
         visit(&self.weight_hh);
         visit(&self.bias_ih);
-        visit(&self.bias_hh);
+        if C::SEPARATE_HIDDEN {
+            visit(&self.bias_hh);
+        }
     }
 
     /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]`, `bias_ih_l0` and
@@ -442,7 +526,7 @@ mod tests {
     use super::*;
     use crate::act::{Relu, Tanh};
     use crate::layers::testing::{self, gradient_check};
-    use crate::layers::{Gru, Lstm, SimpleRnn};
+    use crate::layers::{Gru, Lstm, SimpleRnn, Slot};
 
     /// A layer with every bias away from zero, so each term of a step shows.
     fn with_biases<L: Layer>(mut layer: L) -> L {
@@ -493,7 +577,7 @@ mod tests {
                     .map(|r| {
                         let wx: f64 = (0..2).map(|f| f64::from(layer.weight_ih[f * 12 + r]) * f64::from(x[f])).sum();
                         let wh: f64 = (0..3).map(|u| f64::from(layer.weight_hh[u * 12 + r]) * h[u]).sum();
-                        wx + wh + f64::from(layer.bias_ih[r]) + f64::from(layer.bias_hh[r])
+                        wx + wh + f64::from(layer.bias_ih[r])
                     })
                     .collect();
                 for u in 0..3 {
@@ -528,7 +612,29 @@ mod tests {
         // Row r, column f of [8, 3] is W_ih's (r, f).
         assert_eq!(tensors[0].values.as_f32().unwrap()[5 * 3 + 1], layer.weight_ih[8 + 5]);
         assert_eq!(tensors[2].values.as_f32().unwrap(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(tensors[3].values.as_f32().unwrap(), [0.0; 8], "an LSTM's one bias is PyTorch's bias_ih");
         let copy = testing::loaded_copy(&layer);
         assert_eq!((copy.weight_ih, copy.weight_hh), (layer.weight_ih.clone(), layer.weight_hh.clone()));
+    }
+
+    /// A file's two biases (PyTorch's, both trained) load into an LSTM's one
+    /// as their sum, and into a GRU's two as they are.
+    #[test]
+    fn two_biases_load_as_their_sum_where_the_layer_has_one() {
+        let source = |name: &str, shape: &[usize], slot: Slot<'_>| {
+            let Slot::F32(out) = slot else { panic!("{name}") };
+            let base = if name.starts_with("bias_hh") { 10.0 } else { 1.0 };
+            for (i, v) in out.iter_mut().enumerate() {
+                *v = base + i as f32;
+            }
+            let _ = shape;
+            Ok(())
+        };
+        let mut lstm = Lstm::<2, 3, 2, false>::zeroed();
+        lstm.load_tensors("", &mut { source }).unwrap();
+        assert_eq!(lstm.bias_ih[..], [11.0, 13.0, 15.0, 17.0, 19.0, 21.0, 23.0, 25.0]);
+        let mut gru = Gru::<2, 3, 2, false>::zeroed();
+        gru.load_tensors("", &mut { source }).unwrap();
+        assert_eq!((gru.bias_ih[0], gru.bias_hh[0]), (1.0, 10.0));
     }
 }

@@ -9,13 +9,13 @@ use std::marker::PhantomData;
 /// # Shapes
 ///
 /// `[T, F]` in, `U` out (`[T, U]` with `SEQ`); `weight_ih_l0` `[U, F]`,
-/// `weight_hh_l0` `[U, U]`, `bias_ih_l0` and `bias_hh_l0` `[U]`.
+/// `weight_hh_l0` `[U, U]`, one bias `[U]` (PyTorch's two added), as Keras.
 ///
 /// ```
 /// use nn_core::act::Tanh;
 /// use nn_core::layers::{Layer, SimpleRnn};
 ///
-/// assert_eq!(<SimpleRnn<10, 3, 8, false, Tanh> as Layer>::PARAMS, 8 * (3 + 8 + 2));
+/// assert_eq!(<SimpleRnn<10, 3, 8, false, Tanh> as Layer>::PARAMS, 8 * (3 + 8 + 1));
 /// ```
 pub type SimpleRnn<const T: usize, const F: usize, const U: usize, const SEQ: bool, A> =
     Recurrent<SimpleRnnCell<A>, T, F, U, SEQ>;
@@ -26,22 +26,18 @@ pub struct SimpleRnnCell<A: Activation>(PhantomData<A>);
 impl<A: Activation> Cell for SimpleRnnCell<A> {
     const GATES: usize = 1;
     const MEMORY: bool = false;
-    const KEEPS_HIDDEN: bool = false;
+    const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "simple_rnn";
 
     fn forward(step: ForwardStep<'_>) {
-        let ForwardStep { gates, hidden, h, .. } = step;
-        for (g, z) in gates.iter_mut().zip(hidden) {
-            *g += z;
-        }
+        let ForwardStep { gates, h, .. } = step;
         A::forward(gates, h.len());
         h.copy_from_slice(gates);
     }
 
     fn backward(step: BackwardStep<'_>) {
-        let BackwardStep { dh, h, dgates, dhidden, .. } = step;
+        let BackwardStep { dh, h, dgates, .. } = step;
         dgates.copy_from_slice(dh);
         A::backward(h, dgates, h.len());
-        dhidden.copy_from_slice(dgates);
     }
 }
