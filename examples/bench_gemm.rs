@@ -53,6 +53,16 @@ fn cases() -> Vec<Case> {
         Case { what: "inf  W1·X", m: 128, k: 784, n: 1000, a_t: false, b_t: false, beta: 1.0 },
         Case { what: "inf  W2·A1", m: 10, k: 128, n: 1000, a_t: false, b_t: false, beta: 1.0 },
     ]);
+    // The RowLstm's products at batch 128 (lstm(128) on 28 steps of 28): a
+    // step's W_hh·h for half the batch (each thread's share) and for all of
+    // it, the gradient to h_{t-1}, and dW_hh over 27 steps.
+    cases.extend([
+        Case { what: "lstm Whh·h", m: 512, k: 128, n: 64, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "lstm Whh·h", m: 512, k: 128, n: 128, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "lstm Whhᵀ·dz", m: 128, k: 512, n: 64, a_t: true, b_t: false, beta: 1.0 },
+        Case { what: "lstm dWhh", m: 512, k: 3456, n: 128, a_t: false, b_t: true, beta: 0.0 },
+        Case { what: "lstm dWhhᵀ", m: 128, k: 3456, n: 512, a_t: false, b_t: true, beta: 0.0 },
+    ]);
     cases
 }
 

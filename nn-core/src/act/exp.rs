@@ -27,18 +27,55 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 /// magnitude to the nearest integer (ties to even).
 const ROUND: f32 = 12_582_912.0;
 
+/// How `a·b + c` is computed: rounded after the product and after the sum
+/// ([`Separate`]), or once ([`Fused`], one FMA instruction where the CPU has
+/// it). Either way every CPU gives the same bits: a fused multiply-add
+/// rounds once by definition, in an instruction or in the maths library.
+pub(crate) trait MulAdd {
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// `a·b + c` as two operations, each rounded.
+pub(crate) struct Separate;
+
+/// `a·b + c` rounded once: half the instructions of [`Separate`] in loops
+/// compiled for FMA (the activations of the recurrent layers' gates), but a
+/// call into the maths library for each value where the CPU has no FMA.
+pub(crate) struct Fused;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
 /// `e^x`: NaN for NaN, `+inf` above [`MAX_ARG`], 0 below [`MIN_ARG`] and for `-inf`.
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
+    exp_with::<Separate>(x)
+}
+
+/// [`exp`] with its products and sums computed as `M` says.
+#[inline(always)]
+pub(crate) fn exp_with<M: MulAdd>(x: f32) -> f32 {
     // `clamp` keeps NaN, which therefore passes through.
     let c = x.clamp(MIN_ARG, MAX_ARG);
-    let t = c * LOG2_E + ROUND;
+    let t = M::mul_add(c, LOG2_E, ROUND);
     let n = t - ROUND;
-    let r = (c - n * LN2_HI) - n * LN2_LO;
-    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 1.666_666_5e-1)
-        * r
-        + 0.5;
-    let y = p * (r * r) + r + 1.0;
+    let r = M::mul_add(-n, LN2_LO, M::mul_add(-n, LN2_HI, c));
+    let mut p = 1.987_569_1e-4;
+    for coefficient in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5] {
+        p = M::mul_add(p, r, coefficient);
+    }
+    let y = M::mul_add(p, r * r, r) + 1.0;
     // 2^n for n in [-126, 128], in two factors whose exponents are in range.
     // `t`'s low bits hold n: reading them (rather than `n as i32`, whose
     // saturation is done lane by lane) keeps the loop in vector registers. For

@@ -27,7 +27,7 @@ pub struct GruCell;
 
 impl Cell for GruCell {
     const GATES: usize = 3;
-    const MEMORY: bool = false;
+    const STATE: usize = 0;
     const SEPARATE_HIDDEN: bool = true;
     const NAME: &'static str = "gru";
 

@@ -28,13 +28,15 @@ pub struct LstmCell;
 
 impl Cell for LstmCell {
     const GATES: usize = 4;
-    const MEMORY: bool = true;
+    const STATE: usize = 2;
     const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "lstm";
 
+    /// `c` receives the state `c`, then `tanh(c)` for the backward pass.
     fn forward(step: ForwardStep<'_>) {
         let ForwardStep { gates, c_prev, c, h, .. } = step;
-        let u = c.len();
+        let u = h.len();
+        let (c, tanh_c) = c.split_at_mut(u);
         Sigmoid::forward(&mut gates[..2 * u], u);
         Tanh::forward(&mut gates[2 * u..3 * u], u);
         Sigmoid::forward(&mut gates[3 * u..], u);
@@ -44,27 +46,25 @@ impl Cell for LstmCell {
         for k in 0..u {
             c[k] = f[k] * c_prev[k] + i[k] * g[k];
         }
-        h.copy_from_slice(c);
-        Tanh::forward(h, u);
-        for (h, o) in h.iter_mut().zip(o) {
-            *h *= o;
+        tanh_c.copy_from_slice(c);
+        Tanh::forward(tanh_c, u);
+        for k in 0..u {
+            h[k] = o[k] * tanh_c[k];
         }
     }
 
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, dc, gates, c_prev, c, dgates, .. } = step;
-        let u = c.len();
+        let u = dh.len();
+        let tanh_c = &c[u..2 * u];
         let (i, rest) = gates.split_at(u);
         let (f, rest) = rest.split_at(u);
         let (g, o) = rest.split_at(u);
         let (di, rest) = dgates.split_at_mut(u);
         let (df, rest) = rest.split_at_mut(u);
         let (dg, d_o) = rest.split_at_mut(u);
-        // tanh(c), computed again (vectorised) in the place of do.
-        d_o.copy_from_slice(c);
-        Tanh::forward(d_o, u);
         for k in 0..u {
-            let tc = d_o[k];
+            let tc = tanh_c[k];
             let dct = dc[k] + dh[k] * o[k] * (1.0 - tc * tc);
             d_o[k] = dh[k] * tc * o[k] * (1.0 - o[k]);
             di[k] = dct * g[k] * i[k] * (1.0 - i[k]);

@@ -14,15 +14,19 @@ use std::marker::PhantomData;
 /// the matrix products that the layer makes for the whole batch.
 ///
 /// Before a step, `gates` holds the gates' pre-activations in PyTorch's
-/// order (`G · U` values): the input's projection `W_ih · x_t + b`, and,
+/// order (`G · U` values): the input's projection `W_ih · x_t + b` and,
 /// unless the cell keeps it apart ([`Cell::SEPARATE_HIDDEN`]), the previous
-/// output's `W_hh · h_{t-1}` added in.
+/// output's `W_hh · h_{t-1}`.
 pub trait Cell: Send + Sync + 'static {
     /// Gates per unit: 4 for an LSTM (i, f, g, o), 3 for a GRU (r, z, n), 1
     /// for a simple RNN.
     const GATES: usize;
-    /// Whether the cell carries a state besides its output (an LSTM's `c`).
-    const MEMORY: bool;
+    /// Values per unit that the cell keeps besides its output, from one step
+    /// to the next and for the backward pass: 2 for an LSTM (`c`, and
+    /// `tanh(c)` so that the backward pass need not compute it again), 0 for
+    /// a GRU or a simple RNN. Only the first `U` (the state proper) reach the
+    /// next step's `c_prev` as something the cell reads.
+    const STATE: usize;
     /// Whether the previous output's projection stays apart from the
     /// input's, with a bias of its own (a GRU's `n` gate multiplies it by the
     /// reset gate; Keras' GRU keeps the two biases too). Otherwise the two
@@ -54,9 +58,10 @@ pub struct ForwardStep<'a> {
     pub hidden: &'a [f32],
     /// The previous output (zeros at the first step).
     pub h_prev: &'a [f32],
-    /// The previous state (zeros at the first step; empty without memory).
+    /// The previous step's [`Cell::STATE`] values per unit (zeros at the
+    /// first step; empty for a cell without state).
     pub c_prev: &'a [f32],
-    /// Receives the state (empty without memory).
+    /// Receives this step's [`Cell::STATE`] values per unit.
     pub c: &'a mut [f32],
     /// Receives the output.
     pub h: &'a mut [f32],
@@ -66,8 +71,9 @@ pub struct ForwardStep<'a> {
 pub struct BackwardStep<'a> {
     /// The gradient with respect to this step's output.
     pub dh: &'a [f32],
-    /// The gradient with respect to this step's state on entry, the previous
-    /// state's on return (empty without memory).
+    /// The gradient with respect to this step's state (its first `U`
+    /// values) on entry, the previous state's on return (empty for a cell
+    /// without state).
     pub dc: &'a mut [f32],
     /// The gates as the forward step left them.
     pub gates: &'a [f32],
@@ -77,7 +83,7 @@ pub struct BackwardStep<'a> {
     pub h_prev: &'a [f32],
     /// The previous state, as in the forward step.
     pub c_prev: &'a [f32],
-    /// This step's state.
+    /// This step's state values, as the forward step left them.
     pub c: &'a [f32],
     /// This step's output.
     pub h: &'a [f32],
@@ -296,10 +302,10 @@ pub struct RecurrentBuffers {
     gates: Vec<f32>,
     /// Every step's hidden projections, when the cell keeps them apart.
     hidden: Vec<f32>,
-    /// Every step's output and state (an LSTM's `c`).
+    /// Every step's output and state values (an LSTM's `c` and `tanh(c)`).
     h: Vec<f32>,
     c: Vec<f32>,
-    /// `U` zeros: the state and output before the first step.
+    /// Zeros: the state and output before the first step.
     zeros: Vec<f32>,
     dgates: Vec<f32>,
     dhidden: Vec<f32>,
@@ -309,8 +315,9 @@ pub struct RecurrentBuffers {
     dc: Vec<f32>,
     /// The gradient to the input.
     dx: Vec<f32>,
-    /// `W_hh`'s transpose, for the gradient to each previous output.
-    weight_hh_t: Vec<f32>,
+    /// `W_hh`'s transpose, for the gradient to each previous output; then
+    /// the transposes of the weights' gradients, as computed.
+    transposed: Vec<f32>,
 }
 
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Layer for Recurrent<C, T, F, U, SEQ> {
@@ -349,16 +356,14 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let x = super::ensure_len(&mut b.x, F * steps);
         reorder::<T>(input, x, F, batch, false);
         // The input projections of every step of every sample: one product.
+        // (The bias is added step by step, with the recurrent projection.)
         let gates = super::aligned_len(&mut b.gates, rows * steps);
-        for column in gates.chunks_exact_mut(rows) {
-            column.copy_from_slice(&self.bias_ih);
-        }
-        gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F), MatRef::col_major(x, F, steps), 1.0, gates);
+        gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F), MatRef::col_major(x, F, steps), 0.0, gates);
         let hidden = super::aligned_len(&mut b.hidden, if C::SEPARATE_HIDDEN { rows * steps } else { 0 });
         let h = super::ensure_len(&mut b.h, U * steps);
-        let c = super::ensure_len(&mut b.c, if C::MEMORY { U * steps } else { 0 });
-        let zeros = &*super::ensure_len(&mut b.zeros, U);
-        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, if C::MEMORY { U } else { 0 });
+        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
+        let c = super::ensure_len(&mut b.c, state * steps);
+        let zeros = &*super::ensure_len(&mut b.zeros, U.max(state));
         let weight_hh = MatRef::col_major(&self.weight_hh, rows, U);
         for t in 0..T {
             // Step t's blocks, and the previous step's, of `batch` samples each.
@@ -386,8 +391,10 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                     gemm(1.0, weight_hh, previous, 1.0, if C::SEPARATE_HIDDEN { hidden } else { gates });
                 }
                 for (k, sample) in samples.enumerate() {
+                    let gates = &mut gates[k * rows..(k + 1) * rows];
+                    gates.iter_mut().zip(self.bias_ih.iter()).for_each(|(g, b)| *g += b);
                     C::forward(ForwardStep {
-                        gates: &mut gates[k * rows..(k + 1) * rows],
+                        gates,
                         hidden: &hidden[k * kept..(k + 1) * kept],
                         h_prev: sample_of(h_prev, zeros, t, sample, U),
                         c_prev: sample_of(c_prev, zeros, t, sample, state),
@@ -407,16 +414,17 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     fn backward_batch(&self, pass: Backward<'_, RecurrentBuffers>, grads: &mut Self) {
         let Backward { grad, grad_input, batch, buffers: b, .. } = pass;
         let (rows, steps) = (Self::ROWS, batch * T);
-        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, if C::MEMORY { U } else { 0 });
+        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
         let (x, h, c, zeros) = (&b.x[..], &b.h[..], &b.c[..], &b.zeros[..]);
         let (gates, hidden) = (aligned(&b.gates, rows * steps), aligned(&b.hidden, kept * steps));
         let dgates = super::aligned_len(&mut b.dgates, rows * steps);
         let dhidden = super::aligned_len(&mut b.dhidden, kept * steps);
         let carry = super::ensure_len(&mut b.carry, U * batch);
-        let dc = super::ensure_len(&mut b.dc, state * batch);
+        let memory = if C::STATE > 0 { U } else { 0 };
+        let dc = super::ensure_len(&mut b.dc, memory * batch);
         carry.fill(0.0);
         dc.fill(0.0);
-        let weight_hh_t = super::aligned_len(&mut b.weight_hh_t, rows * U);
+        let weight_hh_t = super::aligned_len(&mut b.transposed, rows * U);
         transpose_into(&self.weight_hh, rows, U, weight_hh_t);
         let weight_hh_t = MatRef::col_major(weight_hh_t, U, rows);
         for t in (0..T).rev() {
@@ -427,7 +435,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                 (&mut dgates[at(rows)], rows),
                 (&mut dhidden[at(kept)], kept),
                 (&mut carry[..], U),
-                (&mut dc[..], state),
+                (&mut dc[..], memory),
             ];
             for_each_rows(batch, Self::min_per_thread(), 1, blocks, |samples, [dgates, dhidden, carry, dc]| {
                 let n = samples.len();
@@ -450,7 +458,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                     carried.fill(0.0);
                     C::backward(BackwardStep {
                         dh: &dh,
-                        dc: &mut dc[k * state..(k + 1) * state],
+                        dc: &mut dc[k * memory..(k + 1) * memory],
                         gates: &gates_t[sample * rows..(sample + 1) * rows],
                         hidden: &hidden_t[sample * kept..(sample + 1) * kept],
                         h_prev: sample_of(h_prev, zeros, t, sample, U),
@@ -473,9 +481,13 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         // over the steps after the first (time-major, they are neighbours).
         let dz = if C::SEPARATE_HIDDEN { &dhidden[..] } else { &dgates[..] };
         if T > 1 {
+            // As its transpose, h · dzᵀ (U x G·U): two threads share its
+            // G·U columns better than dW_hh's U.
             let later = MatRef::col_major(&dz[rows * batch..], rows, (T - 1) * batch);
             let earlier = MatRef::col_major(&h[..U * (T - 1) * batch], U, (T - 1) * batch);
-            gemm(1.0, later, earlier.t(), 0.0, &mut grads.weight_hh);
+            let transposed = super::aligned_len(&mut b.transposed, rows * U);
+            gemm(1.0, earlier, later.t(), 0.0, transposed);
+            transpose_into(transposed, U, rows, &mut grads.weight_hh);
         } else {
             grads.weight_hh.fill(0.0);
         }
@@ -484,7 +496,9 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
             column_sums(dhidden, &mut grads.bias_hh);
         }
         let dgates = MatRef::col_major(dgates, rows, steps);
-        gemm(1.0, dgates, MatRef::col_major(x, F, steps).t(), 0.0, &mut grads.weight_ih);
+        let transposed = super::aligned_len(&mut b.transposed, rows * F);
+        gemm(1.0, MatRef::col_major(x, F, steps), dgates.t(), 0.0, transposed);
+        transpose_into(transposed, F, rows, &mut grads.weight_ih);
         if let Some(grad_input) = grad_input {
             let dx = super::ensure_len(&mut b.dx, F * steps);
             gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F).t(), dgates, 0.0, dx);

@@ -25,7 +25,7 @@ pub struct SimpleRnnCell<A: Activation>(PhantomData<A>);
 
 impl<A: Activation> Cell for SimpleRnnCell<A> {
     const GATES: usize = 1;
-    const MEMORY: bool = false;
+    const STATE: usize = 0;
     const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "simple_rnn";
 
