@@ -51,7 +51,8 @@ usage: bench_mlp [options]
   --threads N           threads for the matrix products (default: all cores)
   --seed N              seed of the weights and the shuffling (default 1)
   --data DIR            folder of MNIST files (default data/mnist)
-  --phases              time the parts of a training step instead";
+  --phases              time the parts of a training step instead
+  --help                this text";
 
 struct Args {
     batch: usize,
@@ -80,6 +81,10 @@ fn parse_args() -> Result<Args, String> {
         if flag == "--phases" {
             args.phases = true;
             continue;
+        }
+        if flag == "--help" || flag == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
         let bad = |v: &str| format!("{flag}: `{v}` is not a valid value");

@@ -32,7 +32,8 @@ pub fn parse_args(name: &str) -> Result<Args, String> {
   --threads N           threads (default: all cores)
   --seed N              seed of the weights, the shuffling and dropout (default 1)
   --data DIR            folder of MNIST files (default data/mnist)
-  --layers              time each layer's forward and backward pass instead"
+  --layers              time each layer's forward and backward pass instead
+  --help                this text"
     );
     let mut args = Args {
         batch: 128,
@@ -47,6 +48,10 @@ pub fn parse_args(name: &str) -> Result<Args, String> {
         if flag == "--layers" {
             args.layers = true;
             continue;
+        }
+        if flag == "--help" || flag == "-h" {
+            println!("{usage}");
+            std::process::exit(0);
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value\n{usage}"));
         let bad = |v: &str| format!("{flag}: `{v}` is not a valid value");

@@ -67,7 +67,36 @@ pub(crate) fn exp(x: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn exp_with<M: MulAdd>(x: f32) -> f32 {
     // `clamp` keeps NaN, which therefore passes through.
-    let c = x.clamp(MIN_ARG, MAX_ARG);
+    let (y, n) = reduced::<M>(x.clamp(MIN_ARG, MAX_ARG));
+    // 2^n for n in [-126, 128], in two factors whose exponents are in range.
+    let half = n >> 1;
+    let y = y * two_to(half) * two_to(n.wrapping_sub(half));
+    if x > MAX_ARG {
+        f32::INFINITY
+    } else if x < MIN_ARG {
+        0.0
+    } else {
+        y
+    }
+}
+
+/// Largest argument of [`exp_saturating`]: `e^88` is about 1.65e38, finite.
+const SATURATING_MAX: f32 = 88.0;
+
+/// `e^x` for functions that saturate (the logistic function, `tanh`), which
+/// need no more than that the result is huge above 88 and tiny below -87:
+/// `x` is clamped to `[MIN_ARG, 88]`, so that `2^n` is one factor and neither
+/// end needs a check. NaN for NaN.
+#[inline(always)]
+pub(crate) fn exp_saturating<M: MulAdd>(x: f32) -> f32 {
+    let (y, n) = reduced::<M>(x.clamp(MIN_ARG, SATURATING_MAX));
+    y * two_to(n)
+}
+
+/// For `c` in `[MIN_ARG, MAX_ARG]` (or NaN), `e^c` as `y · 2^n`: `y` from
+/// the polynomial, in about `[0.7, 1.42]`, and `n`.
+#[inline(always)]
+fn reduced<M: MulAdd>(c: f32) -> (f32, i32) {
     let t = M::mul_add(c, LOG2_E, ROUND);
     let n = t - ROUND;
     let r = M::mul_add(-n, LN2_LO, M::mul_add(-n, LN2_HI, c));
@@ -76,21 +105,16 @@ pub(crate) fn exp_with<M: MulAdd>(x: f32) -> f32 {
         p = M::mul_add(p, r, coefficient);
     }
     let y = M::mul_add(p, r * r, r) + 1.0;
-    // 2^n for n in [-126, 128], in two factors whose exponents are in range.
     // `t`'s low bits hold n: reading them (rather than `n as i32`, whose
     // saturation is done lane by lane) keeps the loop in vector registers. For
     // NaN the bits are meaningless and `y`, NaN, stays NaN.
-    let n = (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
-    let half = n >> 1;
-    let scale = |k: i32| f32::from_bits((k.wrapping_add(127) as u32) << 23);
-    let y = y * scale(half) * scale(n.wrapping_sub(half));
-    if x > MAX_ARG {
-        f32::INFINITY
-    } else if x < MIN_ARG {
-        0.0
-    } else {
-        y
-    }
+    (y, (t.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32))
+}
+
+/// `2^k` for `k` in `[-126, 127]`, built in the exponent bits.
+#[inline(always)]
+fn two_to(k: i32) -> f32 {
+    f32::from_bits((k.wrapping_add(127) as u32) << 23)
 }
 
 /// `|x|` below which [`exp_m1`] sums its series: `e^x - 1` would cancel there.

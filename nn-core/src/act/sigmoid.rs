@@ -1,4 +1,4 @@
-use super::exp::{exp, exp_with, Fused};
+use super::exp::{exp, exp_saturating, Fused};
 use super::Activation;
 use crate::init::Init;
 
@@ -34,13 +34,18 @@ pub(crate) fn sigmoid(z: f32) -> f32 {
 }
 
 /// The logistic function as the slice loop computes it: `1 / (1 + e^{-z})`
-/// with [`Fused`] multiply-adds in the exponential. For large negative `z`
-/// the exponential overflows to infinity and the result is 0, as it should
-/// be; elsewhere the sum `1 + e^{-z}` loses nothing that matters to the
-/// quotient's relative accuracy.
+/// with [`Fused`] multiply-adds in the exponential; the sum `1 + e^{-z}`
+/// loses nothing that matters to the quotient's relative accuracy. Below
+/// `z = -88`, where the true value is below 7e-39 and the exponential stops
+/// at `e^88`, the result is 0.
 #[inline(always)]
 fn sigmoid_fused(z: f32) -> f32 {
-    1.0 / (1.0 + exp_with::<Fused>(-z))
+    let s = 1.0 / (1.0 + exp_saturating::<Fused>(-z));
+    if z < -88.0 {
+        0.0
+    } else {
+        s
+    }
 }
 
 crate::cpu::with_avx2! {

@@ -1,4 +1,4 @@
-use super::exp::{exp_with, Fused, MulAdd, Separate};
+use super::exp::{exp_saturating, Fused, MulAdd, Separate};
 use super::Activation;
 use crate::init::Init;
 
@@ -30,7 +30,7 @@ const SMALL: f32 = 0.625;
 /// `tanh(x)` as Cephes' `tanhf` computes it, with comparisons in place of
 /// branches so that loops over it vectorise: an odd polynomial for
 /// `|x| < 0.625`, where `1 - 2 / (e^{2|x|} + 1)` would cancel, and that
-/// expression elsewhere (its `e^{2|x|}` overflows to infinity for large `|x|`,
+/// expression elsewhere (its `e^{2|x|}` stops at `e^88` for large `|x|`,
 /// which gives exactly ±1). NaN for NaN.
 #[inline(always)]
 pub(crate) fn tanh(x: f32) -> f32 {
@@ -48,7 +48,7 @@ fn tanh_with<M: MulAdd>(x: f32) -> f32 {
         p = M::mul_add(p, z, coefficient);
     }
     let polynomial = M::mul_add(p * z, a, a);
-    let exponential = 1.0 - 2.0 / (exp_with::<M>(2.0 * a) + 1.0);
+    let exponential = 1.0 - 2.0 / (exp_saturating::<M>(2.0 * a) + 1.0);
     let magnitude = if a < SMALL { polynomial } else { exponential };
     magnitude.copysign(x)
 }
