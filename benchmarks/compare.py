@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Run nn's and PyTorch's MLP, CNN and LSTM benchmarks side by side, in one sitting, and
-print the ratios (the machine is shared and noisy, so only same-sitting ratios mean much).
+"""Run nn's and PyTorch's MLP, CNN and LSTM benchmarks side by side, in one sitting.
+
+It prints the ratios: the machine is shared and noisy, so only same-sitting ratios mean much.
 
     python3 -m pip install torch numpy
     python3 benchmarks/compare.py [--workloads mlp,cnn,lstm] [--epochs 5] [--cnn-epochs 2] [--lstm-epochs 2]

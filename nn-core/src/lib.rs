@@ -48,32 +48,12 @@ pub mod __private {
     pub const fn takes_input<T: TakesInput<N> + ?Sized, const N: usize>() {}
 
     /// One sample through `net`, with scratch memory kept per thread and per
-    /// network type, so that a network's single-sample `forward` allocates
-    /// only on its first call on a thread.
-    pub fn forward_one<N: Layer + 'static>(net: &N, input: &[f32], output: &mut [f32]) {
-        use std::any::{Any, TypeId};
-        use std::cell::RefCell;
-        thread_local! {
-            static BUFFERS: RefCell<Vec<(TypeId, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
-        }
-        let mut run = |buffers: &mut N::Buffers| net.forward_batch(input, output, 1, buffers, &mut Mode::Inference);
-        BUFFERS.with(|cell| {
-            let Ok(mut all) = cell.try_borrow_mut() else {
-                // A forward pass inside another's (a layer calling a network): fresh memory.
-                return run(&mut N::Buffers::default());
-            };
-            let index = match all.iter().position(|(id, _)| *id == TypeId::of::<N>()) {
-                Some(index) => index,
-                None => {
-                    all.push((TypeId::of::<N>(), Box::new(N::Buffers::default())));
-                    all.len() - 1
-                }
-            };
-            match all[index].1.downcast_mut::<N::Buffers>() {
-                Some(buffers) => run(buffers),
-                None => run(&mut N::Buffers::default()),
-            }
-        })
+    /// type of scratch memory, so that a network's single-sample `forward`
+    /// allocates only on its first call on a thread.
+    pub fn forward_one<N: Layer>(net: &N, input: &[f32], output: &mut [f32]) {
+        crate::train::with_thread_buffers::<N, _>(|buffers| {
+            net.forward_batch(input, output, 1, buffers, &mut Mode::Inference)
+        });
     }
 
     /// How `network!` names a nested network's type: `<T as Nested<{ <T as

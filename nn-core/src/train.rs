@@ -496,14 +496,46 @@ pub fn predict<N: Layer, const I: usize, const O: usize>(net: &N, inputs: &Batch
         PREDICT_PIECES_PER_THREAD,
         [(outputs.as_mut_slice(), O)],
         |range, [ys]| {
-            let mut buffers = N::Buffers::default();
             let xs = &xs[I * range.start..I * range.end];
-            for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
-                net.forward_batch(x, y, y.len() / O.max(1), &mut buffers, &mut Mode::Inference);
-            }
+            with_thread_buffers::<N, _>(|buffers| {
+                for (x, y) in xs.chunks(I * INFERENCE_BATCH).zip(ys.chunks_mut(O * INFERENCE_BATCH)) {
+                    net.forward_batch(x, y, y.len() / O.max(1), buffers, &mut Mode::Inference);
+                }
+            });
         },
     );
     Ok(outputs)
+}
+
+/// Run `f` with scratch memory of type `N::Buffers` kept by the calling
+/// thread (one per type, growing to what each pass needs): allocated by the
+/// first call on the thread, then reused, so that [`predict`]'s pieces and
+/// single-sample forward passes neither allocate nor clear fresh memory
+/// after the first (the products' worker threads live as long as the
+/// process). A call made inside another's on the same thread gets fresh
+/// memory.
+pub(crate) fn with_thread_buffers<N: Layer, R>(f: impl FnOnce(&mut N::Buffers) -> R) -> R {
+    use std::any::{Any, TypeId};
+    use std::cell::RefCell;
+    thread_local! {
+        static BUFFERS: RefCell<Vec<(TypeId, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
+    }
+    BUFFERS.with(|cell| {
+        let Ok(mut all) = cell.try_borrow_mut() else {
+            return f(&mut N::Buffers::default());
+        };
+        let index = match all.iter().position(|(id, _)| *id == TypeId::of::<N::Buffers>()) {
+            Some(index) => index,
+            None => {
+                all.push((TypeId::of::<N::Buffers>(), Box::new(N::Buffers::default())));
+                all.len() - 1
+            }
+        };
+        match all[index].1.downcast_mut::<N::Buffers>() {
+            Some(buffers) => f(buffers),
+            None => f(&mut N::Buffers::default()),
+        }
+    })
 }
 
 /// An input error of a batch gathered from `data`, its sample renumbered by
