@@ -15,13 +15,21 @@ network! {
         dense(10, softmax),
     }
 
-    /// The tagger: token ids, a GRU over every step, an LSTM, a verdict.
+    /// A tagger: token ids, a GRU over every step, an LSTM, a verdict.
     pub struct Tagger {
         input: 20,
         embedding(8, 16),
         gru(32, return_sequences = true),
         lstm(32),
         dense(1, sigmoid),
+    }
+
+    /// One prediction per step: each token's own id, from a GRU over the sequence.
+    pub struct Copier {
+        input: 6,
+        embedding(4, 8),
+        gru(16, return_sequences = true),
+        dense(4, softmax),
     }
 
     /// Every recurrent layer, both directions, a dense layer on every step.
@@ -226,4 +234,54 @@ fn an_lstm_learns_the_adding_problem() {
     net.fit(&train, Mse, Adam::new(3e-3), options).unwrap();
     let error = net.evaluate(&test, Mse).unwrap().loss;
     assert!(error < 0.01, "test error {error} (always answering 1: about 0.167)");
+}
+
+/// `count` sequences of 6 random tokens in `0..4`, each step's target the
+/// one-hot of its own token.
+fn copy_task(count: usize, seed: u64) -> Dataset<6, 24> {
+    use nn::rand::{Rng, SeedableRng};
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(seed);
+    let inputs: Vec<[f32; 6]> = (0..count).map(|_| std::array::from_fn(|_| rng.random_range(0..4) as f32)).collect();
+    let targets: Vec<[f32; 24]> = inputs
+        .iter()
+        .map(|tokens| std::array::from_fn(|k| if tokens[k / 4] as usize == k % 4 { 1.0 } else { 0.0 }))
+        .collect();
+    Dataset::from_rows(&inputs, &targets).unwrap()
+}
+
+/// A network with a softmax on every step makes one prediction per step, as
+/// Keras does with a `Dense` on a sequence: `evaluate`'s accuracy is the
+/// fraction of steps whose largest output is the target's, and its loss the
+/// cross-entropy averaged over the steps, not summed.
+#[test]
+fn a_prediction_per_step_is_scored_step_by_step() {
+    let data = copy_task(50, 3);
+    let net = Copier::seeded(4);
+    let outputs = net.predict(data.inputs()).unwrap();
+    let (mut right, mut loss) = (0usize, 0.0f64);
+    for (output, target) in outputs.column_iter().zip(data.targets().column_iter()) {
+        for (p, y) in output.as_slice().chunks_exact(4).zip(target.as_slice().chunks_exact(4)) {
+            right += usize::from(nn::metrics::argmax(p) == nn::metrics::argmax(y));
+            loss -= (0..4).map(|k| f64::from(y[k]) * f64::from(p[k]).ln()).sum::<f64>();
+        }
+    }
+    let evaluation = net.evaluate(&data, CategoricalCrossentropy).unwrap();
+    assert!((f64::from(evaluation.accuracy) - right as f64 / 300.0).abs() < 1e-6, "{evaluation:?}, {right} of 300");
+    assert!((f64::from(evaluation.loss) - loss / 300.0).abs() < 1e-5, "{evaluation:?}, {}", loss / 300.0);
+    // Untrained, a step is right about one time in four; summed over 6 steps
+    // the loss would be about 6 ln 4.
+    assert!(evaluation.loss < 2.0 * 4f32.ln(), "{evaluation:?}");
+}
+
+/// Trained on the copy task, the per-step tagger gets nearly every step
+/// right, and the history's accuracy is per step too.
+#[test]
+fn a_per_step_tagger_learns_to_copy_its_tokens() {
+    let (train, test) = (copy_task(1000, 5), copy_task(200, 6));
+    let mut net = Copier::seeded(7);
+    let options = Fit::new().epochs(10).batch_size(32).seed(8).quiet();
+    let history = net.fit(&train, CategoricalCrossentropy, Adam::new(1e-2), options).unwrap();
+    let evaluation = net.evaluate(&test, CategoricalCrossentropy).unwrap();
+    assert!(evaluation.accuracy > 0.98, "{evaluation:?}");
+    assert!(history.accuracy()[9] > 0.98 && history.loss()[9] < 0.1, "{:?} {:?}", history.accuracy(), history.loss());
 }

@@ -33,9 +33,12 @@ pub struct EpochLog {
 /// Loss and accuracy of a network on a dataset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
-    /// Mean loss per sample.
+    /// Mean loss per sample (for a network that predicts on every step, the
+    /// mean over the steps too, as in Keras).
     pub loss: f32,
-    /// Fraction of samples predicted right (see [`metrics::correct`]).
+    /// Fraction of predictions right (see [`metrics::correct`]): of the
+    /// samples, or of every step of every sample for a network that predicts
+    /// on every step.
     pub accuracy: f32,
 }
 
@@ -68,10 +71,14 @@ impl History {
 /// Loss and correct predictions summed over one batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BatchStats {
-    /// Sum of the per-sample losses.
+    /// Sum of the per-sample losses (a sample's loss is the mean over its
+    /// steps when the network predicts on every step, as in Keras).
     pub loss_sum: f64,
-    /// Samples predicted right.
+    /// Predictions right.
     pub correct: usize,
+    /// Predictions made: one per sample, or one per step of each sample for
+    /// a network that predicts on every step ([`Activated::GROUP`]).
+    pub predictions: usize,
 }
 
 /// Everything one training step needs, allocated once: batch buffers, the
@@ -149,9 +156,12 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
         data.gather(indices, inputs, targets);
         net.check_input(inputs, batch).map_err(|e| in_data(e, |k| indices[k]))?;
         net.forward_batch(inputs, outputs, batch, &mut self.buffers, &mut Mode::Training(&mut self.rng));
-        let loss_sum = loss.loss_sum(outputs, targets, O);
-        let correct = metrics::correct(outputs, targets, O);
-        loss.delta(outputs, targets, O, delta);
+        // Each group of outputs (a step's, or the whole output) is a
+        // prediction: the loss of its mean over the steps, as in Keras.
+        let steps = O / N::GROUP;
+        let loss_sum = loss.loss_sum(outputs, targets, N::GROUP) / steps as f64;
+        let correct = metrics::correct(outputs, targets, N::GROUP);
+        loss.delta(outputs, targets, N::GROUP, delta);
         // `delta` is with respect to the last pre-activations, unless the last
         // activation needs its input: then the loss stops at the outputs.
         let preactivation = !<N::Activation as Activation>::NEEDS_INPUT;
@@ -192,7 +202,7 @@ impl<N: Layer + Activated, const I: usize, const O: usize> TrainStep<N, I, O> {
                 });
             }
         }
-        Ok(BatchStats { loss_sum, correct })
+        Ok(BatchStats { loss_sum, correct, predictions: batch * steps })
     }
 }
 
@@ -377,7 +387,7 @@ where
             order.shuffle(&mut rng);
         }
         let progress = EpochProgress::start(options.verbosity, epoch, options.epochs, batches);
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+        let (mut loss_sum, mut correct, mut predictions, mut seen) = (0.0f64, 0usize, 0usize, 0usize);
         for (b, indices) in order.chunks(capacity).enumerate() {
             let stats = step.run(net, data, indices, &loss, &mut optimizer).map_err(|e| match e {
                 Error::NonFiniteLoss { loss, .. } => Error::NonFiniteLoss { epoch, batch: b + 1, loss },
@@ -385,8 +395,9 @@ where
             })?;
             loss_sum += stats.loss_sum;
             correct += stats.correct;
+            predictions += stats.predictions;
             seen += indices.len();
-            progress.batch(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64);
+            progress.batch(b + 1, loss_sum / seen as f64, correct as f64 / predictions as f64);
         }
         let validation = match options.validation {
             Some(data) => Some(evaluate(&*net, data, &loss)?),
@@ -395,7 +406,7 @@ where
         let log = EpochLog {
             epoch,
             loss: (loss_sum / n as f64) as f32,
-            accuracy: (correct as f64 / n as f64) as f32,
+            accuracy: (correct as f64 / predictions as f64) as f32,
             validation,
         };
         progress.finish(&describe(&log));
@@ -464,11 +475,13 @@ where
         data.gather(indices, x, y);
         net.check_input(x, batch).map_err(|e| in_data(e, |k| indices[k]))?;
         net.forward_batch(x, out, batch, &mut buffers, &mut Mode::Inference);
-        loss_sum += loss.loss_sum(out, y, O);
-        correct += metrics::correct(out, y, O);
+        loss_sum += loss.loss_sum(out, y, N::GROUP);
+        correct += metrics::correct(out, y, N::GROUP);
     }
-    let loss = loss_sum / n as f64 + net.penalty(None);
-    Ok(Evaluation { loss: loss as f32, accuracy: (correct as f64 / n as f64) as f32 })
+    // Per prediction (a step's, or a sample's), then per sample as Keras.
+    let predictions = n * (O / N::GROUP);
+    let loss = loss_sum / predictions as f64 + net.penalty(None);
+    Ok(Evaluation { loss: loss as f32, accuracy: (correct as f64 / predictions as f64) as f32 })
 }
 
 /// The outputs of `net` for every column of `inputs`.

@@ -79,13 +79,14 @@ struct Common<'a> {
     input: Width,
     output: Width,
     params: TokenStream,
-    activation: TokenStream,
+    /// The activation applied last, and the output values per prediction.
+    activation: (TokenStream, TokenStream),
     summary: TokenStream,
 }
 
 impl Common<'_> {
     fn tokens(&self) -> TokenStream {
-        let Common { net, input, output, params, activation, summary } = self;
+        let Common { net, input, output, params, activation: (activation, group), summary } = self;
         let (vis, ident) = (&net.vis, &net.ident);
         quote! {
             impl #ident {
@@ -124,6 +125,7 @@ impl Common<'_> {
 
             impl ::nn::__private::Activated for #ident {
                 type Activation = #activation;
+                const GROUP: usize = #group;
             }
 
             impl ::nn::__private::TakesInput<#input> for #ident {}
@@ -169,13 +171,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
         let layer = &f.layer;
         quote!(#layer::STATE)
     }));
-    let activation = match fields.last() {
-        Some(last) if last.activated => {
-            let ty = &last.ty;
-            quote!(<#ty as ::nn::__private::Activated>::Activation)
-        }
-        _ => quote!(::nn::__private::act::Linear),
-    };
+    let activation = activated(fields.last().filter(|last| last.activated).map(|last| &last.ty), &output);
     let common = Common {
         net,
         input: input.clone(),
@@ -542,13 +538,8 @@ fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
 fn stub(net: &Network, plan: &Plan) -> TokenStream {
     let Network { attrs, vis, ident, .. } = net;
     let (input, output) = (plan.input.flat(), plan.output.flat());
-    let activation = match plan.layers.last().and_then(|l| l.planned.code.as_ref()) {
-        Some(code) if code.activated => {
-            let ty = &code.ty;
-            quote!(<#ty as ::nn::__private::Activated>::Activation)
-        }
-        _ => quote!(::nn::__private::act::Linear),
-    };
+    let last = plan.layers.last().and_then(|l| l.planned.code.as_ref());
+    let activation = activated(last.filter(|code| code.activated).map(|code| &code.ty), &output);
     let common = Common {
         net,
         input: input.clone(),
@@ -587,5 +578,18 @@ fn stub(net: &Network, plan: &Plan) -> TokenStream {
 
             fn backward_batch(&self, _: ::nn::__private::Backward<'_, ()>, _: &mut Self) {}
         }
+    }
+}
+
+/// A network's `Activated` items: its last layer's activation and groups of
+/// output values when that layer is `activated` (of type `last`), else no
+/// activation and the whole output of `output` values as one prediction.
+fn activated(last: Option<&TokenStream>, output: &Width) -> (TokenStream, TokenStream) {
+    match last {
+        Some(ty) => (
+            quote!(<#ty as ::nn::__private::Activated>::Activation),
+            quote!(<#ty as ::nn::__private::Activated>::GROUP),
+        ),
+        None => (quote!(::nn::__private::act::Linear), quote!(#output)),
     }
 }

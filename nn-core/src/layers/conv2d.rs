@@ -184,6 +184,7 @@ impl<
     > Activated for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
 {
     type Activation = A;
+    const GROUP: usize = <Self as Layer>::OUTPUT;
 }
 
 /// What a convolution keeps between its passes.

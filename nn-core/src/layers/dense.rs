@@ -90,6 +90,7 @@ impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O
 
 impl<const I: usize, const O: usize, A: Activation> Activated for Dense<I, O, A> {
     type Activation = A;
+    const GROUP: usize = O;
 }
 
 impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {

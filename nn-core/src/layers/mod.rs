@@ -296,6 +296,12 @@ pub trait Layer: Sized + Send + Sync {
 pub trait Activated {
     /// The activation applied last.
     type Activation: Activation;
+    /// Output values per prediction: the whole output, or one step's for a
+    /// layer applied on every step of a sequence (`dense` after
+    /// `return_sequences = true`), where each step is a prediction of its
+    /// own. Losses and accuracy take each group as Keras takes the last axis:
+    /// a step's softmax and its cross-entropy, averaged over the steps.
+    const GROUP: usize;
 }
 
 /// Marks a layer or network that accepts `N` input values.

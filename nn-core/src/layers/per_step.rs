@@ -30,8 +30,11 @@ impl<L, const T: usize> PerStep<L, T> {
     }
 }
 
+/// Each step is a prediction of its own: [`Activated::GROUP`] is the inner
+/// layer's.
 impl<L: Activated, const T: usize> Activated for PerStep<L, T> {
     type Activation = L::Activation;
+    const GROUP: usize = L::GROUP;
 }
 
 /// A batch of `batch` sequences is `batch · T` samples of the inner layer.
