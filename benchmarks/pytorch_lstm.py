@@ -15,35 +15,14 @@ reads.
     python3 benchmarks/pytorch_lstm.py [--batch 128] [--epochs 2] [--threads 2]
 """
 
-import argparse
-import gzip
 import math
-import resource
-import statistics
-import time
-from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
-ROOT = Path(__file__).resolve().parent.parent
+import mnist_torch
+
 UNITS = 128
-
-
-def read_idx(path: Path) -> np.ndarray:
-    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(folder: Path, kind: str):
-    # [N, 28, 28]: 28 steps (rows) of 28 features (pixels).
-    images = read_idx(folder / f"{kind}-images-idx3-ubyte.gz").reshape(-1, 28, 28)
-    labels = read_idx(folder / f"{kind}-labels-idx1-ubyte.gz")
-    x = torch.from_numpy(images.astype(np.float32) / np.float32(255.0))
-    return x, torch.from_numpy(labels.astype(np.int64))
 
 
 class RowLstm(nn.Module):
@@ -58,18 +37,9 @@ class RowLstm(nn.Module):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "mnist")
-    args = parser.parse_args()
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    x_train, y_train = load(args.data, "train")
-    x_test, y_test = load(args.data, "t10k")
+    args = mnist_torch.parser(__doc__, batch=128, epochs=2).parse_args()
+    # [N, 28, 28]: 28 steps (rows) of 28 features (pixels).
+    (x_train, y_train), (x_test, y_test) = mnist_torch.setup(args, (28, 28))
 
     model = RowLstm()
     with torch.no_grad():
@@ -93,54 +63,10 @@ def main() -> None:
         f"batch {args.batch}, adam 0.001, {args.epochs} epochs, {args.threads} threads, torch {torch.__version__}"
     )
 
-    generator = torch.Generator().manual_seed(args.seed)
-    epoch_seconds = []
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        started = time.perf_counter()
-        order = torch.randperm(len(x_train), generator=generator)
-        total, correct = 0.0, 0
-        for start in range(0, len(x_train), args.batch):
-            index = order[start : start + args.batch]
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x_train[index])
-            loss = loss_fn(logits, y_train[index])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-            correct += (logits.argmax(1) == y_train[index]).sum().item()
-        seconds = time.perf_counter() - started
-        epoch_seconds.append(seconds)
-        print(
-            f"epoch {epoch}: {seconds:.3f} s, loss {total / len(x_train):.4f}, "
-            f"accuracy {correct / len(x_train):.4f}"
-        )
-
-    model.eval()
-    with torch.no_grad():
-        # In batches of 1,000, as bench_cnn and pytorch_cnn.py measure inference.
-        chunks = [x_test[s : s + 1000] for s in range(0, len(x_test), 1000)]
-        predicted = torch.cat([model(chunk).argmax(1) for chunk in chunks])
-        accuracy = (predicted == y_test).float().mean().item()
-        passes = []
-        for _ in range(9):
-            started = time.perf_counter()
-            for chunk in chunks:
-                torch.softmax(model(chunk), dim=1)
-            passes.append(time.perf_counter() - started)
-        inference = len(x_test) / statistics.median(passes)
-
-    epoch = statistics.median(epoch_seconds)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nmedian epoch      {epoch:.3f} s ({len(x_train) / epoch:.0f} samples/s)")
-    print(f"test accuracy     {100 * accuracy:.2f}% after {args.epochs} epochs")
-    print(f"inference         {inference:.0f} samples/s (10,000 test images in batches of 1,000)")
-    print(f"peak RSS          {rss:.0f} MB")
-    print(
-        f"RESULT impl=pytorch workload=lstm optimizer=adam batch={args.batch} epochs={args.epochs} "
-        f"threads={args.threads} epoch_s={epoch:.4f} accuracy={accuracy:.4f} inference_per_s={inference:.0f} "
-        f"peak_rss_mb={rss:.0f}"
-    )
+    epoch_seconds = mnist_torch.train(model, loss_fn, optimizer, x_train, y_train, args)
+    accuracy, inference = mnist_torch.test(model, x_test, y_test)
+    fields = "impl=pytorch workload=lstm optimizer=adam"
+    mnist_torch.report(args, len(x_train), epoch_seconds, accuracy, inference, fields)
 
 
 if __name__ == "__main__":
