@@ -116,7 +116,9 @@ impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T
     }
 
     /// `Cast` of the `f32` ids to `int64`, then `Gather` of the table's
-    /// rows. An id outside `0..V` is an error of the runtime's.
+    /// rows. The ids are not checked as nn checks them: `Cast` drops a
+    /// fraction, `Gather` reads an id from `-V` to `-1` as `V` less it, and
+    /// only an id beyond is the runtime's error.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         let input = graph.shaped(input, &[T])?;
         let cast = vec![("to", Attr::Int(crate::onnx::INT64))];

@@ -102,7 +102,7 @@ pub(crate) fn onnx_layer<C: Cell, const T: usize, const F: usize, const U: usize
     let permute = |perm: &[i64]| vec![("perm", Attr::Ints(perm.to_vec()))];
     let x = graph.operator("Transpose", &name, &[&input.name], permute(&[1, 0, 2]), &[&name]).remove(0);
     let direction = if d == 2 { "bidirectional" } else { "forward" };
-    let mut attributes = vec![("hidden_size", Attr::Int(U as i64)), ("direction", Attr::String(direction.to_string()))];
+    let mut attributes = vec![("hidden_size", Attr::Int(U as i64)), ("direction", Attr::Text(direction.to_string()))];
     attributes.extend(cell.attributes);
     let op = format!("{prefix}{}", cell.op.to_lowercase());
     let inputs = [x.as_str(), &w, &r, &b];

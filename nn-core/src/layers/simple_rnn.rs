@@ -49,7 +49,7 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
             let reason = format!("ONNX's RNN operator has no `{}` activation", A::NAME);
             return Err(crate::Error::export(reason));
         };
-        let mut attributes = vec![("activations", Attr::Strings(vec![activation.name.to_string(); directions]))];
+        let mut attributes = vec![("activations", Attr::Texts(vec![activation.name.to_string(); directions]))];
         if let Some(alpha) = activation.alpha {
             attributes.push(("activation_alpha", Attr::Floats(vec![alpha; directions])));
         }

@@ -84,9 +84,9 @@ pub enum Attr {
     /// `FLOATS`.
     Floats(Vec<f32>),
     /// `STRING`.
-    String(String),
+    Text(String),
     /// `STRINGS`.
-    Strings(Vec<String>),
+    Texts(Vec<String>),
 }
 
 /// An activation as ONNX's recurrent operators take it (their
@@ -105,7 +105,7 @@ pub struct RnnActivation {
 ///
 /// Layers add to it in [`crate::layers::Layer::onnx`]; nn turns it into a
 /// model in [`crate::network::Network::to_onnx`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Graph {
     nodes: Vec<proto::NodeProto>,
     initializers: Vec<proto::TensorProto>,
@@ -115,9 +115,8 @@ pub struct Graph {
 impl Graph {
     /// An empty graph whose input and output names are taken.
     pub(crate) fn new() -> Self {
-        let mut graph = Graph::default();
-        graph.names.extend([INPUT.to_string(), OUTPUT.to_string()]);
-        graph
+        let names = [INPUT.to_string(), OUTPUT.to_string()].into_iter().collect();
+        Graph { nodes: Vec::new(), initializers: Vec::new(), names }
     }
 
     /// `name`, or, when that is taken, `name_1`, `name_2`, ...: now taken.
@@ -302,11 +301,11 @@ fn attribute(name: &str, value: Attr) -> proto::AttributeProto {
             attribute.floats = floats;
             AttributeType::Floats
         }
-        Attr::String(s) => {
+        Attr::Text(s) => {
             attribute.s = Some(s.into_bytes());
             AttributeType::String
         }
-        Attr::Strings(strings) => {
+        Attr::Texts(strings) => {
             attribute.strings = strings.into_iter().map(String::into_bytes).collect();
             AttributeType::Strings
         }
