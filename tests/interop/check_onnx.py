@@ -12,6 +12,9 @@ numpy, safetensors, onnx and onnxruntime (`.ci/run` installs them).
           named NAME (the io file's `network` metadata); it has one input,
           `input`, and one output, `output`, both float32 and shaped
           ["batch", ...] with the dimensions of the io file's tensors;
+        - its operators include those the `operators` metadata lists (comma
+          separated), and its recurrent operators are, in order, those the
+          `recurrent` metadata lists as OP:DIRECTION (`LSTM:bidirectional`);
         - onnxruntime's outputs for the io file's `inputs` [37, ...] (nn's
           input values, shaped as the network declares its input), first for
           the first sample alone and then for all 37, are within 1e-5 of nn's
@@ -77,6 +80,21 @@ def check_model(model_path, io_path):
         elem_type, shape = dims(value)
         if elem_type != onnx.TensorProto.FLOAT or shape != ["batch", *expected]:
             fail(f"{model_path.name}: `{value.name}` is {shape} of type {elem_type}, expected ['batch', {list(expected)}] float")
+
+    operators = {node.op_type for node in graph.node}
+    missing = set(filter(None, metadata.get("operators", "").split(","))) - operators
+    if missing:
+        fail(f"{model_path.name}: no {sorted(missing)} among its operators {sorted(operators)}")
+    recurrent = [
+        f"{node.op_type}:{onnx.helper.get_attribute_value(a).decode()}"
+        for node in graph.node
+        if node.op_type in ("LSTM", "GRU", "RNN")
+        for a in node.attribute
+        if a.name == "direction"
+    ]
+    if recurrent != list(filter(None, metadata.get("recurrent", "").split(","))):
+        fail(f"{model_path.name}: recurrent operators {recurrent}, expected {metadata.get('recurrent')}")
+    print(f"{name}: {len(graph.node)} operators: {', '.join(sorted(operators))}")
 
     session = onnxruntime.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     for batch in BATCHES:

@@ -286,17 +286,29 @@ fn onnx_ready() -> bool {
     false
 }
 
+/// What the model of a network must hold besides its numbers.
+struct Expect<'a> {
+    /// One output sample's dimensions.
+    output: &'a [usize],
+    /// Operators it must have (comma separated).
+    operators: &'a str,
+    /// Its recurrent operators in order, as `OP:direction` (comma separated).
+    recurrent: &'a str,
+}
+
 /// Export `net` to `dir/NAME.onnx` and write `dir/NAME_io.safetensors`:
 /// `inputs` (`SAMPLES` of them, shaped as the network declares its input),
 /// nn's outputs for the first alone (`outputs_1`) and for all
-/// (`outputs_37`), each `[batch, output_dims...]`, and `labels` if given.
+/// (`outputs_37`), each `[batch, output dims...]`, `labels` if given, and
+/// what `expect` says of the model as metadata.
 fn export<N: Network<I, O>, const I: usize, const O: usize>(
     dir: &Path,
     net: &N,
     inputs: &Batch<I>,
-    output_dims: &[usize],
+    expect: Expect<'_>,
     labels: Option<&[u8]>,
 ) {
+    let output_dims = expect.output;
     assert_eq!(inputs.ncols(), SAMPLES);
     assert_eq!(output_dims.iter().product::<usize>(), O);
     let name = net.summary().name;
@@ -313,7 +325,8 @@ fn export<N: Network<I, O>, const I: usize, const O: usize>(
         let labels: Vec<i64> = labels[..SAMPLES].iter().map(|l| i64::from(*l)).collect();
         io.push(Tensor { name: "labels".into(), shape: vec![SAMPLES], values: labels.into() });
     }
-    let bytes = serialize(&io, &[("network", &name)]).unwrap();
+    let metadata = [("network", name.as_str()), ("operators", expect.operators), ("recurrent", expect.recurrent)];
+    let bytes = serialize(&io, &metadata).unwrap();
     std::fs::write(dir.join(format!("{name}_io.safetensors")), bytes).unwrap();
 }
 
@@ -350,12 +363,19 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     let mnist = mnist();
     let test = mnist.test_set().unwrap();
     let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
-    export(&dir, &mnist_trained(MnistMlp::seeded(1), &mnist), &digits, &[10], Some(labels));
-    export(&dir, &mnist_trained(MnistCnn::seeded(2), &mnist), &digits, &[10], Some(labels));
-    export(&dir, &trained(Activations::seeded(3)), &image_inputs::<12>(SAMPLES, 1), &[5], None);
-    export(&dir, &trained(Global::seeded(4)), &image_inputs::<297>(SAMPLES, 2), &[2], None);
-    export(&dir, &Features::seeded(5), &image_inputs::<72>(SAMPLES, 3), &[3, 3, 3], None);
-    export(&dir, &Flat::seeded(6), &image_inputs::<20>(SAMPLES, 4), &[3], None);
+    let expect = |output, operators| Expect { output, operators, recurrent: "" };
+    let mlp = mnist_trained(MnistMlp::seeded(1), &mnist);
+    export(&dir, &mlp, &digits, expect(&[10], "Gemm,Relu,Softmax"), Some(labels));
+    let cnn = mnist_trained(MnistCnn::seeded(2), &mnist);
+    let operators = "Conv,Relu,BatchNormalization,LeakyRelu,MaxPool,AveragePool,Elu,Flatten,Erf,Gemm,Softmax";
+    export(&dir, &cnn, &digits, expect(&[10], operators), Some(labels));
+    let operators = "Gemm,Relu,Sigmoid,Tanh,LeakyRelu,Elu,Erf,Softplus,Mul,BatchNormalization,Softmax";
+    export(&dir, &trained(Activations::seeded(3)), &image_inputs::<12>(SAMPLES, 1), expect(&[5], operators), None);
+    let operators = "Conv,Tanh,AveragePool,GlobalAveragePool,Flatten,Gemm,Sigmoid";
+    export(&dir, &trained(Global::seeded(4)), &image_inputs::<297>(SAMPLES, 2), expect(&[2], operators), None);
+    let operators = "Conv,Sigmoid,Mul,MaxPool";
+    export(&dir, &Features::seeded(5), &image_inputs::<72>(SAMPLES, 3), expect(&[3, 3, 3], operators), None);
+    export(&dir, &Flat::seeded(6), &image_inputs::<20>(SAMPLES, 4), expect(&[3], "Flatten,Gemm,Relu"), None);
     check(&dir);
 }
 
@@ -365,18 +385,29 @@ fn onnxruntime_computes_what_nn_predicts_with_recurrent_networks() {
         return;
     }
     let dir = scratch("onnx-sequences");
-    export(&dir, &trained(Steps::seeded(7)), &image_inputs::<35>(SAMPLES, 5), &[2], None);
-    export(&dir, &trained(Both::seeded(8)), &image_inputs::<24>(SAMPLES, 6), &[3], None);
-    export(&dir, &trained(RnnActivations::seeded(9)), &image_inputs::<15>(SAMPLES, 7), &[5, 2], None);
+    let expect = |output, operators, recurrent| Expect { output, operators, recurrent };
+    let steps = trained(Steps::seeded(7));
+    let recurrent = "LSTM:forward,GRU:forward,RNN:forward";
+    let operators = "Transpose,Reshape,MatMul,Add,Tanh,Flatten,Gemm,Softmax";
+    export(&dir, &steps, &image_inputs::<35>(SAMPLES, 5), expect(&[2], operators, recurrent), None);
+    let both = trained(Both::seeded(8));
+    let recurrent = "LSTM:bidirectional,RNN:bidirectional,GRU:bidirectional";
+    export(&dir, &both, &image_inputs::<24>(SAMPLES, 6), expect(&[3], "Transpose,Reshape,Flatten", recurrent), None);
+    let activations = trained(RnnActivations::seeded(9));
+    let recurrent = "RNN:forward,RNN:forward,RNN:forward,RNN:forward,GRU:bidirectional";
+    let operators = "MatMul,Add,Softmax";
+    export(&dir, &activations, &image_inputs::<15>(SAMPLES, 7), expect(&[5, 2], operators, recurrent), None);
     let mut tokens = Tokens::seeded(10);
     let targets = Batch::<1>::from_fn(24, |_, j| (j % 2) as f32);
     let data = Dataset::new(token_inputs::<9>(24), targets).unwrap();
     tokens.fit(&data, Mse, Adam::new(0.01), Fit::new().epochs(3).batch_size(8).seed(1).quiet()).unwrap();
-    export(&dir, &tokens, &token_inputs::<9>(SAMPLES), &[1], None);
+    let operators = "Cast,Gather,Gemm,Sigmoid";
+    export(&dir, &tokens, &token_inputs::<9>(SAMPLES), expect(&[1], operators, "RNN:bidirectional,GRU:forward"), None);
     let mnist = mnist();
     let test = mnist.test_set().unwrap();
     let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
-    export(&dir, &mnist_trained(RowLstm::seeded(11), &mnist), &digits, &[10], Some(labels));
+    let row_lstm = mnist_trained(RowLstm::seeded(11), &mnist);
+    export(&dir, &row_lstm, &digits, expect(&[10], "Transpose,Flatten,Gemm,Softmax", "LSTM:forward"), Some(labels));
     check(&dir);
 }
 
