@@ -2,7 +2,8 @@
 #![warn(missing_docs)]
 
 pub use nn_core::{
-    act, callbacks, data, error, gemm, init, io, layers, loss, metrics, nalgebra, network, optim, plot, rand, train,
+    act, callbacks, data, error, gemm, init, io, layers, loss, metrics, nalgebra, network, onnx, optim, plot, rand,
+    train,
 };
 pub use nn_core::{Error, Result, Sample, Verbosity};
 pub use nn_macros::network;

@@ -10,6 +10,9 @@
 //! installed too (it is not in CI), `tests/interop/check_torch.py` also loads
 //! nn's image networks with `load_state_dict(strict=True)` into the matching
 //! `torch.nn.Sequential` and compares their outputs.
+//!
+//! The `onnx` module (tests/interop/onnx.rs) runs the ONNX models nn exports
+//! in onnxruntime (`tests/interop/check_onnx.py`), which CI installs too.
 
 use nn::io::{serialize, WeightFile};
 use nn::layers::Tensor;
@@ -75,6 +78,9 @@ network! {
         dense(1, sigmoid),
     }
 }
+
+#[path = "interop/onnx.rs"]
+mod onnx;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_weights.py");
 const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_torch.py");
@@ -248,8 +254,8 @@ fn nn_predicts_what_pytorch_computed_with_image_networks_it_saved() {
 }
 
 /// Token ids in `0..7`, as `f32`, one sample per column.
-fn token_inputs(samples: usize) -> Batch<6> {
-    Batch::<6>::from_fn(samples, |i, j| ((i * 3 + j * 5) % 7) as f32)
+fn token_inputs<const T: usize>(samples: usize) -> Batch<T> {
+    Batch::<T>::from_fn(samples, |i, j| ((i * 3 + j * 5) % 7) as f32)
 }
 
 #[test]
@@ -261,11 +267,11 @@ fn numpy_computes_the_outputs_of_recurrent_networks_nn_saved() {
     let seq = trained(Seq::seeded(11));
     let mut tokens = Tokens::seeded(12);
     let targets = Batch::<1>::from_fn(24, |_, j| (j % 2) as f32);
-    let data = Dataset::new(token_inputs(24), targets).unwrap();
+    let data = Dataset::new(token_inputs::<6>(24), targets).unwrap();
     tokens.fit(&data, Mse, Adam::new(0.01), Fit::new().epochs(3).batch_size(8).seed(1).quiet()).unwrap();
     seq.save(dir.join("rust_seq.safetensors")).unwrap();
     tokens.save(dir.join("rust_tokens.safetensors")).unwrap();
-    let (seq_inputs, tokens_inputs) = (image_inputs::<15>(11, 2), token_inputs(11));
+    let (seq_inputs, tokens_inputs) = (image_inputs::<15>(11, 2), token_inputs::<6>(11));
     let (seq_outputs, tokens_outputs) = (seq.predict(&seq_inputs).unwrap(), tokens.predict(&tokens_inputs).unwrap());
     let io = [
         Tensor { name: "seq_inputs".into(), shape: vec![11, 15], values: seq_inputs.as_slice().into() },

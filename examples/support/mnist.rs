@@ -31,6 +31,7 @@ pub struct Args {
     pub data: PathBuf,
     pub plot: PathBuf,
     pub save: Option<PathBuf>,
+    pub onnx: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub quiet: bool,
 }
@@ -46,6 +47,7 @@ fn usage(defaults: &Defaults) -> String {
   --data DIR           folder of MNIST-format files (default: $NN_MNIST_DIR, else data/mnist)
   --plot PATH          where to write the training curves (default target/{name}-curves.png)
   --save PATH          save the trained weights (safetensors, loadable by PyTorch)
+  --onnx PATH          save the trained network as an ONNX model (for onnxruntime)
   --load PATH          start from saved weights (with --epochs 0: only evaluate)
   --quiet              no progress bars
   --help               this text"
@@ -62,6 +64,7 @@ fn parse_args(defaults: &Defaults) -> Result<Option<Args>, String> {
         data: std::env::var_os("NN_MNIST_DIR").map_or_else(|| root.join("data/mnist"), PathBuf::from),
         plot: root.join(format!("target/{}-curves.png", defaults.name)),
         save: None,
+        onnx: None,
         load: None,
         quiet: false,
     };
@@ -77,6 +80,7 @@ fn parse_args(defaults: &Defaults) -> Result<Option<Args>, String> {
             "--data" => args.data = PathBuf::from(value()?),
             "--plot" => args.plot = PathBuf::from(value()?),
             "--save" => args.save = Some(PathBuf::from(value()?)),
+            "--onnx" => args.onnx = Some(PathBuf::from(value()?)),
             "--load" => args.load = Some(PathBuf::from(value()?)),
             "--quiet" => args.quiet = true,
             "--help" | "-h" => return Ok(None),
@@ -158,6 +162,10 @@ where
     if let Some(path) = &args.save {
         net.save(path)?;
         println!("weights saved to {}", path.display());
+    }
+    if let Some(path) = &args.onnx {
+        net.save_onnx(path)?;
+        println!("ONNX model saved to {}", path.display());
     }
 
     let evaluation = net.evaluate(&test, CategoricalCrossentropy)?;

@@ -69,6 +69,16 @@ pub enum Error {
         /// The size of the embedding's vocabulary.
         vocabulary: usize,
     },
+    /// A network cannot be written as an ONNX model: the layer (as written
+    /// in `network!`, counted from 0; a nested network's layer after its
+    /// network's) and why.
+    #[error("cannot export to ONNX: {layer}: {reason}")]
+    Export {
+        /// The layer, e.g. ``layer 2 `simple_rnn (gelu)` ``.
+        layer: String,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// The details of an [`Error::Architecture`].
@@ -101,6 +111,26 @@ impl Error {
     /// A [`Error::Format`] for `path`.
     pub fn format(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         Error::Format { path: path.into(), reason: reason.into() }
+    }
+
+    /// An [`Error::Export`] for `reason`, its layer named by the network
+    /// that holds it ([`Error::in_layer`]).
+    pub fn export(reason: impl Into<String>) -> Self {
+        Error::Export { layer: String::new(), reason: reason.into() }
+    }
+
+    /// For an [`Error::Export`], the layer it comes from: layer `index`
+    /// labelled `label` (as `summary()` shows it), before any layer of it
+    /// already named (a nested network's). Other errors unchanged.
+    pub fn in_layer(self, index: usize, label: &str) -> Self {
+        match self {
+            Error::Export { layer, reason } => {
+                let outer = format!("layer {index} `{label}`");
+                let layer = if layer.is_empty() { outer } else { format!("{outer}, its {layer}") };
+                Error::Export { layer, reason }
+            }
+            other => other,
+        }
     }
 
     /// An [`Error::Io`] for `path`.

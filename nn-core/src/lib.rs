@@ -16,6 +16,7 @@ pub mod layers;
 pub mod loss;
 pub mod metrics;
 pub mod network;
+pub mod onnx;
 pub mod optim;
 mod parallel;
 pub mod plot;
@@ -41,7 +42,7 @@ pub mod __private {
     pub use crate::sample::Sample;
     pub use crate::train::scratch;
     pub use crate::Result;
-    pub use crate::{act, layers, nalgebra, network, rand};
+    pub use crate::{act, layers, nalgebra, network, onnx, rand};
     pub use ::std::{format, string::String, vec, vec::Vec};
 
     /// Compile-time check that `T` accepts `N` inputs; the error names both.

@@ -17,6 +17,11 @@ use std::path::Path;
     note = "networks are declared with `network!`; their widths are those of `input:` and of the last layer"
 )]
 pub trait Network<const I: usize, const O: usize>: Layer + Activated {
+    /// One input sample's shape as the network declares it: `[784]`,
+    /// `[1, 28, 28]` (an image, channels first), `[28, 28]` (28 steps of 28
+    /// features). `network!` writes it; the default is a vector of `I`.
+    const INPUT_SHAPE: &'static [usize] = &[I];
+
     /// The layers, their output shapes and parameter counts, as Keras prints them.
     fn summary(&self) -> Summary;
 
@@ -199,6 +204,63 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// ```
     fn to_bytes(&self) -> Vec<u8> {
         crate::io::network::to_bytes(self)
+    }
+
+    /// The network as an ONNX model, encoded: what
+    /// [`save_onnx`](Network::save_onnx) writes to a file.
+    ///
+    /// The model imports opset 17; its graph is named after the network,
+    /// takes `input` (`f32`, `[batch, ...]` with the shape `input:` declares:
+    /// `[batch, 784]`, `[batch, 1, 28, 28]`, `[batch, 28, 28]`) and gives
+    /// `output` (`[batch, ...]` as the last layer gives it), the batch
+    /// dimension dynamic. It computes what [`predict`](Network::predict)
+    /// does: dropout is the identity, batch norm uses its moving statistics.
+    /// See [`crate::onnx`] for the operators each layer becomes.
+    ///
+    /// A network with a layer that ONNX cannot express (a custom layer
+    /// without [`Layer::onnx`], a simple RNN whose activation ONNX's `RNN`
+    /// does not know) is an [`Error::Export`](crate::Error::Export) naming
+    /// the layer.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Xor { input: 2, dense(4, tanh), dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let bytes: Vec<u8> = Xor::seeded(1).to_onnx()?;
+    /// assert!(!bytes.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn to_onnx(&self) -> Result<Vec<u8>> {
+        crate::onnx::to_bytes(self)
+    }
+
+    /// Save the network to `path` as an ONNX model (see
+    /// [`to_onnx`](Network::to_onnx)), atomically as [`save`](Network::save):
+    /// an error leaves any earlier file at `path` as it was.
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    ///
+    /// network! {
+    ///     struct Digits { input: [1, 28, 28], conv2d(8, 3, relu), maxpool2d(2), flatten, dense(10, softmax) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let path = std::env::temp_dir().join(format!("digits-{}.onnx", std::process::id()));
+    /// Digits::seeded(1).save_onnx(&path)?;
+    /// assert_eq!(std::fs::read(&path).unwrap(), Digits::seeded(1).to_onnx()?);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn save_onnx(&self, path: impl AsRef<Path>) -> Result<()> {
+        let bytes = self.to_onnx()?;
+        crate::io::atomic::write(path.as_ref(), &bytes)
     }
 
     /// Overwrite the parameters from safetensors bytes held in memory, checked

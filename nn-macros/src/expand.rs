@@ -77,6 +77,8 @@ fn fields(plan: &Plan) -> Vec<Field> {
 struct Common<'a> {
     net: &'a Network,
     input: Width,
+    /// One input sample's dimensions as declared, e.g. `[1, 28, 28]`.
+    input_dims: TokenStream,
     output: Width,
     params: TokenStream,
     /// The activation applied last, and the output values per prediction.
@@ -86,7 +88,7 @@ struct Common<'a> {
 
 impl Common<'_> {
     fn tokens(&self) -> TokenStream {
-        let Common { net, input, output, params, activation: (activation, group), summary } = self;
+        let Common { net, input, input_dims, output, params, activation: (activation, group), summary } = self;
         let (vis, ident) = (&net.vis, &net.ident);
         quote! {
             impl #ident {
@@ -136,6 +138,8 @@ impl Common<'_> {
             }
 
             impl ::nn::__private::Network<#input, #output> for #ident {
+                const INPUT_SHAPE: &'static [usize] = &#input_dims;
+
                 fn summary(&self) -> ::nn::__private::network::Summary {
                     #ident::summary(self)
                 }
@@ -175,6 +179,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let common = Common {
         net,
         input: input.clone(),
+        input_dims: plan.input.dims_tokens(),
         output: output.clone(),
         params: params.clone(),
         activation,
@@ -220,6 +225,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let state_methods = state_methods(&fields);
     let penalty = penalty(&fields);
     let check_input = check_input(&fields);
+    let onnx = onnx(plan, &fields);
 
     quote! {
         #(#attrs)*
@@ -288,6 +294,15 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
             fn load_tensors(&mut self, prefix: &str, source: &mut ::nn::__private::TensorSource<'_>) -> ::nn::__private::Result<()> {
                 #load_tensors
                 ::core::result::Result::Ok(())
+            }
+
+            fn onnx(
+                &self,
+                graph: &mut ::nn::__private::onnx::Graph,
+                prefix: &str,
+                input: ::nn::__private::onnx::Value,
+            ) -> ::nn::__private::Result<::nn::__private::onnx::Value> {
+                #onnx
             }
         }
     }
@@ -469,6 +484,35 @@ fn check_input(fields: &[Field]) -> TokenStream {
     }
 }
 
+/// The body of `onnx`: the input shaped as declared, then each layer's
+/// operators, named after its module as its tensors are, and its output
+/// shaped as the macro computed it (a `flatten`, which has no field, is only
+/// that); an error names the layer as written.
+fn onnx(plan: &Plan, fields: &[Field]) -> TokenStream {
+    let input_dims = plan.input.dims_tokens();
+    let mut fields = fields.iter();
+    let steps = plan.layers.iter().map(|layer| {
+        let (index, label, dims) = (layer.index, &layer.planned.label, layer.planned.output.dims_tokens());
+        let field = layer.planned.code.as_ref().and_then(|_| fields.next());
+        let shaped = match field {
+            Some(f) => {
+                let (layer, name, module) = (&f.layer, &f.name, f.module);
+                quote! {
+                    #layer::onnx(&self.#name, graph, &::nn::__private::format!("{}{}.", prefix, #module), x)
+                        .and_then(|x| graph.shaped(x, &#dims))
+                }
+            }
+            None => quote!(graph.shaped(x, &#dims)),
+        };
+        quote!(let x = #shaped.map_err(|e| e.in_layer(#index, #label))?;)
+    });
+    quote! {
+        let x = graph.shaped(input, &#input_dims)?;
+        #(#steps)*
+        ::core::result::Result::Ok(x)
+    }
+}
+
 /// `penalty`, when some layer has a weight penalty.
 fn penalty(fields: &[Field]) -> TokenStream {
     let penalised: Vec<_> = fields.iter().filter(|f| f.holds.penalty).collect();
@@ -543,6 +587,7 @@ fn stub(net: &Network, plan: &Plan) -> TokenStream {
     let common = Common {
         net,
         input: input.clone(),
+        input_dims: plan.input.dims_tokens(),
         output: output.clone(),
         params: quote!(0),
         activation,

@@ -42,6 +42,16 @@ impl Shape {
         }
     }
 
+    /// One sample's dimensions as an array expression: `[128]`, `[28, 28]`,
+    /// `[32, 26, 26]` (a nested network's width as its expression).
+    pub fn dims_tokens(&self) -> TokenStream {
+        match self {
+            Shape::Vector(width) => quote!([#width]),
+            Shape::Sequence([t, f]) => quote!([#t, #f]),
+            Shape::Image([c, h, w]) => quote!([#c, #h, #w]),
+        }
+    }
+
     /// As Keras prints an output shape, without the batch: `(128)`, `(28, 28)`, `(32, 26, 26)`.
     pub fn describe(&self) -> String {
         let dims: Vec<String> = match self {

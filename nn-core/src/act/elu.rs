@@ -1,6 +1,8 @@
 use super::exp::exp_m1;
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Attr, Graph, RnnActivation, Value};
 
 /// Exponential linear unit: `z` for `z > 0`, `α·(exp(z) - 1)` otherwise.
 ///
@@ -40,6 +42,14 @@ impl<const ALPHA_BITS: u32> Elu<ALPHA_BITS> {
 impl<const ALPHA_BITS: u32> Activation for Elu<ALPHA_BITS> {
     const NAME: &'static str = "elu";
     const INIT: Init = Init::HeUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Elu", &input, vec![("alpha", Attr::Float(Self::ALPHA))]))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Elu", alpha: Some(Self::ALPHA), beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         elu_in_place(values, Self::ALPHA);

@@ -1,7 +1,9 @@
 use super::exp::exp;
 use super::tanh::tanh;
 use super::Activation;
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, Value};
 use std::f32::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
 
 /// Gaussian error linear unit: `z · Φ(z)`, with `Φ` the standard normal CDF.
@@ -37,6 +39,38 @@ impl<const APPROXIMATE: bool> Activation for Gelu<APPROXIMATE> {
     const NAME: &'static str = if APPROXIMATE { "gelu_approximate" } else { "gelu" };
     const INIT: Init = Init::GlorotUniform;
     const NEEDS_INPUT: bool = true;
+
+    /// Opset 17 has no `Gelu` (it comes in opset 20): the exact form as
+    /// `z · (1 + Erf(z / √2)) / 2`, the approximation as
+    /// `z · (1 + Tanh(√(2/π) · (z + 0.044715 · z³))) / 2`.
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        let dims = &input.dims;
+        let name = |step: &str| format!("{prefix}gelu.{step}");
+        let apply = |graph: &mut Graph, op: &str, step: &str, a: &str, b: &str| {
+            let inputs: Vec<&str> = [a, b].into_iter().filter(|i| !i.is_empty()).collect();
+            graph.node(op, &name(step), &inputs, Vec::new(), dims).name
+        };
+        let x = input.name.as_str();
+        let inner = if APPROXIMATE {
+            let cubic = graph.scalar(&name("cubic"), CUBIC);
+            let scale = graph.scalar(&name("scale"), SQRT_2_OVER_PI);
+            let square = apply(graph, "Mul", "square", x, x);
+            let cube = apply(graph, "Mul", "cube", &square, x);
+            let term = apply(graph, "Mul", "cubic_term", &cube, &cubic);
+            let sum = apply(graph, "Add", "sum", x, &term);
+            let scaled = apply(graph, "Mul", "scaled", &sum, &scale);
+            apply(graph, "Tanh", "tanh", &scaled, "")
+        } else {
+            let scale = graph.scalar(&name("scale"), FRAC_1_SQRT_2);
+            let scaled = apply(graph, "Mul", "scaled", x, &scale);
+            apply(graph, "Erf", "erf", &scaled, "")
+        };
+        let (one, half) = (graph.scalar(&name("one"), 1.0), graph.scalar(&name("half"), 0.5));
+        let plus_one = apply(graph, "Add", "plus_one", &inner, &one);
+        let product = apply(graph, "Mul", "product", x, &plus_one);
+        let out = apply(graph, "Mul", "out", &product, &half);
+        Ok(Value { name: out, dims: dims.clone() })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         if APPROXIMATE {

@@ -1,5 +1,7 @@
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Attr, Graph, RnnActivation, Value};
 
 /// Leaky rectified linear unit: `z` for `z > 0`, `α·z` otherwise.
 ///
@@ -39,6 +41,14 @@ impl<const ALPHA_BITS: u32> LeakyRelu<ALPHA_BITS> {
 impl<const ALPHA_BITS: u32> Activation for LeakyRelu<ALPHA_BITS> {
     const NAME: &'static str = "leaky_relu";
     const INIT: Init = Init::HeUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "LeakyRelu", &input, vec![("alpha", Attr::Float(Self::ALPHA))]))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "LeakyRelu", alpha: Some(Self::ALPHA), beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         leaky_relu_in_place(values, Self::ALPHA);

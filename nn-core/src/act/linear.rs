@@ -1,5 +1,7 @@
 use super::Activation;
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// The identity: the layer's affine output unchanged (Keras' `linear`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -8,6 +10,16 @@ pub struct Linear;
 impl Activation for Linear {
     const NAME: &'static str = "linear";
     const INIT: Init = Init::GlorotUniform;
+
+    /// Nothing to write: the value itself.
+    fn onnx(_graph: &mut Graph, _prefix: &str, input: Value) -> Result<Value> {
+        Ok(input)
+    }
+
+    /// ONNX's `Affine` with alpha 1 and beta 0.
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Affine", alpha: Some(1.0), beta: Some(0.0) })
+    }
 
     fn forward(_values: &mut [f32], _rows: usize) {}
 

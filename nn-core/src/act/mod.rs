@@ -35,7 +35,9 @@ pub use softplus::Softplus;
 pub use swish::Swish;
 pub use tanh::Tanh;
 
+use crate::error::{Error, Result};
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// An activation function applied after a layer's affine map.
 pub trait Activation: Copy + Default + Send + Sync + 'static {
@@ -67,6 +69,31 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
         Self::forward(&mut out, rows);
         Self::backward(&out, grad, rows);
     }
+
+    /// Write the activation as ONNX operators into `graph`, applied to
+    /// `input` (softmax along its last axis), naming them after `prefix`.
+    /// The default is an [`Error::Export`] naming it.
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        let _ = (graph, prefix, input);
+        Err(Error::export(format!("the activation `{}` has no ONNX form", Self::NAME)))
+    }
+
+    /// The activation as ONNX's `RNN`, `LSTM` and `GRU` operators take it,
+    /// if they know it (a simple RNN's activation is one of theirs).
+    fn onnx_rnn() -> Option<RnnActivation> {
+        None
+    }
+}
+
+/// `op` applied to `input` value by value, named after `prefix`.
+pub(crate) fn onnx_elementwise(
+    graph: &mut Graph,
+    prefix: &str,
+    op: &str,
+    input: &Value,
+    attributes: Vec<(&str, crate::onnx::Attr)>,
+) -> Value {
+    graph.node(op, &format!("{prefix}{}", op.to_lowercase()), &[&input.name], attributes, &input.dims)
 }
 
 #[cfg(test)]

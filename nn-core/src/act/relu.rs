@@ -1,5 +1,7 @@
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Rectified linear unit: `max(0, z)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -8,6 +10,14 @@ pub struct Relu;
 impl Activation for Relu {
     const NAME: &'static str = "relu";
     const INIT: Init = Init::HeUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Relu", &input, Vec::new()))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Relu", alpha: None, beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         for v in values {

@@ -1,6 +1,8 @@
 use super::exp::{exp, exp_saturating, Fused};
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// The logistic function: `1 / (1 + exp(-z))`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -9,6 +11,14 @@ pub struct Sigmoid;
 impl Activation for Sigmoid {
     const NAME: &'static str = "sigmoid";
     const INIT: Init = Init::GlorotUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Sigmoid", &input, Vec::new()))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Sigmoid", alpha: None, beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         sigmoid_in_place(values);

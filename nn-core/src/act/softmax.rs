@@ -1,6 +1,8 @@
 use super::exp::exp_in_place;
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Attr, Graph, Value};
 
 /// Softmax over each sample's outputs: `exp(z_i - max z) / sum_j exp(z_j - max z)`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -9,6 +11,12 @@ pub struct Softmax;
 impl Activation for Softmax {
     const NAME: &'static str = "softmax";
     const INIT: Init = Init::GlorotUniform;
+
+    /// ONNX's `Softmax` along the last axis: each sample's values, or each
+    /// step's on a sequence.
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Softmax", &input, vec![("axis", Attr::Int(-1))]))
+    }
 
     fn forward(values: &mut [f32], rows: usize) {
         let whole = values.len() / rows * rows;

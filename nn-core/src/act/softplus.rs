@@ -1,6 +1,8 @@
 use super::exp::{exp, exp_m1};
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Softplus: `ln(1 + exp(z))`, a smooth ReLU.
 ///
@@ -21,6 +23,14 @@ pub struct Softplus;
 impl Activation for Softplus {
     const NAME: &'static str = "softplus";
     const INIT: Init = Init::GlorotUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Softplus", &input, Vec::new()))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Softplus", alpha: None, beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         softplus_in_place(values);

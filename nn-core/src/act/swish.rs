@@ -1,6 +1,8 @@
 use super::sigmoid::sigmoid;
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, Value};
 
 /// Swish (also called SiLU): `z · σ(z)`, with `σ` the logistic function.
 ///
@@ -27,6 +29,12 @@ impl Activation for Swish {
     const NAME: &'static str = "swish";
     const INIT: Init = Init::GlorotUniform;
     const NEEDS_INPUT: bool = true;
+
+    /// `Mul(z, Sigmoid(z))`: ONNX has no swish before opset 24.
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        let sigmoid = onnx_elementwise(graph, prefix, "Sigmoid", &input, Vec::new());
+        Ok(graph.node("Mul", &format!("{prefix}swish"), &[&input.name, &sigmoid.name], Vec::new(), &input.dims))
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         swish_in_place(values);

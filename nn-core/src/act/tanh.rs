@@ -1,6 +1,8 @@
 use super::exp::{exp_saturating, Fused, MulAdd, Separate};
-use super::Activation;
+use super::{onnx_elementwise, Activation};
+use crate::error::Result;
 use crate::init::Init;
+use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Hyperbolic tangent.
 ///
@@ -12,6 +14,14 @@ pub struct Tanh;
 impl Activation for Tanh {
     const NAME: &'static str = "tanh";
     const INIT: Init = Init::GlorotUniform;
+
+    fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        Ok(onnx_elementwise(graph, prefix, "Tanh", &input, Vec::new()))
+    }
+
+    fn onnx_rnn() -> Option<RnnActivation> {
+        Some(RnnActivation { name: "Tanh", alpha: None, beta: None })
+    }
 
     fn forward(values: &mut [f32], _rows: usize) {
         tanh_in_place(values);

@@ -1,5 +1,6 @@
 use super::window::Window;
 use super::{Backward, Layer, Mode};
+use crate::onnx::{Attr, Graph, Value};
 use crate::parallel::{for_each_rows, min_rows};
 use rand::Rng;
 
@@ -117,6 +118,15 @@ impl<
                 }
             }
         });
+    }
+
+    /// `AveragePool` with explicit `pads` and `count_include_pad = 0`: a
+    /// window over the edge averages the image values it covers.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let input = graph.shaped(input, &[C, H, W])?;
+        let mut attributes = Self::WINDOW.onnx_attributes();
+        attributes.push(("count_include_pad", Attr::Int(0)));
+        Ok(graph.node("AveragePool", &format!("{prefix}avgpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }
 }
 

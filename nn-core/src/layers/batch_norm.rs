@@ -1,4 +1,5 @@
 use super::{ensure_len, f32_tensor, load_f32, Backward, Layer, Mode, Slot, Tensor, TensorSource};
+use crate::onnx::{Attr, Graph, Value};
 use rand::Rng;
 
 /// Batch normalisation (Keras' `BatchNormalization`, PyTorch's `BatchNorm1d`
@@ -244,6 +245,27 @@ impl<const C: usize, const S: usize> Layer for BatchNorm<C, S> {
         source(&format!("{prefix}num_batches_tracked"), &[], Slot::I64(&mut count))?;
         self.num_batches_tracked = count[0];
         Ok(())
+    }
+
+    /// `BatchNormalization` with the moving statistics and the layer's
+    /// epsilon, on `[C]` or `[C, H, W]` as it comes.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        if input.dims.first() != Some(&C) || input.len() != C * S {
+            let reason = format!("batch norm of {C} channels of {S} values is given a value of shape {:?}", input.dims);
+            return Err(crate::Error::export(reason));
+        }
+        let mut inputs = vec![input.name.clone()];
+        for (name, values) in [
+            ("weight", &self.weight),
+            ("bias", &self.bias),
+            ("running_mean", &self.running_mean),
+            ("running_var", &self.running_var),
+        ] {
+            inputs.push(graph.constant(&format!("{prefix}{name}"), &[C], values));
+        }
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let attributes = vec![("epsilon", Attr::Float(self.epsilon))];
+        Ok(graph.node("BatchNormalization", &format!("{prefix}batch_norm"), &inputs, attributes, &input.dims))
     }
 }
 

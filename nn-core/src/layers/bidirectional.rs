@@ -1,5 +1,6 @@
 use super::recurrent::{Cell, Recurrent, RecurrentBuffers};
 use super::{ensure_len, Backward, Layer, Mode, Tensor, TensorSource};
+use crate::onnx::{Graph, Value};
 use rand::Rng;
 
 /// A recurrent layer run over the sequence in both directions, its two
@@ -197,6 +198,13 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
         self.forward.load_suffixed(prefix, "", source)?;
         self.backward.load_suffixed(prefix, "_reverse", source)
+    }
+
+    /// The cell's ONNX operator with `direction = "bidirectional"`: at each
+    /// step (or for the last outputs), the forward direction's output, then
+    /// the backward one's.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        super::recurrent::onnx_layer(&[&self.forward, &self.backward], graph, prefix, input)
     }
 }
 

@@ -3,6 +3,7 @@ use super::{f32_tensor, load_f32, Activated, Backward, Layer, Mode, Regularizer,
 use crate::act::Activation;
 use crate::gemm::{gemm, gemm_ld, MatRef, MIN_FLOPS_PER_THREAD};
 use crate::init::Init;
+use crate::onnx::{Graph, Value};
 use crate::parallel::for_each_group;
 use rand::Rng;
 use std::marker::PhantomData;
@@ -352,6 +353,18 @@ impl<
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
         load_f32(source, prefix, "weight", &[F, C, KH, KW], &mut self.weight)?;
         load_f32(source, prefix, "bias", &[F], &mut self.bias)
+    }
+
+    /// `Conv` with explicit `pads` (Keras' `same` padding, the extra zero
+    /// after), then the activation.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let input = graph.shaped(input, &[C, H, W])?;
+        let weight = graph.constant(&format!("{prefix}weight"), &[F, C, KH, KW], &self.weight);
+        let bias = graph.constant(&format!("{prefix}bias"), &[F], &self.bias);
+        let inputs = [input.name.as_str(), &weight, &bias];
+        let attributes = Self::WINDOW.onnx_attributes();
+        let conv = graph.node("Conv", &format!("{prefix}conv"), &inputs, attributes, &[F, Self::OH, Self::OW]);
+        A::onnx(graph, prefix, conv)
     }
 }
 

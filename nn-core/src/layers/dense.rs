@@ -5,6 +5,7 @@ use super::{
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
+use crate::onnx::{Attr, Graph, Value};
 use nalgebra::{SMatrix, SVector};
 use rand::Rng;
 use std::marker::PhantomData;
@@ -192,6 +193,34 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         load_f32(source, prefix, "weight", &[O, I], transposed.as_mut_slice())?;
         self.weight.copy_from(&transposed.transpose());
         load_f32(source, prefix, "bias", &[O], self.bias.as_mut_slice())
+    }
+
+    /// `Gemm` on a vector (`[I]`, the weight as PyTorch's `[O, I]` with
+    /// `transB`); on a sequence (`[T, I]`, the same weights on every step),
+    /// `MatMul` by the weight's transpose and `Add` of the bias. Then the
+    /// activation (softmax along the last axis: each step's values).
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let weight: Vec<f32> = (0..O).flat_map(|o| (0..I).map(move |i| (o, i))).map(|at| self.weight[at]).collect();
+        let weight = graph.constant(&format!("{prefix}weight"), &[O, I], &weight);
+        let bias = graph.constant(&format!("{prefix}bias"), &[O], self.bias.as_slice());
+        let z = match *input.dims.as_slice() {
+            [i] if i == I => {
+                let inputs = [input.name.as_str(), &weight, &bias];
+                graph.node("Gemm", &format!("{prefix}gemm"), &inputs, vec![("transB", Attr::Int(1))], &[O])
+            }
+            [steps, i] if i == I => {
+                let name = format!("{prefix}weight_t");
+                let transposed = graph.operator("Transpose", &name, &[&weight], Vec::new(), &[&name]).remove(0);
+                let inputs = [input.name.as_str(), &transposed];
+                let product = graph.node("MatMul", &format!("{prefix}matmul"), &inputs, Vec::new(), &[steps, O]);
+                graph.node("Add", &format!("{prefix}add"), &[&product.name, &bias], Vec::new(), &[steps, O])
+            }
+            _ => {
+                let reason = format!("a dense layer of {I} inputs is given a value of shape {:?}", input.dims);
+                return Err(crate::Error::export(reason));
+            }
+        };
+        A::onnx(graph, prefix, z)
     }
 }
 

@@ -1,4 +1,5 @@
 use super::{ensure_len, Backward, Layer, Mode, TakesInput};
+use crate::onnx::{Graph, Value};
 use rand::Rng;
 
 /// Dropout: in training, each value is zeroed with probability `rate` and the
@@ -84,6 +85,11 @@ impl<const N: usize, const RATE_BITS: u32> Layer for Dropout<N, RATE_BITS> {
         } else {
             grad_input.copy_from_slice(grad);
         }
+    }
+
+    /// The identity, as in inference: no operator.
+    fn onnx(&self, _graph: &mut Graph, _prefix: &str, input: Value) -> crate::Result<Value> {
+        Ok(input)
     }
 }
 

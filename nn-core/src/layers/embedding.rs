@@ -1,5 +1,6 @@
 use super::{f32_tensor, load_f32, Backward, Layer, Mode, Tensor, TensorSource};
 use crate::error::{Error, Result};
+use crate::onnx::{Attr, Graph, Value};
 use rand::Rng;
 
 /// A lookup table of `V` vectors of `D` values (Keras' `Embedding`, PyTorch's
@@ -112,6 +113,19 @@ impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T
 
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()> {
         load_f32(source, prefix, "weight", &[V, D], &mut self.weight)
+    }
+
+    /// `Cast` of the `f32` ids to `int64`, then `Gather` of the table's
+    /// rows. The ids are not checked as nn checks them: `Cast` drops a
+    /// fraction, `Gather` reads an id from `-V` to `-1` as `V` less it, and
+    /// only an id beyond is the runtime's error.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        let input = graph.shaped(input, &[T])?;
+        let cast = vec![("to", Attr::Int(crate::onnx::INT64))];
+        let ids = graph.node("Cast", &format!("{prefix}ids"), &[&input.name], cast, &[T]);
+        let weight = graph.constant(&format!("{prefix}weight"), &[V, D], &self.weight);
+        let axis = vec![("axis", Attr::Int(0))];
+        Ok(graph.node("Gather", &format!("{prefix}gather"), &[&weight, &ids.name], axis, &[T, D]))
     }
 }
 

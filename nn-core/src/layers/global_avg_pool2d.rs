@@ -1,4 +1,5 @@
 use super::{Backward, Layer, Mode};
+use crate::onnx::{Graph, Value};
 use crate::parallel::{for_each_rows, min_rows};
 use rand::Rng;
 
@@ -52,6 +53,13 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool2d<C
                 dx.fill(g / count);
             }
         });
+    }
+
+    /// `GlobalAveragePool` (`[C, 1, 1]`), then `Flatten` (`[C]`).
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let input = graph.shaped(input, &[C, H, W])?;
+        let pooled = graph.node("GlobalAveragePool", &format!("{prefix}pool"), &[&input.name], Vec::new(), &[C, 1, 1]);
+        graph.shaped(pooled, &[C])
     }
 }
 

@@ -1,5 +1,6 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, Recurrent};
+use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
 use crate::act::{Activation, Sigmoid, Tanh};
+use crate::onnx::Attr;
 
 /// A gated recurrent unit layer (Keras' `GRU` with its default
 /// `reset_after=True`, PyTorch's `nn.GRU`): `T` steps of `F` features in, `U`
@@ -66,5 +67,14 @@ impl Cell for GruCell {
             (dr[k], dz[k], dn[k]) = (dr_pre, dz_pre, dn_pre);
             (dhr[k], dhz[k], dhn[k]) = (dr_pre, dz_pre, dn_pre * r[k]);
         }
+    }
+
+    /// ONNX's `GRU` with `linear_before_reset = 1` (the reset gate applied
+    /// to the recurrent projection, bias included: Keras' `reset_after`, and
+    /// PyTorch's GRU); its gates z, r, h are nn's (PyTorch's) r, z, n as 1,
+    /// 0, 2.
+    fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
+        let attributes = vec![("linear_before_reset", Attr::Int(1))];
+        Ok(OnnxCell { op: "GRU", gates: &[1, 0, 2], attributes })
     }
 }

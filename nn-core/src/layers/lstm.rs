@@ -1,4 +1,4 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, Recurrent};
+use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
 use crate::act::{Activation, Sigmoid, Tanh};
 
 /// A long short-term memory layer (Keras' `LSTM`, PyTorch's `nn.LSTM`):
@@ -72,5 +72,11 @@ impl Cell for LstmCell {
             dg[k] = dct * i[k] * (1.0 - g[k] * g[k]);
             dc[k] = dct * f[k];
         }
+    }
+
+    /// ONNX's `LSTM`, its default activations (sigmoid, tanh, tanh); its
+    /// gates i, o, f, c are nn's (PyTorch's) i, f, g, o as 0, 3, 1, 2.
+    fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
+        Ok(OnnxCell { op: "LSTM", gates: &[0, 3, 1, 2], attributes: Vec::new() })
     }
 }

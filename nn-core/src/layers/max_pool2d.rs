@@ -1,5 +1,6 @@
 use super::window::Window;
 use super::{ensure_len, Backward, Layer, Mode};
+use crate::onnx::{Graph, Value};
 use crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows};
 use rand::Rng;
 
@@ -133,6 +134,13 @@ impl<
                 }
             }
         });
+    }
+
+    /// `MaxPool` with explicit `pads`, which ONNX never lets win.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let input = graph.shaped(input, &[C, H, W])?;
+        let attributes = Self::WINDOW.onnx_attributes();
+        Ok(graph.node("MaxPool", &format!("{prefix}maxpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }
 }
 

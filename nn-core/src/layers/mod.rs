@@ -42,12 +42,13 @@ pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
 pub use max_pool2d::MaxPool2d;
 pub use per_step::PerStep;
-pub use recurrent::{BackwardStep, Cell, ForwardStep, Recurrent, RecurrentBuffers};
+pub use recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent, RecurrentBuffers};
 pub use regularizer::Regularizer;
 pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
 
 use crate::act::Activation;
 use crate::error::Result;
+use crate::onnx::{Graph, Value};
 use rand::Rng;
 use std::borrow::Cow;
 
@@ -286,6 +287,21 @@ pub trait Layer: Sized + Send + Sync {
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()> {
         let _ = (prefix, source);
         Ok(())
+    }
+
+    /// Write the layer as ONNX operators into `graph`, reading `input` (a
+    /// value whose samples hold [`Layer::INPUT`] values, shaped as the layer
+    /// reads them: `[I]`, `[C, H, W]` or `[T, F]`) and returning its output
+    /// (shaped as the layer gives it), for inference: dropout is the
+    /// identity, batch norm uses its moving statistics. Constants are named
+    /// as [`Layer::tensors`] names them, `prefix` first; operators after
+    /// `prefix`. See [`crate::onnx`].
+    ///
+    /// The default is an [`Error::Export`](crate::Error::Export) naming the
+    /// type: a layer without an ONNX form.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+        let _ = (graph, prefix, input);
+        Err(crate::Error::export(format!("`{}` has no ONNX form", std::any::type_name::<Self>())))
     }
 }
 

@@ -1,4 +1,5 @@
 use super::{Activated, Backward, Layer, Mode, Tensor, TensorSource};
+use crate::onnx::{Graph, Value};
 use rand::Rng;
 
 /// A vector layer applied to each of `T` steps of a sequence, with the same
@@ -98,6 +99,13 @@ impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
 
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
         self.0.load_tensors(prefix, source)
+    }
+
+    /// The inner layer's operators on the whole sequence `[T, L::INPUT]`
+    /// (a dense layer's `MatMul` applies to every step).
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        let input = graph.shaped(input, &[T, L::INPUT])?;
+        self.0.onnx(graph, prefix, input)
     }
 }
 

@@ -6,6 +6,7 @@
 use super::{load_f32, Aligned64, Backward, Layer, Mode, Tensor, TensorSource};
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
+use crate::onnx::{Attr, Graph, Value};
 use crate::parallel::for_each_rows;
 use rand::Rng;
 use std::marker::PhantomData;
@@ -48,6 +49,72 @@ pub trait Cell: Send + Sync + 'static {
     /// apart, to `hidden` into `dhidden`; what reaches `h_prev` other than
     /// through `W_hh` is added into `dh_prev`.
     fn backward(step: BackwardStep<'_>);
+
+    /// How ONNX writes the cell for a layer of `directions` directions (1,
+    /// or 2 for a bidirectional one): its operator, gate order and
+    /// attributes. The default is an [`Error::Export`](crate::Error::Export):
+    /// a cell that ONNX's recurrent operators cannot express.
+    fn onnx(directions: usize) -> crate::Result<OnnxCell> {
+        let _ = directions;
+        Err(crate::Error::export(format!("ONNX has no operator for the `{}` cell", Self::NAME)))
+    }
+}
+
+/// A [`Cell`] as one of ONNX's recurrent operators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnnxCell {
+    /// The operator: `LSTM`, `GRU` or `RNN`.
+    pub op: &'static str,
+    /// ONNX's order of the gates, as nn's gates (PyTorch's order): ONNX's
+    /// gate `k` is nn's gate `gates[k]`.
+    pub gates: &'static [usize],
+    /// Its attributes besides `hidden_size` and `direction`.
+    pub attributes: Vec<(&'static str, Attr)>,
+}
+
+/// A recurrent layer of one direction, or two (`directions`: the forward
+/// one, then the backward one), as ONNX's `LSTM`, `GRU` or `RNN` on `input`
+/// (`[T, F]`): its weights `W` `[D, G·U, F]`, `R` `[D, G·U, U]` and `B`
+/// `[D, 2·G·U]` (the input's bias, then the recurrent one: zeros for a cell
+/// with one bias), gates in ONNX's order. The operators read time-major
+/// sequences (`[T, batch, F]`; onnxruntime's CPU kernels do not take
+/// `layout = 1`), so a `Transpose` comes first; then every step's output
+/// `Y` (`[T, D, batch, U]`) becomes `[T, D·U]` per sample, or the last
+/// outputs `Y_h` (`[D, batch, U]`: the backward direction's at step 0)
+/// become `[D·U]`, the directions side by side.
+pub(crate) fn onnx_layer<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool>(
+    directions: &[&Recurrent<C, T, F, U, SEQ>],
+    graph: &mut Graph,
+    prefix: &str,
+    input: Value,
+) -> crate::Result<Value> {
+    let cell = C::onnx(directions.len())?;
+    let input = graph.shaped(input, &[T, F])?;
+    let (d, rows) = (directions.len(), C::GATES * U);
+    let (mut w, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    for direction in directions {
+        direction.onnx_weights(cell.gates, &mut w, &mut r, &mut b);
+    }
+    let w = graph.constant(&format!("{prefix}W"), &[d, rows, F], &w);
+    let r = graph.constant(&format!("{prefix}R"), &[d, rows, U], &r);
+    let b = graph.constant(&format!("{prefix}B"), &[d, 2 * rows], &b);
+    let name = format!("{prefix}time_major");
+    let permute = |perm: &[i64]| vec![("perm", Attr::Ints(perm.to_vec()))];
+    let x = graph.operator("Transpose", &name, &[&input.name], permute(&[1, 0, 2]), &[&name]).remove(0);
+    let direction = if d == 2 { "bidirectional" } else { "forward" };
+    let mut attributes = vec![("hidden_size", Attr::Int(U as i64)), ("direction", Attr::Text(direction.to_string()))];
+    attributes.extend(cell.attributes);
+    let op = format!("{prefix}{}", cell.op.to_lowercase());
+    let inputs = [x.as_str(), &w, &r, &b];
+    if SEQ {
+        let y = graph.operator(cell.op, &op, &inputs, attributes, &[&format!("{op}.Y")]).remove(0);
+        let steps = graph.node("Transpose", &format!("{prefix}steps"), &[&y], permute(&[2, 0, 1, 3]), &[T, d, U]);
+        graph.shaped(steps, &[T, d * U])
+    } else {
+        let outputs = graph.operator(cell.op, &op, &inputs, attributes, &["", &format!("{op}.Y_h")]);
+        let last = graph.node("Transpose", &format!("{prefix}last"), &[&outputs[1]], permute(&[1, 0, 2]), &[d, U]);
+        graph.shaped(last, &[d * U])
+    }
 }
 
 /// What one forward step of a [`Cell`] works on, for one sample.
@@ -182,6 +249,30 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
         visit(Tensor { name: named("bias_ih"), shape: vec![rows], values: self.bias_ih[..].into() });
         let bias_hh = if C::SEPARATE_HIDDEN { self.bias_hh.to_vec() } else { vec![0.0; rows] };
         visit(Tensor { name: named("bias_hh"), shape: vec![rows], values: bias_hh.into() });
+    }
+
+    /// This direction's weights appended to ONNX's `W` (`[G·U, F]`), `R`
+    /// (`[G·U, U]`) and `B` (`[2·G·U]`), row-major, gates in the order
+    /// `gates` gives (ONNX's gate `k` is nn's gate `gates[k]`).
+    fn onnx_weights(&self, gates: &[usize], w: &mut Vec<f32>, r: &mut Vec<f32>, b: &mut Vec<f32>) {
+        let rows = Self::ROWS;
+        // nn's weights are column-major `G·U x F` and `G·U x U`: element
+        // (row, k) at `k · rows + row`.
+        for &gate in gates {
+            for row in gate * U..(gate + 1) * U {
+                w.extend((0..F).map(|f| self.weight_ih[f * rows + row]));
+                r.extend((0..U).map(|k| self.weight_hh[k * rows + row]));
+            }
+        }
+        for &gate in gates {
+            b.extend_from_slice(&self.bias_ih[gate * U..(gate + 1) * U]);
+        }
+        for &gate in gates {
+            match C::SEPARATE_HIDDEN {
+                true => b.extend_from_slice(&self.bias_hh[gate * U..(gate + 1) * U]),
+                false => b.extend(std::iter::repeat_n(0.0, U)),
+            }
+        }
     }
 
     /// Load what [`Recurrent::tensors_suffixed`] names (the two biases of a
@@ -533,6 +624,12 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
         self.load_suffixed(prefix, "", source)
     }
+
+    /// ONNX's `LSTM`, `GRU` or `RNN` (see [`Cell::onnx`]), batch-first in
+    /// and out.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
+        onnx_layer(&[self], graph, prefix, input)
+    }
 }
 
 #[cfg(test)]
@@ -540,7 +637,7 @@ mod tests {
     use super::*;
     use crate::act::{Relu, Tanh};
     use crate::layers::testing::{self, gradient_check};
-    use crate::layers::{Gru, Lstm, SimpleRnn, Slot};
+    use crate::layers::{Gru, GruCell, Lstm, LstmCell, SimpleRnn, Slot};
 
     /// A layer with every bias away from zero, so each term of a step shows.
     fn with_biases<L: Layer>(mut layer: L) -> L {
@@ -629,6 +726,40 @@ mod tests {
         assert_eq!(tensors[3].values.as_f32().unwrap(), [0.0; 8], "an LSTM's one bias is PyTorch's bias_ih");
         let copy = testing::loaded_copy(&layer);
         assert_eq!((copy.weight_ih, copy.weight_hh), (layer.weight_ih.clone(), layer.weight_hh.clone()));
+    }
+
+    /// ONNX's weights: an LSTM's gates i, o, f, c from nn's i, f, g, o, and
+    /// its one bias as ONNX's input bias beside a zero recurrent one; a
+    /// GRU's z, r, h from nn's r, z, n, with both biases.
+    #[test]
+    fn onnx_weights_are_in_onnx_gate_order() {
+        let lstm = with_biases(Lstm::<2, 3, 2, false>::seeded(1));
+        let (mut w, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        lstm.onnx_weights(LstmCell::onnx(1).unwrap().gates, &mut w, &mut r, &mut b);
+        let pytorch = testing::tensors_of(&lstm);
+        let (w_ih, w_hh) = (pytorch[0].values.as_f32().unwrap(), pytorch[1].values.as_f32().unwrap());
+        // ONNX's rows 2..4 (gate o) are nn's rows 6..8 (its gate o); F = 3, U = 2.
+        assert_eq!(w[2 * 3..4 * 3], w_ih[6 * 3..8 * 3]);
+        assert_eq!(r[4 * 2..6 * 2], w_hh[2 * 2..4 * 2], "ONNX's f is nn's second gate");
+        assert_eq!(b[..8], [&lstm.bias_ih[..2], &lstm.bias_ih[6..], &lstm.bias_ih[2..6]].concat());
+        assert_eq!(b[8..], [0.0; 8]);
+        let gru = with_biases(Gru::<2, 3, 2, false>::seeded(2));
+        let (mut w, mut r, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        gru.onnx_weights(GruCell::onnx(1).unwrap().gates, &mut w, &mut r, &mut b);
+        assert_eq!(
+            b,
+            [
+                &gru.bias_ih[2..4],
+                &gru.bias_ih[..2],
+                &gru.bias_ih[4..],
+                &gru.bias_hh[2..4],
+                &gru.bias_hh[..2],
+                &gru.bias_hh[4..]
+            ]
+            .concat()
+        );
+        assert_eq!(w.len(), 6 * 3);
+        assert_eq!(r.len(), 6 * 2);
     }
 
     /// A file's two biases (PyTorch's, both trained) load into an LSTM's one

@@ -1,5 +1,6 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, Recurrent};
+use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
 use crate::act::Activation;
+use crate::onnx::Attr;
 use std::marker::PhantomData;
 
 /// A fully connected recurrent layer (Keras' `SimpleRNN`, PyTorch's
@@ -39,5 +40,22 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
         let BackwardStep { dh, h, dgates, .. } = step;
         dgates.copy_from_slice(dh);
         A::backward(h, dgates, h.len());
+    }
+
+    /// ONNX's `RNN` with the activation as it names it, once per direction;
+    /// an activation it does not know (GELU, swish) is an error.
+    fn onnx(directions: usize) -> crate::Result<OnnxCell> {
+        let Some(activation) = A::onnx_rnn() else {
+            let reason = format!("ONNX's RNN operator has no `{}` activation", A::NAME);
+            return Err(crate::Error::export(reason));
+        };
+        let mut attributes = vec![("activations", Attr::Texts(vec![activation.name.to_string(); directions]))];
+        if let Some(alpha) = activation.alpha {
+            attributes.push(("activation_alpha", Attr::Floats(vec![alpha; directions])));
+        }
+        if let Some(beta) = activation.beta {
+            attributes.push(("activation_beta", Attr::Floats(vec![beta; directions])));
+        }
+        Ok(OnnxCell { op: "RNN", gates: &[0], attributes })
     }
 }

@@ -58,6 +58,24 @@ impl Window {
         }
     }
 
+    /// The attributes ONNX's `Conv`, `MaxPool` and `AveragePool` take for
+    /// this window: `kernel_shape`, `strides` and explicit `pads` (top,
+    /// left, bottom, right: Keras' padding, its extra zero after).
+    pub fn onnx_attributes(&self) -> Vec<(&'static str, crate::onnx::Attr)> {
+        use crate::onnx::Attr;
+        // The padding both sides together: what the output needs beyond the input.
+        let total = |input: usize, kernel: usize, stride: usize, out: usize| {
+            ((out - 1) * stride + kernel).saturating_sub(input)
+        };
+        let (th, tw) = (total(self.h, self.kh, self.sh, self.oh), total(self.w, self.kw, self.sw, self.ow));
+        let pads = [self.ph, self.pw, th - self.ph, tw - self.pw];
+        vec![
+            ("kernel_shape", Attr::Ints(vec![self.kh as i64, self.kw as i64])),
+            ("strides", Attr::Ints(vec![self.sh as i64, self.sw as i64])),
+            ("pads", Attr::Ints(pads.iter().map(|p| *p as i64).collect())),
+        ]
+    }
+
     /// Output positions per channel.
     pub const fn positions(&self) -> usize {
         self.oh * self.ow
@@ -216,6 +234,21 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ONNX's explicit pads are Keras' padding, the extra zero after:
+    /// a (3, 5) kernel of stride 2 on 28 x 28 needs 1 and 3 in all (14
+    /// outputs), padded 0 before and 1 after, 1 before and 2 after; valid
+    /// padding has none.
+    #[test]
+    fn onnx_pads_put_the_extra_zero_after() {
+        use crate::onnx::Attr;
+        let same = Window::new(1, [28, 28], [3, 5], [2, 2], true).onnx_attributes();
+        assert_eq!(same[0], ("kernel_shape", Attr::Ints(vec![3, 5])));
+        assert_eq!(same[1], ("strides", Attr::Ints(vec![2, 2])));
+        assert_eq!(same[2], ("pads", Attr::Ints(vec![0, 1, 1, 2])));
+        let valid = Window::new(1, [28, 28], [3, 5], [2, 2], false).onnx_attributes();
+        assert_eq!(valid[2], ("pads", Attr::Ints(vec![0, 0, 0, 0])));
+    }
 
     /// Keras' output sizes: `Conv2D(3)` on 28 is 26, `MaxPooling2D(2)` on 26 is
     /// 13, `Conv2D(3)` on 13 is 11, `MaxPooling2D(2)` on 11 is 5; "same" with

@@ -1,0 +1,447 @@
+//! ONNX export checked by the real runtime: networks of every layer kind and
+//! activation, exported with `save_onnx`, run in Python's onnxruntime on the
+//! inputs nn predicted for (random values, token ids, and MNIST test images
+//! for networks trained on MNIST a little), at batches of 1 and 37, and
+//! checked with `onnx.checker`; onnxruntime's outputs must be within 1e-5 of
+//! nn's `predict` (`check_onnx.py`).
+//!
+//! Needs numpy, safetensors, onnx and onnxruntime (`.ci/run` installs them):
+//! without them the tests that run Python fail when the `CI` variable is
+//! set, and say they are skipped otherwise.
+
+use super::{image_inputs, scratch, token_inputs, trained};
+use nn::data::idx::Mnist;
+use nn::io::serialize;
+use nn::layers::{Activated, Backward, Dense, Layer, Mode, TakesInput, Tensor, Widths};
+use nn::onnx::{Graph, Value};
+use nn::prelude::*;
+use nn::rand::Rng;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/check_onnx.py");
+/// Samples in each io file: onnxruntime runs the first one alone, then all.
+const SAMPLES: usize = 37;
+
+/// `dense(16 => 16)` with the tanh approximation of GELU (`Gelu<true>`),
+/// which `network!` does not name: a layer of nn-core used through `net`.
+pub struct ApproxGelu(Dense<16, 16, Gelu<true>>);
+
+impl Layer for ApproxGelu {
+    const INPUT: usize = 16;
+    const OUTPUT: usize = 16;
+    const PARAMS: usize = <Dense<16, 16, Gelu<true>> as Layer>::PARAMS;
+    type Buffers = Vec<f32>;
+
+    fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+        ApproxGelu(Dense::init(rng))
+    }
+
+    fn zeroed() -> Self {
+        ApproxGelu(Dense::zeroed())
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, b: &mut Vec<f32>, mode: &mut Mode<'_>) {
+        self.0.forward_batch(input, output, batch, b, mode);
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, Vec<f32>>, grads: &mut Self) {
+        self.0.backward_batch(pass, &mut grads.0);
+    }
+
+    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
+        self.0.visit_params(&grads.0, visit);
+    }
+
+    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
+        self.0.tensors(prefix, visit);
+    }
+
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> nn::Result<Value> {
+        self.0.onnx(graph, prefix, input)
+    }
+}
+
+impl Widths for ApproxGelu {
+    const INPUT: usize = 16;
+    const OUTPUT: usize = 16;
+}
+
+impl TakesInput<16> for ApproxGelu {}
+
+impl Activated for ApproxGelu {
+    type Activation = Gelu<true>;
+    const GROUP: usize = 16;
+}
+
+/// A layer of its own that halves its input, without an ONNX form.
+pub struct Halve;
+
+impl Layer for Halve {
+    const INPUT: usize = 4;
+    const OUTPUT: usize = 4;
+    const PARAMS: usize = 0;
+    type Buffers = ();
+
+    fn init<R: Rng + ?Sized>(_: &mut R) -> Self {
+        Halve
+    }
+
+    fn zeroed() -> Self {
+        Halve
+    }
+
+    fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
+        for (o, i) in output[..4 * batch].iter_mut().zip(input) {
+            *o = 0.5 * i;
+        }
+    }
+
+    fn backward_batch(&self, pass: Backward<'_, ()>, _: &mut Self) {
+        if let Some(grad_input) = pass.grad_input {
+            for (gi, g) in grad_input[..4 * pass.batch].iter_mut().zip(pass.grad.iter()) {
+                *gi = 0.5 * g;
+            }
+        }
+    }
+}
+
+impl Widths for Halve {
+    const INPUT: usize = 4;
+    const OUTPUT: usize = 4;
+}
+
+impl TakesInput<4> for Halve {}
+
+impl Activated for Halve {
+    type Activation = Linear;
+    const GROUP: usize = 4;
+}
+
+network! {
+    /// The README's MNIST network.
+    pub struct MnistMlp {
+        input: 784,
+        dense(128, relu),
+        dense(10, softmax),
+    }
+
+    /// A network used as a layer of `Activations`, inlined in its graph.
+    pub struct Inner {
+        input: 16,
+        dense(16, elu(0.7)),
+        dense(16, gelu),
+    }
+
+    /// Every activation `dense` takes (ELU and exact GELU in `Inner`, GELU's
+    /// tanh approximation in `ApproxGelu`), dropout, and batch norm on a vector.
+    pub struct Activations {
+        input: 12,
+        dense(16, relu),
+        dense(16, sigmoid),
+        dense(16, tanh),
+        dense(16, leaky_relu(0.2)),
+        net(Inner),
+        dropout(0.25),
+        dense(16, softplus),
+        dense(16, swish),
+        net(ApproxGelu),
+        dense(16),
+        batch_norm,
+        dense(5, softmax),
+    }
+
+    /// An MNIST CNN with same padding, batch norm, a stride of 2, a (3, 5)
+    /// kernel, max and average pooling with same padding (a window over the
+    /// edge averaging only the image), a (2, 3) kernel of stride (1, 2).
+    pub struct MnistCnn {
+        input: [1, 28, 28],
+        conv2d(6, 3, relu, padding = same),                              // [6, 28, 28]
+        batch_norm,
+        conv2d(8, (3, 5), leaky_relu(0.1), stride = 2, padding = same),  // [8, 14, 14]
+        maxpool2d(3, stride = 2, padding = same),                        // [8, 7, 7]
+        avgpool2d(2, padding = same),                                    // [8, 4, 4]
+        conv2d(12, (2, 3), elu, stride = (1, 2)),                        // [12, 3, 1]
+        flatten,
+        dropout(0.3),
+        dense(16, gelu),
+        batch_norm,
+        dense(10, softmax),
+    }
+
+    /// Global average pooling, after average pooling of stride 1.
+    pub struct Global {
+        input: [3, 9, 11],
+        conv2d(4, 3, tanh, stride = 2, padding = same),  // [4, 5, 6]
+        avgpool2d(3, stride = 1, padding = same),        // [4, 5, 6]
+        global_avgpool2d,
+        dense(2, sigmoid),
+    }
+
+    /// An image out: `[batch, 3, 3, 3]`.
+    pub struct Features {
+        input: [2, 6, 6],
+        conv2d(3, 3, swish, padding = same),
+        maxpool2d(2),
+    }
+
+    /// A sequence flattened first, and dropout last.
+    pub struct Flat {
+        input: [5, 4],
+        flatten,
+        dense(3, relu),
+        dropout(0.5),
+    }
+}
+
+network! {
+    /// An LSTM and a GRU over every step, a dense layer on every step, a
+    /// simple RNN of ELU units to its last step.
+    pub struct Steps {
+        input: [7, 5],
+        lstm(6, return_sequences = true),
+        gru(5, return_sequences = true),
+        dense(4, tanh),
+        simple_rnn(3, elu(0.5)),
+        dense(2, softmax),
+    }
+
+    /// Each cell in both directions, with and without `return_sequences`.
+    pub struct Both {
+        input: [6, 4],
+        bidirectional(lstm(5, return_sequences = true)),
+        bidirectional(simple_rnn(3, return_sequences = true)),
+        bidirectional(gru(4)),
+        dense(3, softmax),
+    }
+
+    /// Token ids: an embedding, a bidirectional simple RNN of leaky ReLU
+    /// units over every step, a GRU to its last step.
+    pub struct Tokens {
+        input: 9,
+        embedding(7, 6),
+        bidirectional(simple_rnn(4, leaky_relu(0.2), return_sequences = true)),
+        gru(5),
+        dense(1, sigmoid),
+    }
+
+    /// The other activations ONNX's `RNN` knows, and a sequence out: a
+    /// bidirectional GRU's every step, softmax on each.
+    pub struct RnnActivations {
+        input: [5, 3],
+        simple_rnn(4, relu, return_sequences = true),
+        simple_rnn(4, sigmoid, return_sequences = true),
+        simple_rnn(4, softplus, return_sequences = true),
+        simple_rnn(4, linear, return_sequences = true),
+        bidirectional(gru(3, return_sequences = true)),
+        dense(2, softmax),
+    }
+
+    /// Each MNIST image as 28 rows of 28 pixels.
+    pub struct RowLstm {
+        input: [28, 28],
+        lstm(32),
+        dense(10, softmax),
+    }
+}
+
+network! {
+    /// A simple RNN of GELU units: ONNX's `RNN` has no GELU.
+    pub struct GeluRnn {
+        input: [4, 2],
+        simple_rnn(3, gelu),
+        dense(1),
+    }
+
+    /// A layer without an ONNX form, in a network in a network.
+    pub struct HalfInner {
+        input: 4,
+        dense(4, relu),
+        net(Halve),
+    }
+
+    pub struct HalfOuter {
+        input: 4,
+        net(HalfInner),
+        dense(2),
+    }
+}
+
+/// Whether Python has what the check needs; when it has not, fail under CI
+/// and return false (after saying why) elsewhere.
+fn onnx_ready() -> bool {
+    let probe = Command::new("python3").args(["-c", "import numpy, safetensors, onnx, onnxruntime"]).output();
+    let why = match probe {
+        Ok(output) if output.status.success() => return true,
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            format!("a Python package is missing: {}", stderr.trim().lines().last().unwrap_or(""))
+        }
+        Err(error) => format!("python3 did not start: {error}"),
+    };
+    if std::env::var_os("CI").is_some() {
+        panic!("{why}; CI must run this test (`.ci/run` installs numpy, safetensors, onnx and onnxruntime)");
+    }
+    let note =
+        format!("skipped: {why} (install them with `python3 -m pip install numpy safetensors onnx onnxruntime`)\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), note.as_bytes());
+    false
+}
+
+/// What the model of a network must hold besides its numbers.
+struct Expect<'a> {
+    /// One output sample's dimensions.
+    output: &'a [usize],
+    /// Operators it must have (comma separated).
+    operators: &'a str,
+    /// Its recurrent operators in order, as `OP:direction` (comma separated).
+    recurrent: &'a str,
+}
+
+/// Export `net` to `dir/NAME.onnx` and write `dir/NAME_io.safetensors`:
+/// `inputs` (`SAMPLES` of them, shaped as the network declares its input),
+/// nn's outputs for the first alone (`outputs_1`) and for all
+/// (`outputs_37`), each `[batch, output dims...]`, `labels` if given, and
+/// what `expect` says of the model as metadata.
+fn export<N: Network<I, O>, const I: usize, const O: usize>(
+    dir: &Path,
+    net: &N,
+    inputs: &Batch<I>,
+    expect: Expect<'_>,
+    labels: Option<&[u8]>,
+) {
+    let output_dims = expect.output;
+    assert_eq!(inputs.ncols(), SAMPLES);
+    assert_eq!(output_dims.iter().product::<usize>(), O);
+    let name = net.summary().name;
+    net.save_onnx(dir.join(format!("{name}.onnx"))).unwrap();
+    let first = Batch::<I>::from_column_slice(&inputs.as_slice()[..I]);
+    let (one, all) = (net.predict(&first).unwrap(), net.predict(inputs).unwrap());
+    let shape = |batch: usize, dims: &[usize]| [&[batch][..], dims].concat();
+    let mut io = vec![
+        Tensor { name: "inputs".into(), shape: shape(SAMPLES, N::INPUT_SHAPE), values: inputs.as_slice().into() },
+        Tensor { name: "outputs_1".into(), shape: shape(1, output_dims), values: one.as_slice().into() },
+        Tensor { name: "outputs_37".into(), shape: shape(SAMPLES, output_dims), values: all.as_slice().into() },
+    ];
+    if let Some(labels) = labels {
+        let labels: Vec<i64> = labels[..SAMPLES].iter().map(|l| i64::from(*l)).collect();
+        io.push(Tensor { name: "labels".into(), shape: vec![SAMPLES], values: labels.into() });
+    }
+    let metadata = [("network", name.as_str()), ("operators", expect.operators), ("recurrent", expect.recurrent)];
+    let bytes = serialize(&io, &metadata).unwrap();
+    std::fs::write(dir.join(format!("{name}_io.safetensors")), bytes).unwrap();
+}
+
+/// Run check_onnx.py on `dir`, failing with its output if it fails.
+fn check(dir: &Path) {
+    let output = Command::new("python3").arg(SCRIPT).arg(dir).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "check_onnx.py failed:\n{stdout}{stderr}");
+    println!("{stdout}");
+}
+
+fn mnist() -> Mnist {
+    Mnist::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap()
+}
+
+/// `net` after two epochs on 6,000 MNIST training images (376 steps, after
+/// which batch norm's moving statistics are the batches' own).
+fn mnist_trained<N: Network<784, 10>>(mut net: N, mnist: &Mnist) -> N
+where
+    CategoricalCrossentropy: nn::loss::Loss<N::Activation>,
+{
+    let (few, _) = mnist.train_set().unwrap().split(0.9).unwrap();
+    let options = Fit::new().epochs(2).batch_size(32).seed(1).quiet();
+    net.fit(&few, CategoricalCrossentropy, Adam::new(1e-3), options).unwrap();
+    net
+}
+
+#[test]
+fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
+    if !onnx_ready() {
+        return;
+    }
+    let dir = scratch("onnx-images");
+    let mnist = mnist();
+    let test = mnist.test_set().unwrap();
+    let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
+    let expect = |output, operators| Expect { output, operators, recurrent: "" };
+    let mlp = mnist_trained(MnistMlp::seeded(1), &mnist);
+    export(&dir, &mlp, &digits, expect(&[10], "Gemm,Relu,Softmax"), Some(labels));
+    let cnn = mnist_trained(MnistCnn::seeded(2), &mnist);
+    let operators = "Conv,Relu,BatchNormalization,LeakyRelu,MaxPool,AveragePool,Elu,Flatten,Erf,Gemm,Softmax";
+    export(&dir, &cnn, &digits, expect(&[10], operators), Some(labels));
+    let operators = "Gemm,Relu,Sigmoid,Tanh,LeakyRelu,Elu,Erf,Softplus,Mul,BatchNormalization,Softmax";
+    export(&dir, &trained(Activations::seeded(3)), &image_inputs::<12>(SAMPLES, 1), expect(&[5], operators), None);
+    let operators = "Conv,Tanh,AveragePool,GlobalAveragePool,Flatten,Gemm,Sigmoid";
+    export(&dir, &trained(Global::seeded(4)), &image_inputs::<297>(SAMPLES, 2), expect(&[2], operators), None);
+    let operators = "Conv,Sigmoid,Mul,MaxPool";
+    export(&dir, &Features::seeded(5), &image_inputs::<72>(SAMPLES, 3), expect(&[3, 3, 3], operators), None);
+    export(&dir, &Flat::seeded(6), &image_inputs::<20>(SAMPLES, 4), expect(&[3], "Flatten,Gemm,Relu"), None);
+    check(&dir);
+}
+
+#[test]
+fn onnxruntime_computes_what_nn_predicts_with_recurrent_networks() {
+    if !onnx_ready() {
+        return;
+    }
+    let dir = scratch("onnx-sequences");
+    let expect = |output, operators, recurrent| Expect { output, operators, recurrent };
+    let steps = trained(Steps::seeded(7));
+    let recurrent = "LSTM:forward,GRU:forward,RNN:forward";
+    let operators = "Transpose,Reshape,MatMul,Add,Tanh,Flatten,Gemm,Softmax";
+    export(&dir, &steps, &image_inputs::<35>(SAMPLES, 5), expect(&[2], operators, recurrent), None);
+    let both = trained(Both::seeded(8));
+    let recurrent = "LSTM:bidirectional,RNN:bidirectional,GRU:bidirectional";
+    export(&dir, &both, &image_inputs::<24>(SAMPLES, 6), expect(&[3], "Transpose,Reshape,Flatten", recurrent), None);
+    let activations = trained(RnnActivations::seeded(9));
+    let recurrent = "RNN:forward,RNN:forward,RNN:forward,RNN:forward,GRU:bidirectional";
+    let operators = "MatMul,Add,Softmax";
+    export(&dir, &activations, &image_inputs::<15>(SAMPLES, 7), expect(&[5, 2], operators, recurrent), None);
+    let mut tokens = Tokens::seeded(10);
+    let targets = Batch::<1>::from_fn(24, |_, j| (j % 2) as f32);
+    let data = Dataset::new(token_inputs::<9>(24), targets).unwrap();
+    tokens.fit(&data, Mse, Adam::new(0.01), Fit::new().epochs(3).batch_size(8).seed(1).quiet()).unwrap();
+    let operators = "Cast,Gather,Gemm,Sigmoid";
+    export(&dir, &tokens, &token_inputs::<9>(SAMPLES), expect(&[1], operators, "RNN:bidirectional,GRU:forward"), None);
+    let mnist = mnist();
+    let test = mnist.test_set().unwrap();
+    let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
+    let row_lstm = mnist_trained(RowLstm::seeded(11), &mnist);
+    export(&dir, &row_lstm, &digits, expect(&[10], "Transpose,Flatten,Gemm,Softmax", "LSTM:forward"), Some(labels));
+    check(&dir);
+}
+
+/// What ONNX cannot express is an error that names the layer as written,
+/// inside nested networks too, and leaves an earlier file as it was.
+#[test]
+fn a_network_onnx_cannot_express_is_an_error_naming_the_layer() {
+    let error = GeluRnn::seeded(1).to_onnx().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot export to ONNX: layer 0 `simple_rnn (gelu)`: ONNX's RNN operator has no `gelu` activation"
+    );
+    let error = HalfOuter::seeded(1).to_onnx().unwrap_err().to_string();
+    assert!(
+        error.starts_with("cannot export to ONNX: layer 0 `net (HalfInner)`, its layer 1 `net (Halve)`: `")
+            && error.ends_with("Halve` has no ONNX form"),
+        "{error}"
+    );
+    let dir = scratch("onnx-errors");
+    let path = dir.join("model.onnx");
+    std::fs::write(&path, b"an earlier model").unwrap();
+    assert!(HalfOuter::seeded(1).save_onnx(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), b"an earlier model");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left");
+}
+
+/// The same network gives the same bytes; another's weights give others.
+#[test]
+fn export_is_deterministic_and_carries_the_weights() {
+    assert_eq!(MnistCnn::seeded(3).to_onnx().unwrap(), MnistCnn::seeded(3).to_onnx().unwrap());
+    assert_ne!(MnistCnn::seeded(3).to_onnx().unwrap(), MnistCnn::seeded(4).to_onnx().unwrap());
+    assert_eq!(<MnistCnn as Network<784, 10>>::INPUT_SHAPE, [1, 28, 28]);
+    assert_eq!(<RowLstm as Network<784, 10>>::INPUT_SHAPE, [28, 28]);
+    assert_eq!(<MnistMlp as Network<784, 10>>::INPUT_SHAPE, [784]);
+}
