@@ -635,7 +635,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::act::{Relu, Tanh};
+    use crate::act::{Gelu, Relu, Swish, Tanh};
     use crate::layers::testing::{self, gradient_check};
     use crate::layers::{Gru, GruCell, Lstm, LstmCell, SimpleRnn, Slot};
 
@@ -669,6 +669,9 @@ mod tests {
         check(Lstm::<12, 2, 3, false>::seeded(10), 2);
         check(SimpleRnn::<4, 3, 5, false, Tanh>::seeded(6), 3);
         check(SimpleRnn::<3, 3, 4, true, Relu>::seeded(7), 2);
+        // Activations whose derivative needs the pre-activations.
+        check(SimpleRnn::<3, 2, 4, false, Gelu>::seeded(11), 2);
+        check(SimpleRnn::<3, 2, 4, true, Swish>::seeded(12), 2);
     }
 
     /// An LSTM's forward pass against its equations, written out in f64.

@@ -30,16 +30,22 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
     const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "simple_rnn";
 
+    /// `gates` keeps the pre-activations, which the derivative of an
+    /// activation such as GELU or swish needs ([`Activation::NEEDS_INPUT`]).
     fn forward(step: ForwardStep<'_>) {
         let ForwardStep { gates, h, .. } = step;
-        A::forward(gates, h.len());
         h.copy_from_slice(gates);
+        A::forward(h, h.len());
     }
 
     fn backward(step: BackwardStep<'_>) {
-        let BackwardStep { dh, h, dgates, .. } = step;
+        let BackwardStep { dh, h, gates, dgates, .. } = step;
         dgates.copy_from_slice(dh);
-        A::backward(h, dgates, h.len());
+        if A::NEEDS_INPUT {
+            A::backward_from_input(gates, dgates, h.len());
+        } else {
+            A::backward(h, dgates, h.len());
+        }
     }
 
     /// ONNX's `RNN` with the activation as it names it, once per direction;
