@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! The one error type of the crate: every run-time failure is a value, never a panic.
 
 use std::path::PathBuf;

@@ -54,6 +54,7 @@ impl<const APPROXIMATE: bool> Activation for Gelu<APPROXIMATE> {
         panic!("GELU's derivative needs its input: call `backward_from_input`");
     }
 
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], _rows: usize) {
         if APPROXIMATE {
             gelu_tanh_backward(z, grad);
@@ -77,6 +78,7 @@ crate::cpu::with_avx2! {
 
 crate::cpu::with_avx2! {
     /// `g ← g·(Φ(z) + z·φ(z))`, with `φ(z) = exp(-z²/2) / √(2π)`.
+    #[cfg(feature = "std")]
     fn gelu_backward(z: &[f32], grad: &mut [f32]) {
         for (g, &z) in grad.iter_mut().zip(z) {
             *g *= normal_cdf(z) + z * exp(-0.5 * z * z) * (0.5 * FRAC_2_SQRT_PI * FRAC_1_SQRT_2);
@@ -97,6 +99,7 @@ crate::cpu::with_avx2! {
 crate::cpu::with_avx2! {
     /// The derivative of the tanh approximation, with `u = √(2/π)(z + c·z³)`:
     /// `(1 + tanh u)/2 + z/2 · (1 - tanh² u) · √(2/π)(1 + 3c·z²)`.
+    #[cfg(feature = "std")]
     fn gelu_tanh_backward(z: &[f32], grad: &mut [f32]) {
         for (g, &z) in grad.iter_mut().zip(z) {
             let t = tanh(SQRT_2_OVER_PI * (z + CUBIC * z * z * z));

@@ -61,7 +61,9 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     ///
     /// The path for activations with [`Activation::NEEDS_INPUT`], which override it.
     /// The default recomputes the outputs and calls [`Activation::backward`]; it
-    /// allocates, and layers do not call it for the other activations.
+    /// allocates, and layers do not call it for the other activations (nor
+    /// does it exist without std).
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], rows: usize) {
         let mut out = z.to_vec();
         Self::forward(&mut out, rows);

@@ -40,6 +40,7 @@ impl Activation for Swish {
         panic!("swish's derivative needs its input: call `backward_from_input`");
     }
 
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], _rows: usize) {
         swish_backward(z, grad);
     }
@@ -56,6 +57,7 @@ crate::cpu::with_avx2! {
 
 crate::cpu::with_avx2! {
     /// `g ← g·σ(z)·(1 + z·(1 - σ(z)))`, eight at a time where the CPU allows.
+    #[cfg(feature = "std")]
     fn swish_backward(z: &[f32], grad: &mut [f32]) {
         for (g, z) in grad.iter_mut().zip(z) {
             let s = sigmoid(*z);
