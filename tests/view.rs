@@ -1,7 +1,8 @@
 //! Views: every network `network!` declares runs from its weight bytes where
 //! they lie (`Name::view`) and gives what its ordinary `forward` gives, for
-//! every layer kind, activation and option; and weights that do not fit are
-//! errors naming the tensor.
+//! every layer kind, activation and option; the MNIST CNN of the `no_std`
+//! crate in `embedded/mnist` classifies its embedded digits as `predict`
+//! does; and weights that do not fit are errors naming the tensor.
 
 use nn::io::{serialize, WeightFile};
 use nn::layers::{Layer, Tensor, Values};
@@ -282,6 +283,41 @@ fn a_nested_networks_view_reads_its_tensors_under_its_module() {
     let view = Deep::view(&bytes).unwrap();
     let weight = WeightFile::parse(&bytes, "deep").unwrap().values("0.0.2.weight").unwrap();
     assert_eq!(view.layer0.layer0.layer1.weight.iter().collect::<Vec<_>>(), weight);
+}
+
+/// The committed weights and digits of `embedded/mnist`, the first 20 MNIST
+/// test images: the network classifies each as its label, with `predict`
+/// and with its view, so the `no_std` binary's check against the labels is
+/// a check against `predict`.
+#[test]
+fn the_embedded_mnist_network_classifies_its_digits_as_predict_does() {
+    let weights = include_bytes!("../embedded/mnist/mnist_cnn.safetensors");
+    let digits = include_bytes!("../embedded/mnist/digits.bin");
+    let labels = include_bytes!("../embedded/mnist/labels.bin");
+
+    let test = nn::data::idx::Mnist::load(std::path::Path::new("data/mnist")).unwrap().test_set().unwrap();
+    for (i, (digit, label)) in digits.chunks_exact(784).zip(labels).enumerate() {
+        assert_eq!(test.image(i).unwrap(), digit, "digits.bin holds test image {i}");
+        assert_eq!(test.labels()[i], *label, "labels.bin holds test label {i}");
+    }
+
+    let net = MnistCnn::from_bytes(weights).unwrap();
+    let view = MnistCnn::view(weights).unwrap();
+    let pixels: Vec<f32> = digits.iter().map(|p| f32::from(*p) / 255.0).collect();
+    let predicted = net.predict(&Batch::<784>::from_column_slice(&pixels)).unwrap();
+    let argmax = |p: &[f32]| (0..p.len()).fold(0, |best, k| if p[k] > p[best] { k } else { best });
+    for (i, x) in pixels.chunks_exact(784).enumerate() {
+        let x: &[f32; 784] = x.try_into().unwrap();
+        let from_view = view.forward(x);
+        assert_eq!(argmax(&from_view), argmax(predicted.column(i).as_slice()), "digit {i}");
+        assert_eq!(argmax(&from_view), usize::from(labels[i]), "digit {i}");
+    }
+    largest_difference(
+        "embedded",
+        &[std::array::from_fn(|i| pixels[i])],
+        |x| net.forward(*x).as_slice().to_vec(),
+        |x| view.forward(x).to_vec(),
+    );
 }
 
 /// The tensors `net` saves, as `serialize` writes them, after `edit`.
