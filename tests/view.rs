@@ -376,8 +376,9 @@ fn weights_that_do_not_fit_are_errors_naming_the_tensor() {
     assert!(matches!(Reshaped::view(&tensorflow), Err(Error::Format(Format::Layout { .. }))));
 }
 
-/// Every prefix of a network's bytes, and every byte of its header changed,
-/// is an error or a view, never a panic; each view runs.
+/// Every prefix of a network's bytes, every byte of its header changed, and
+/// other header lengths, are an error or a view, never a panic; each view
+/// runs.
 #[test]
 fn no_cut_or_corrupted_blob_makes_a_view_panic() {
     let bytes = Tagger::seeded(4).to_bytes();
@@ -395,6 +396,10 @@ fn no_cut_or_corrupted_blob_makes_a_view_panic() {
             }
             corrupted[at] = original;
         }
+    }
+    for length in [0, 1, header as u64 - 9, header as u64 - 7, bytes.len() as u64, u64::MAX] {
+        corrupted[..8].copy_from_slice(&length.to_le_bytes());
+        assert!(Tagger::view(&corrupted).is_err(), "a header length of {length}");
     }
 }
 

@@ -114,7 +114,9 @@ pub trait Infer {
     fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Self::Params<'a>, Error>;
 
     /// The output for one sample: `input` holds [`Infer::INPUT`] values,
-    /// and `output` receives [`Infer::OUTPUT`].
+    /// and `output` receives [`Infer::OUTPUT`] (shorter slices panic: a
+    /// network's view passes slices of exactly these widths, which the
+    /// compiler checks).
     fn forward(params: &Self::Params<'_>, input: &[f32], output: &mut [f32]);
 }
 
