@@ -376,6 +376,18 @@ fn weights_that_do_not_fit_are_errors_naming_the_tensor() {
     assert!(matches!(Reshaped::view(&tensorflow), Err(Error::Format(Format::Layout { .. }))));
 }
 
+/// Where errors are `nn::Error`s, a view's error converts with `?`, its
+/// message kept.
+#[test]
+fn a_views_error_is_an_nn_error_too() {
+    let view = |bytes: &[u8]| -> nn::Result<[f32; 5]> { Ok(Encoder::view(bytes)?.forward(&[1.0; 8])) };
+    let bytes = Encoder::seeded(5).to_bytes();
+    assert_eq!(view(&bytes).unwrap(), Encoder::view(&bytes).unwrap().forward(&[1.0; 8]));
+    let error = view(&bytes[..bytes.len() - 1]).unwrap_err();
+    assert!(matches!(error, nn::Error::View(_)));
+    assert_eq!(error.to_string(), Encoder::view(&bytes[..bytes.len() - 1]).unwrap_err().to_string());
+}
+
 /// Every prefix of a network's bytes, every byte of its header changed, and
 /// other header lengths, are an error or a view, never a panic; each view
 /// runs.
