@@ -7,7 +7,7 @@
 //! It prints each digit's label and prediction, and exits with 0 when every
 //! prediction is the label (as `predict` finds it for these digits:
 //! `tests/view.rs` checks that), 1 when one is not, 2 when the weights do
-//! not fit the network.
+//! not fit the network, 3 when its output cannot be written.
 //!
 //! A program for the machine it is built on (the project builds for one
 //! target), yet `no_std` and `no_main`: the C library starts it and provides
@@ -59,20 +59,21 @@ impl Output {
         Output { fd, buffer: [0; 256], len: 0 }
     }
 
-    /// Write out what the buffer holds (given up on an error: there is
-    /// nowhere to report it).
-    fn flush(&mut self) {
+    /// Write out what the buffer holds.
+    fn flush(&mut self) -> fmt::Result {
         let mut done = 0;
         while done < self.len {
             let rest = &self.buffer[done..self.len];
             // SAFETY: `rest` is valid for `rest.len()` bytes.
             let written = unsafe { write(self.fd, rest.as_ptr(), rest.len()) };
             if written <= 0 {
-                break;
+                self.len = 0;
+                return Err(fmt::Error);
             }
             done += written as usize;
         }
         self.len = 0;
+        Ok(())
     }
 }
 
@@ -80,7 +81,7 @@ impl Write for Output {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         for &byte in text.as_bytes() {
             if self.len == self.buffer.len() {
-                self.flush();
+                self.flush()?;
             }
             self.buffer[self.len] = byte;
             self.len += 1;
@@ -103,9 +104,8 @@ fn best(probabilities: &[f32; 10]) -> (usize, f32) {
 #[no_mangle]
 extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     let mut out = Output::new(1);
-    let code = classify(&mut out).unwrap_or(3);
-    out.flush();
-    code
+    // 3 when the output cannot be written.
+    classify(&mut out).and_then(|code| out.flush().map(|()| code)).unwrap_or(3)
 }
 
 /// Classify the digits, writing a line for each; the exit code.
@@ -136,8 +136,8 @@ fn classify(out: &mut Output) -> Result<i32, fmt::Error> {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut err = Output::new(2);
-    let _ = writeln!(err, "panic: {info}");
-    err.flush();
+    // Nothing is left to do if even this cannot be written.
+    let _ = writeln!(err, "panic: {info}").and_then(|()| err.flush());
     // SAFETY: `abort` takes nothing and does not return.
     unsafe { abort() }
 }
