@@ -1,5 +1,7 @@
-//! A training step allocates nothing once its buffers exist: the counting
-//! allocator below sees every heap allocation of this test binary.
+//! A training step allocates nothing once its buffers exist, and a view
+//! (a network run from weight bytes where they lie) allocates nothing at
+//! all: the counting allocator below sees every heap allocation of this test
+//! binary.
 //!
 //! The binary has no test harness (`harness = false` in Cargo.toml): the
 //! harness's own thread allocates while the first test starts, which the
@@ -71,6 +73,23 @@ network! {
     }
 }
 
+network! {
+    /// The keras-io MNIST CNN, whose trained weights `embedded/mnist` embeds.
+    struct MnistCnn {
+        input: [1, 28, 28],
+        conv2d(32, 3, relu),
+        maxpool2d(2),
+        conv2d(64, 3, relu),
+        maxpool2d(2),
+        flatten,
+        dropout(0.5),
+        dense(10, softmax),
+    }
+}
+
+/// The weights of `embedded/mnist`, embedded here too.
+static MNIST_CNN: &[u8] = include_bytes!("../embedded/mnist/mnist_cnn.safetensors");
+
 /// Allocations made by 9 training steps (3 epochs of 32 + 32 + 6 samples)
 /// after a warm-up step on a full batch.
 fn allocations_after_warm_up<N, L, Opt, const I: usize>(
@@ -102,10 +121,29 @@ where
 }
 
 fn main() {
+    a_view_allocates_nothing_not_even_the_first_time();
+    println!("a view from embedded weights and its forward passes allocate nothing: ok");
     a_training_step_after_warm_up_allocates_nothing();
     println!("a training step after warm-up allocates nothing: ok");
     a_single_forward_pass_allocates_only_the_first_time();
     println!("a single-sample forward pass allocates only on its first call: ok");
+}
+
+/// A view reads its weights where they lie and keeps the values between
+/// layers on the stack: making one (the embedded CNN's, and those of the
+/// networks above: nested dense layers, every image layer, every recurrent
+/// layer) and running it allocate nothing, from the first call on.
+fn a_view_allocates_nothing_not_even_the_first_time() {
+    let (mlp, cnn, rnn) = (Mnist::seeded(1).to_bytes(), Cnn::seeded(1).to_bytes(), Sequences::seeded(1).to_bytes());
+    let (x, image) = ([0.5f32; 784], [0.25f32; 784]);
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let embedded = MnistCnn::view(MNIST_CNN).unwrap();
+    let (mlp, cnn, rnn) = (Mnist::view(&mlp).unwrap(), Cnn::view(&cnn).unwrap(), Sequences::view(&rnn).unwrap());
+    for _ in 0..3 {
+        std::hint::black_box((embedded.forward(&image), mlp.forward(&x), cnn.forward(&image), rnn.forward(&image)));
+    }
+    let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    assert_eq!(allocated, 0, "{allocated} allocations in making 4 views and 12 forward passes");
 }
 
 /// `forward` keeps its scratch memory per thread and network type.

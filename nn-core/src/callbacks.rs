@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! What can end training early. Stopping on a non-finite loss is built in: `fit`
 //! always ends with [`Error::NonFiniteLoss`](crate::Error::NonFiniteLoss), naming the
 //! epoch and batch, before that step reaches the weights (Keras' `TerminateOnNaN`).

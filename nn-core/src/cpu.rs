@@ -6,9 +6,10 @@
 //! [`with_avx2!`](crate::cpu::with_avx2). Rust never fuses a multiply and an add on
 //! its own, and vectorised square roots and divisions round exactly, so both
 //! copies give bit-identical results: the choice changes speed, never numbers.
+//! Without std there is no run-time detection, and only the baseline copy.
 
 /// Whether this CPU has AVX2 and FMA (detected once).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
 pub fn has_avx2_fma() -> bool {
     use std::sync::atomic::{AtomicU8, Ordering};
     static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
@@ -29,7 +30,7 @@ macro_rules! with_avx2 {
         ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
         $vis fn $name $(<$(const $generic: $kind),*>)? ($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
             {
                 #[target_feature(enable = "avx2,fma")]
                 fn avx2 $(<$(const $generic: $kind),*>)? ($($arg: $ty),*) $(-> $ret)? $body
@@ -44,8 +45,8 @@ macro_rules! with_avx2 {
 }
 pub(crate) use with_avx2;
 
-/// Partial sums [`sum`] keeps: two AVX registers' worth, so the additions
-/// of a long sum overlap instead of waiting on each other.
+/// Partial sums [`sum`] and [`dot`] keep: two AVX registers' worth, so the
+/// additions of a long sum overlap instead of waiting on each other.
 const LANES: usize = 16;
 
 with_avx2! {
@@ -53,6 +54,7 @@ with_avx2! {
     /// together at the end in a fixed order: it vectorises (a plain running
     /// sum waits four cycles on each addition), and gives the same result on
     /// every CPU and at every call.
+    #[cfg(feature = "std")]
     pub(crate) fn sum(values: &[f32]) -> f32 {
         let mut lanes = [0.0f32; LANES];
         let chunks = values.chunks_exact(LANES);
@@ -64,6 +66,27 @@ with_avx2! {
         }
         for (lane, v) in lanes.iter_mut().zip(rest) {
             *lane += v;
+        }
+        lanes.iter().sum()
+    }
+}
+
+with_avx2! {
+    /// `Σ weights[k] · values[k]`, the weights as little-endian `f32` bytes
+    /// (read where they lie, whatever their alignment), in `LANES`
+    /// interleaved partial sums as [`sum`] adds: the products of a view's
+    /// dense and recurrent layers (see [`crate::view`]).
+    pub(crate) fn dot(weights: &[[u8; 4]], values: &[f32]) -> f32 {
+        let mut lanes = [0.0f32; LANES];
+        let (weight_chunks, weight_rest) = weights.as_chunks::<LANES>();
+        let (value_chunks, value_rest) = values.as_chunks::<LANES>();
+        for (w, v) in weight_chunks.iter().zip(value_chunks) {
+            for ((lane, w), v) in lanes.iter_mut().zip(w).zip(v) {
+                *lane += f32::from_le_bytes(*w) * v;
+            }
+        }
+        for ((lane, w), v) in lanes.iter_mut().zip(weight_rest).zip(value_rest) {
+            *lane += f32::from_le_bytes(*w) * v;
         }
         lanes.iter().sum()
     }

@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! The one error type of the crate: every run-time failure is a value, never a panic.
 
 use std::path::PathBuf;
@@ -42,6 +43,10 @@ pub enum Error {
     /// metadata, so the difference shows layer by layer. Boxed, as it is large.
     #[error("{0}")]
     Architecture(Box<ArchitectureMismatch>),
+    /// Weight bytes a network's view cannot read (see [`crate::view`]): the
+    /// format, or the tensor that does not fit. Boxed, as it is large.
+    #[error("{0}")]
+    View(Box<crate::view::Error>),
     /// The loss stopped being a finite number during training.
     #[error("loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate or check the data")]
     NonFiniteLoss {
@@ -136,5 +141,12 @@ impl Error {
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+}
+
+/// So that `Name::view(bytes)?` works where errors are [`Error`]s.
+impl From<crate::view::Error> for Error {
+    fn from(error: crate::view::Error) -> Self {
+        Error::View(Box::new(error))
     }
 }

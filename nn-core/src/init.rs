@@ -1,5 +1,7 @@
-//! Weight initialisation schemes (Keras' names and formulas).
+//! Weight initialisation schemes (Keras' names and formulas). Without std,
+//! only the names: drawing weights needs std.
 
+#[cfg(feature = "std")]
 use rand::Rng;
 
 /// How a layer's weights are drawn. Biases always start at zero.
@@ -37,6 +39,7 @@ impl Init {
     }
 
     /// Fill `weights` for a layer with `fan_in` inputs and `fan_out` outputs.
+    #[cfg(feature = "std")]
     pub fn fill<R: Rng + ?Sized>(self, weights: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut R) {
         let (fan, fan_sum) = (fan_in.max(1) as f32, (fan_in + fan_out).max(1) as f32);
         match self {
@@ -53,6 +56,7 @@ impl Init {
 /// An orthogonal `rows x cols` matrix, column-major, into `weights`: Q of the QR
 /// decomposition of normal draws, its columns' signs fixed by R's diagonal so
 /// that the law is uniform over orthogonal matrices (Keras' recipe).
+#[cfg(feature = "std")]
 fn orthogonal<R: Rng + ?Sized>(weights: &mut [f32], rows: usize, cols: usize, rng: &mut R) {
     use nalgebra::DMatrix;
     assert_eq!(weights.len(), rows * cols, "an orthogonal matrix of {rows}x{cols} over {} values", weights.len());
@@ -77,6 +81,7 @@ fn orthogonal<R: Rng + ?Sized>(weights: &mut [f32], rows: usize, cols: usize, rn
     }
 }
 
+#[cfg(feature = "std")]
 fn uniform<R: Rng + ?Sized>(weights: &mut [f32], limit: f32, rng: &mut R) {
     for w in weights {
         *w = rng.random_range(-limit..=limit);
@@ -85,6 +90,7 @@ fn uniform<R: Rng + ?Sized>(weights: &mut [f32], limit: f32, rng: &mut R) {
 
 /// Normal draws (Box–Muller) redrawn outside two standard deviations; the standard
 /// deviation is scaled as Keras does so that the truncated law has variance `sigma²`.
+#[cfg(feature = "std")]
 fn truncated_normal<R: Rng + ?Sized>(weights: &mut [f32], sigma: f32, rng: &mut R) {
     const TRUNCATION_SCALE: f32 = 0.879_625_7;
     let std = sigma / TRUNCATION_SCALE;

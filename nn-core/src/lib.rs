@@ -1,7 +1,13 @@
 //! Runtime of the `nn` crate: layers, activations, losses, optimisers, data and
 //! training, written once with const generics. The `network!` macro of the `nn`
 //! crate only wires these together; see that crate for the user's guide.
+//!
+//! Without its default `std` feature the crate is `no_std` and needs no
+//! allocator: what builds then is [`view`], a network's forward pass from
+//! weights where they lie, and what it uses ([`act`], [`init::Init`],
+//! [`io::Dtype`]). Every other module needs std, as its first line says.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
 pub mod act;
@@ -23,19 +29,32 @@ pub mod plot;
 mod progress;
 pub mod sample;
 pub mod train;
+pub mod view;
 
+#[cfg(feature = "std")]
 pub use error::{ArchitectureMismatch, Error, Result};
+#[cfg(feature = "std")]
 pub use progress::Verbosity;
+#[cfg(feature = "std")]
 pub use sample::Sample;
 
 /// Re-exported so users and generated code name one nalgebra.
+#[cfg(feature = "std")]
 pub use nalgebra;
 /// Re-exported so users and generated code name one rand.
+#[cfg(feature = "std")]
 pub use rand;
 
+// Without std, the `std::` paths of the modules that build then (the
+// constants of `f32`, `std::marker`) name the same items of `core`.
+#[cfg(not(feature = "std"))]
+extern crate core as std;
+
 /// Items used by code that `network!` generates. Not a public API.
+#[cfg(feature = "std")]
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__private_core::*;
     pub use crate::init;
     pub use crate::layers::{Activated, Backward, Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
     pub use crate::network::Network;
@@ -66,6 +85,33 @@ pub mod __private {
     }
 
     impl<T: Layer, const OUTPUT: usize> Nested<OUTPUT> for T {
+        type Network = T;
+    }
+}
+
+/// Without std, the items of `__private_core` are all that generated code
+/// finds: `network!` wraps the rest in `nn::__std_only!`.
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+pub use __private_core as __private;
+
+/// The items of `__private` that build without std: what a network's view
+/// and its type need. Not a public API.
+#[doc(hidden)]
+pub mod __private_core {
+    pub use crate::view::{self, Widths};
+    pub use crate::{act, init};
+
+    /// How `network!` names a nested network's type, as `__private`'s
+    /// `Nested` with std: `<T as Nested<{ <T as Widths>::OUTPUT }>>::Network`
+    /// is `T`, and for a `T` that is not a network the width in the braces
+    /// is the one error the compiler reports.
+    pub trait Nested<const OUTPUT: usize> {
+        /// The network itself.
+        type Network: ?Sized;
+    }
+
+    impl<T: ?Sized, const OUTPUT: usize> Nested<OUTPUT> for T {
         type Network = T;
     }
 }

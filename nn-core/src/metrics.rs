@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Metrics computed beside the loss.
 
 /// The number of samples whose prediction matches the target.

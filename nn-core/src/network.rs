@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! The trait every `network!` struct implements, and its `summary()`.
 
 use crate::data::{Batch, Data};

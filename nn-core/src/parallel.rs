@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Element-wise loops over long tensors (optimiser updates) and per-sample
 //! loops over batches (reading images, predicting), shared between the
 //! threads of the matrix products.

@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Training curves as a PNG: loss and accuracy per epoch, training and validation.
 //!
 //! Written with no plotting dependency: a small raster canvas, a 5x7 bitmap font

@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! What training shows while it runs: a bar per epoch on a terminal, one line
 //! per epoch otherwise, nothing when asked to be quiet.
 

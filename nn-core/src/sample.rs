@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! What a network's single-sample `forward` accepts.
 
 use nalgebra::SVector;

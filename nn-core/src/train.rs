@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Keras-shaped training: `fit`, `evaluate` and `predict`, typed by the
 //! network's widths.
 

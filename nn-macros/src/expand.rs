@@ -17,15 +17,21 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
+/// The network, its items that need std wrapped in `nn::__std_only!` (a
+/// proc macro cannot see the features of the crate it writes for), then its
+/// view, which builds without std (see `view`).
 pub fn expand(net: &Network) -> TokenStream {
     let mut cx = Ctxt::default();
     let plan = check::check(net, &mut cx);
     if cx.has_errors() {
         let errors = cx.into_compile_errors();
         let stub = stub(net, &plan);
-        return quote! { #errors #stub };
+        let view = crate::view::stub(net, &plan);
+        return quote! { #errors ::nn::__std_only! { #stub } #view };
     }
-    generate(net, &plan)
+    let network = generate(net, &plan);
+    let view = crate::view::generate(net, &plan);
+    quote! { ::nn::__std_only! { #network } #view }
 }
 
 /// A layer that becomes a field of the struct.

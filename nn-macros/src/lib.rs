@@ -3,9 +3,11 @@
 //! The macro works in three steps: `ast` parses the tokens, `check` walks
 //! the layers, computing every shape and collecting every mistake (each layer
 //! kind's rules in its module under `layers`, registered in `names`), and
-//! `expand` writes the struct and its impls. Mistakes never stop the
-//! expansion: they are reported together, and the struct is still emitted so the
-//! rest of the user's code does not fail with them.
+//! `expand` writes the struct and its impls, with `view` writing what builds
+//! without std: the network's view, inference from borrowed weights.
+//! Mistakes never stop the expansion: they are reported together, and the
+//! struct is still emitted so the rest of the user's code does not fail with
+//! them.
 
 mod args;
 mod ast;
@@ -16,6 +18,7 @@ mod layers;
 mod names;
 mod shape;
 mod suggest;
+mod view;
 
 use proc_macro::TokenStream;
 

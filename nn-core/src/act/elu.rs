@@ -1,7 +1,11 @@
 use super::exp::exp_m1;
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Attr, Graph, RnnActivation, Value};
 
 /// Exponential linear unit: `z` for `z > 0`, `α·(exp(z) - 1)` otherwise.
@@ -43,10 +47,12 @@ impl<const ALPHA_BITS: u32> Activation for Elu<ALPHA_BITS> {
     const NAME: &'static str = "elu";
     const INIT: Init = Init::HeUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Elu", &input, vec![("alpha", Attr::Float(Self::ALPHA))]))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Elu", alpha: Some(Self::ALPHA), beta: None })
     }

@@ -51,9 +51,17 @@ impl MulAdd for Separate {
 }
 
 impl MulAdd for Fused {
+    #[cfg(feature = "std")]
     #[inline(always)]
     fn mul_add(a: f32, b: f32, c: f32) -> f32 {
         a.mul_add(b, c)
+    }
+
+    /// Without std, libm's `fmaf`, which rounds once too: the same bits.
+    #[cfg(not(feature = "std"))]
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        libm::fmaf(a, b, c)
     }
 }
 

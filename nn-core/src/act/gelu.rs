@@ -1,8 +1,10 @@
 use super::exp::exp;
 use super::tanh::tanh;
 use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, Value};
 use std::f32::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
 
@@ -43,6 +45,7 @@ impl<const APPROXIMATE: bool> Activation for Gelu<APPROXIMATE> {
     /// Opset 17 has no `Gelu` (it comes in opset 20): the exact form as
     /// `z · (1 + Erf(z / √2)) / 2`, the approximation as
     /// `z · (1 + Tanh(√(2/π) · (z + 0.044715 · z³))) / 2`.
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         let dims = &input.dims;
         let name = |step: &str| format!("{prefix}gelu.{step}");
@@ -88,6 +91,7 @@ impl<const APPROXIMATE: bool> Activation for Gelu<APPROXIMATE> {
         panic!("GELU's derivative needs its input: call `backward_from_input`");
     }
 
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], _rows: usize) {
         if APPROXIMATE {
             gelu_tanh_backward(z, grad);
@@ -111,6 +115,7 @@ crate::cpu::with_avx2! {
 
 crate::cpu::with_avx2! {
     /// `g ← g·(Φ(z) + z·φ(z))`, with `φ(z) = exp(-z²/2) / √(2π)`.
+    #[cfg(feature = "std")]
     fn gelu_backward(z: &[f32], grad: &mut [f32]) {
         for (g, &z) in grad.iter_mut().zip(z) {
             *g *= normal_cdf(z) + z * exp(-0.5 * z * z) * (0.5 * FRAC_2_SQRT_PI * FRAC_1_SQRT_2);
@@ -131,6 +136,7 @@ crate::cpu::with_avx2! {
 crate::cpu::with_avx2! {
     /// The derivative of the tanh approximation, with `u = √(2/π)(z + c·z³)`:
     /// `(1 + tanh u)/2 + z/2 · (1 - tanh² u) · √(2/π)(1 + 3c·z²)`.
+    #[cfg(feature = "std")]
     fn gelu_tanh_backward(z: &[f32], grad: &mut [f32]) {
         for (g, &z) in grad.iter_mut().zip(z) {
             let t = tanh(SQRT_2_OVER_PI * (z + CUBIC * z * z * z));

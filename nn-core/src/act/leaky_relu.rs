@@ -1,6 +1,10 @@
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Attr, Graph, RnnActivation, Value};
 
 /// Leaky rectified linear unit: `z` for `z > 0`, `α·z` otherwise.
@@ -42,10 +46,12 @@ impl<const ALPHA_BITS: u32> Activation for LeakyRelu<ALPHA_BITS> {
     const NAME: &'static str = "leaky_relu";
     const INIT: Init = Init::HeUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "LeakyRelu", &input, vec![("alpha", Attr::Float(Self::ALPHA))]))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "LeakyRelu", alpha: Some(Self::ALPHA), beta: None })
     }

@@ -1,6 +1,8 @@
 use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// The identity: the layer's affine output unchanged (Keras' `linear`).
@@ -12,11 +14,13 @@ impl Activation for Linear {
     const INIT: Init = Init::GlorotUniform;
 
     /// Nothing to write: the value itself.
+    #[cfg(feature = "std")]
     fn onnx(_graph: &mut Graph, _prefix: &str, input: Value) -> Result<Value> {
         Ok(input)
     }
 
     /// ONNX's `Affine` with alpha 1 and beta 0.
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Affine", alpha: Some(1.0), beta: Some(0.0) })
     }

@@ -35,8 +35,10 @@ pub use softplus::Softplus;
 pub use swish::Swish;
 pub use tanh::Tanh;
 
+#[cfg(feature = "std")]
 use crate::error::{Error, Result};
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// An activation function applied after a layer's affine map.
@@ -63,7 +65,9 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     ///
     /// The path for activations with [`Activation::NEEDS_INPUT`], which override it.
     /// The default recomputes the outputs and calls [`Activation::backward`]; it
-    /// allocates, and layers do not call it for the other activations.
+    /// allocates, and layers do not call it for the other activations (nor
+    /// does it exist without std).
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], rows: usize) {
         let mut out = z.to_vec();
         Self::forward(&mut out, rows);
@@ -73,6 +77,7 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     /// Write the activation as ONNX operators into `graph`, applied to
     /// `input` (softmax along its last axis), naming them after `prefix`.
     /// The default is an [`Error::Export`] naming it.
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         let _ = (graph, prefix, input);
         Err(Error::export(format!("the activation `{}` has no ONNX form", Self::NAME)))
@@ -80,12 +85,14 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
 
     /// The activation as ONNX's `RNN`, `LSTM` and `GRU` operators take it,
     /// if they know it (a simple RNN's activation is one of theirs).
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         None
     }
 }
 
 /// `op` applied to `input` value by value, named after `prefix`.
+#[cfg(feature = "std")]
 pub(crate) fn onnx_elementwise(
     graph: &mut Graph,
     prefix: &str,

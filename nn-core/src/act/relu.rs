@@ -1,6 +1,10 @@
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Rectified linear unit: `max(0, z)`.
@@ -11,10 +15,12 @@ impl Activation for Relu {
     const NAME: &'static str = "relu";
     const INIT: Init = Init::HeUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Relu", &input, Vec::new()))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Relu", alpha: None, beta: None })
     }

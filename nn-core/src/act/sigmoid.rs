@@ -1,7 +1,11 @@
 use super::exp::{exp, exp_saturating, Fused};
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// The logistic function: `1 / (1 + exp(-z))`.
@@ -12,10 +16,12 @@ impl Activation for Sigmoid {
     const NAME: &'static str = "sigmoid";
     const INIT: Init = Init::GlorotUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Sigmoid", &input, Vec::new()))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Sigmoid", alpha: None, beta: None })
     }

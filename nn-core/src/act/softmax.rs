@@ -1,7 +1,11 @@
 use super::exp::exp_in_place;
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Attr, Graph, Value};
 
 /// Softmax over each sample's outputs: `exp(z_i - max z) / sum_j exp(z_j - max z)`.
@@ -14,6 +18,7 @@ impl Activation for Softmax {
 
     /// ONNX's `Softmax` along the last axis: each sample's values, or each
     /// step's on a sequence.
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Softmax", &input, vec![("axis", Attr::Int(-1))]))
     }

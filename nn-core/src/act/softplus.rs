@@ -1,7 +1,11 @@
 use super::exp::{exp, exp_m1};
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Softplus: `ln(1 + exp(z))`, a smooth ReLU.
@@ -24,10 +28,12 @@ impl Activation for Softplus {
     const NAME: &'static str = "softplus";
     const INIT: Init = Init::GlorotUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Softplus", &input, Vec::new()))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Softplus", alpha: None, beta: None })
     }

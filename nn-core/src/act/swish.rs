@@ -1,7 +1,11 @@
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
 use super::sigmoid::sigmoid;
-use super::{onnx_elementwise, Activation};
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, Value};
 
 /// Swish (also called SiLU): `z · σ(z)`, with `σ` the logistic function.
@@ -31,6 +35,7 @@ impl Activation for Swish {
     const NEEDS_INPUT: bool = true;
 
     /// `Mul(z, Sigmoid(z))`: ONNX has no swish before opset 24.
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         let sigmoid = onnx_elementwise(graph, prefix, "Sigmoid", &input, Vec::new());
         Ok(graph.node("Mul", &format!("{prefix}swish"), &[&input.name, &sigmoid.name], Vec::new(), &input.dims))
@@ -48,6 +53,7 @@ impl Activation for Swish {
         panic!("swish's derivative needs its input: call `backward_from_input`");
     }
 
+    #[cfg(feature = "std")]
     fn backward_from_input(z: &[f32], grad: &mut [f32], _rows: usize) {
         swish_backward(z, grad);
     }
@@ -64,6 +70,7 @@ crate::cpu::with_avx2! {
 
 crate::cpu::with_avx2! {
     /// `g ← g·σ(z)·(1 + z·(1 - σ(z)))`, eight at a time where the CPU allows.
+    #[cfg(feature = "std")]
     fn swish_backward(z: &[f32], grad: &mut [f32]) {
         for (g, z) in grad.iter_mut().zip(z) {
             let s = sigmoid(*z);

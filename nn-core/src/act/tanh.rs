@@ -1,7 +1,11 @@
 use super::exp::{exp_saturating, Fused, MulAdd, Separate};
-use super::{onnx_elementwise, Activation};
+#[cfg(feature = "std")]
+use super::onnx_elementwise;
+use super::Activation;
+#[cfg(feature = "std")]
 use crate::error::Result;
 use crate::init::Init;
+#[cfg(feature = "std")]
 use crate::onnx::{Graph, RnnActivation, Value};
 
 /// Hyperbolic tangent.
@@ -15,10 +19,12 @@ impl Activation for Tanh {
     const NAME: &'static str = "tanh";
     const INIT: Init = Init::GlorotUniform;
 
+    #[cfg(feature = "std")]
     fn onnx(graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
         Ok(onnx_elementwise(graph, prefix, "Tanh", &input, Vec::new()))
     }
 
+    #[cfg(feature = "std")]
     fn onnx_rnn() -> Option<RnnActivation> {
         Some(RnnActivation { name: "Tanh", alpha: None, beta: None })
     }

@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Datasets typed by their widths: `Dataset<I, O>` has `I` features and `O`
 //! targets per sample, so training a network on data of another width is a
 //! compile error.

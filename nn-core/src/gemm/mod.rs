@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! The one matrix product of the hot loop.
 //!
 //! nalgebra multiplies fully static matrices column by column; its packed GEMM is

@@ -1,6 +1,6 @@
 //! The element types a safetensors file may name, and their conversion to `f32`.
 
-use std::fmt;
+use core::fmt;
 
 /// The element type of a tensor in a safetensors file, by its name in the header.
 ///
@@ -90,6 +90,7 @@ impl fmt::Display for Dtype {
 }
 
 /// Why values did not convert to `f32`.
+#[cfg(feature = "std")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ConvertError {
     /// The type is not one of the floating-point types a network loads.
@@ -105,6 +106,7 @@ pub(crate) enum ConvertError {
 /// `F16` and `BF16` convert exactly; `F64` rounds to the nearest `f32` (ties to
 /// even), and a finite value that would become infinite is an error. NaN and
 /// infinities stay what they are.
+#[cfg(feature = "std")]
 pub(crate) fn to_f32(dtype: Dtype, bytes: &[u8], out: &mut [f32]) -> Result<(), ConvertError> {
     if !dtype.converts_to_f32() {
         return Err(ConvertError::NotFloat);
@@ -142,6 +144,7 @@ pub(crate) fn to_f32(dtype: Dtype, bytes: &[u8], out: &mut [f32]) -> Result<(), 
 }
 
 /// The `f32` with the value of the IEEE 754 half-precision number `bits` (exact).
+#[cfg(feature = "std")]
 pub(crate) fn f16_to_f32(bits: u16) -> f32 {
     let sign = u32::from(bits >> 15) << 31;
     let exponent = u32::from((bits >> 10) & 0x1f);

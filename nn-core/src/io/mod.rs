@@ -27,17 +27,30 @@
 //! the format is checked in [`WeightFile::parse`], and every error names the
 //! file and the tensor. The Python `safetensors` package reads what this writes
 //! and writes what this reads (`tests/interop.rs`).
+//!
+//! Without std, only [`Dtype`] and the keys: [`crate::view::Weights`] reads
+//! a file's tensors where they lie, without the heap.
 
+#[cfg(feature = "std")]
 pub(crate) mod atomic;
 mod dtype;
+#[cfg(feature = "std")]
 mod json;
+#[cfg(feature = "std")]
 pub(crate) mod network;
+#[cfg(feature = "std")]
 mod read;
+#[cfg(feature = "std")]
 mod write;
 
 pub use dtype::Dtype;
-pub use read::{TensorView, WeightFile, METADATA_KEY};
+#[cfg(feature = "std")]
+pub use read::{TensorView, WeightFile};
+#[cfg(feature = "std")]
 pub use write::serialize;
+
+/// The header key that holds the file's metadata rather than a tensor.
+pub const METADATA_KEY: &str = "__metadata__";
 
 /// The metadata key naming the layout convention of a file's tensors.
 pub const FORMAT_KEY: &str = "format";

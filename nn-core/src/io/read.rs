@@ -12,12 +12,10 @@
 
 use super::dtype::{self, ConvertError, Dtype};
 use super::json::{self, Value};
+use super::METADATA_KEY;
 use crate::error::{Error, Result};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-
-/// The header key that holds the file's metadata rather than a tensor.
-pub const METADATA_KEY: &str = "__metadata__";
 
 /// A parsed safetensors file, borrowing its bytes.
 ///

@@ -2,7 +2,7 @@
 //! padded with spaces to a multiple of 8 bytes so the data stays aligned.
 
 use super::json::write_string;
-use super::read::METADATA_KEY;
+use super::METADATA_KEY;
 use crate::error::{Error, Result};
 use crate::layers::{Tensor, Values};
 use std::collections::HashSet;

@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Layers, one file each, and the [`Layer`] trait that chains them.
 //!
 //! A layer maps [`Layer::INPUT`] values per sample to [`Layer::OUTPUT`]
@@ -454,18 +455,8 @@ pub(crate) fn ensure_len<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> 
     &mut buffer[..len]
 }
 
-/// The widths of a network declared with `network!`, for networks nested in others.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a network declared with `network!`",
-    label = "`net(...)` takes a network type",
-    note = "declare the inner network with `network!` and name its type here, e.g. `net(Encoder)`"
-)]
-pub trait Widths {
-    /// The input width.
-    const INPUT: usize;
-    /// The output width.
-    const OUTPUT: usize;
-}
+/// Defined in [`crate::view`], which builds without std.
+pub use crate::view::Widths;
 
 /// Load one `f32` tensor named `prefix` + `name` of `shape` into `values`.
 pub(crate) fn load_f32(

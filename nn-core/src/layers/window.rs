@@ -1,28 +1,7 @@
 //! The sliding windows of convolution and pooling: output sizes and padding
 //! (Keras' rules), and the copies between an image and its windows.
 
-/// The output size along one axis of `input` values for a window of `kernel`
-/// moved by `stride`: with `same` padding `ceil(input / stride)`, else (valid)
-/// `floor((input - kernel) / stride) + 1`. `network!` checks that the window
-/// fits and the stride is not zero before it writes the sizes into a type.
-pub const fn output_size(input: usize, kernel: usize, stride: usize, same: bool) -> usize {
-    if same {
-        input.div_ceil(stride)
-    } else {
-        (input - kernel) / stride + 1
-    }
-}
-
-/// Zeros added before the first value along one axis: with `same` padding half
-/// of the total `max(0, (out - 1) · stride + kernel - input)`, rounded down,
-/// the rest after the last value (Keras; ONNX's `SAME_UPPER`); none with valid.
-pub const fn padding_before(input: usize, kernel: usize, stride: usize, same: bool) -> usize {
-    if !same {
-        return 0;
-    }
-    let needed = (output_size(input, kernel, stride, true) - 1) * stride + kernel;
-    needed.saturating_sub(input) / 2
-}
+pub(crate) use crate::view::window::{output_size, padding_before};
 
 /// The geometry of a window over one sample of `c` channels of `h x w` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

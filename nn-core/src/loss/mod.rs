@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Losses, one file each. A loss knows the output layer's activation, so that
 //! pairs with a simple joint gradient are fused: softmax with categorical
 //! cross-entropy and sigmoid with binary cross-entropy both give `p - y`.

@@ -25,6 +25,7 @@
 //! `nn-core/proto/`), turned into Rust by prost-build once and checked in
 //! (`proto.rs`; `cargo run --manifest-path tools/onnx-proto/Cargo.toml`
 //! writes it again), so the library depends on `prost` alone.
+#![cfg(feature = "std")]
 
 #[rustfmt::skip]
 #[allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]

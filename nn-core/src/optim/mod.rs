@@ -1,3 +1,4 @@
+#![cfg(feature = "std")]
 //! Optimisers, one file each, and learning-rate schedules. An optimiser sees a
 //! network's parameters as a fixed sequence of flat tensors (`slot` 0, 1, ...)
 //! with their gradients.

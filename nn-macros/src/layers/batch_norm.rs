@@ -23,6 +23,8 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         );
     }
     let mut configure = TokenStream::new();
+    // Keras' epsilon, which `BatchNorm::new` also starts from.
+    let mut epsilon = 1e-3f32;
     if let Some(value) = args.option("momentum") {
         match args::number(value, "`momentum`", cx) {
             Some(m) if (0.0..1.0).contains(&m) => configure.extend(quote!(.with_momentum(#m))),
@@ -35,7 +37,10 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     }
     if let Some(value) = args.option("epsilon") {
         match args::number(value, "`epsilon`", cx) {
-            Some(e) if e > 0.0 => configure.extend(quote!(.with_epsilon(#e))),
+            Some(e) if e > 0.0 => {
+                epsilon = e;
+                configure.extend(quote!(.with_epsilon(#e)));
+            }
             Some(e) => cx.error_spanned_by(
                 value,
                 format_args!("`epsilon` keeps the division away from zero and must be above 0; found {e}"),
@@ -57,7 +62,11 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
             return None;
         }
     };
-    let mut code = Code::plain(quote!(::nn::__private::layers::BatchNorm<#channels, #spatial>));
+    let bits = proc_macro2::Literal::u32_unsuffixed(epsilon.to_bits());
+    let mut code = Code::plain(
+        quote!(::nn::__private::layers::BatchNorm<#channels, #spatial>),
+        Some(quote!(::nn::__private::view::BatchNormView<#channels, #spatial, #bits>)),
+    );
     code.configure = configure;
     code.holds = Holds { params: true, state: true, penalty: false, input_rules: false };
     Some(Planned::new(incoming.clone(), "batch_norm", 1, Some(code)))

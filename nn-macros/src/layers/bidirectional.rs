@@ -51,9 +51,9 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     };
     let inner = LayerSpec { name, args: Some(inner_args), tokens: call.to_token_stream() };
     let plan = recurrent::check(&inner, incoming, cx)?;
-    let (cell, steps, features, units, sequences) = (&plan.cell, plan.steps, plan.features, plan.units, plan.sequences);
-    let ty = quote!(::nn::__private::layers::Bidirectional<#cell, #steps, #features, #units, #sequences>);
-    let mut code = Code::plain(ty.clone());
+    let units = plan.units;
+    let ty = plan.layer(quote!(Bidirectional));
+    let mut code = Code::plain(ty.clone(), Some(plan.view(quote!(BidirectionalView))));
     code.init = plan.init().map(|direction| quote!(<#ty>::with(rng, |rng| #direction)));
     code.holds = Holds::PARAMS;
     Some(Planned::new(plan.output(2 * units), format!("bidirectional ({})", plan.label), 2, Some(code)))

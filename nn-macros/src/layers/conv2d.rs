@@ -61,12 +61,14 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     }
     let window = window::check(kernel, &args, [h, w], "kernel", Some([1, 1]), cx)?;
     let ([kh, kw], [sh, sw], same, [oh, ow]) = (window.size, window.stride, window.same, window.output);
-    let ty = quote!(::nn::__private::layers::Conv2d<#c, #h, #w, #f, #kh, #kw, #sh, #sw, #same, ::nn::__private::act::#activation>);
+    let params = quote!(#c, #h, #w, #f, #kh, #kw, #sh, #sw, #same, ::nn::__private::act::#activation);
+    let ty = quote!(::nn::__private::layers::Conv2d<#params>);
+    let view = Some(quote!(::nn::__private::view::Conv2dView<#params>));
     let (init, configure) = weight_options(&ty, &args, cx);
     Some(Planned::new(
         Shape::Image([f, oh, ow]),
         format!("conv2d ({label})"),
         1 + usize::from(module),
-        Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks: Vec::new() }),
+        Some(Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks: Vec::new(), view }),
     ))
 }

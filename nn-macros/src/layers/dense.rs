@@ -72,16 +72,19 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         (None, _) => input,
     };
     let dense = quote!(::nn::__private::layers::Dense<#type_input, #out, ::nn::__private::act::#activation>);
+    let view = quote!(::nn::__private::view::DenseView<#type_input, #out, ::nn::__private::act::#activation>);
     let (init, configure) = weight_options(&dense, &args, cx);
     let modules = 1 + usize::from(module);
     let label = format!("dense ({label})");
     let Some(steps) = steps else {
-        let code = Code { ty: dense, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks };
+        let view = Some(view);
+        let code = Code { ty: dense, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks, view };
         return Some(Planned::new(Shape::Vector(Width::Known(out)), label, modules, Some(code)));
     };
     let ty = quote!(::nn::__private::layers::PerStep<#dense, #steps>);
     let init = init.map(|inner| quote!(::nn::__private::layers::PerStep(#inner)));
     let configure = if configure.is_empty() { configure } else { quote!(.map(|layer| layer #configure)) };
-    let code = Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks };
+    let view = Some(quote!(::nn::__private::view::PerStepView<#view, #steps>));
+    let code = Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks, view };
     Some(Planned::new(Shape::Sequence([steps, out]), label, modules, Some(code)))
 }

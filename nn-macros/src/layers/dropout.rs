@@ -28,6 +28,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         incoming.clone(),
         format!("dropout ({value})"),
         1,
-        Some(Code::plain(quote!(::nn::__private::layers::Dropout<#width, #bits>))),
+        // A view runs inference, where dropout is the identity: it skips it.
+        Some(Code::plain(quote!(::nn::__private::layers::Dropout<#width, #bits>), None)),
     ))
 }

@@ -15,6 +15,9 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         Shape::Vector(Width::Known(c)),
         "global_avgpool2d",
         2,
-        Some(Code::plain(quote!(::nn::__private::layers::GlobalAvgPool2d<#c, #h, #w>))),
+        Some(Code::plain(
+            quote!(::nn::__private::layers::GlobalAvgPool2d<#c, #h, #w>),
+            Some(quote!(::nn::__private::view::GlobalAvgPool2dView<#c, #h, #w>)),
+        )),
     ))
 }

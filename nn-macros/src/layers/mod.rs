@@ -1,6 +1,6 @@
 //! One module per layer kind: its arguments, its output shape and its rules,
-//! its nn-core type, its modules in PyTorch's `nn.Sequential` and its summary
-//! line. Each kind's `check` turns a layer as written, and the shape flowing
+//! its nn-core type (and its type in `nn::view`), its modules in PyTorch's
+//! `nn.Sequential` and its summary line. Each kind's `check` turns a layer as written, and the shape flowing
 //! into it, into a [`Planned`] layer; `names::LAYERS` registers them.
 
 pub mod batch_norm;
@@ -69,6 +69,9 @@ pub struct Code {
     pub holds: Holds,
     /// Checks only the compiler can make (a nested network's widths).
     pub type_checks: Vec<TokenStream>,
+    /// Its type in `nn::view` (which builds without std), for the network's
+    /// view; `None` for a layer a view skips (dropout, the identity there).
+    pub view: Option<TokenStream>,
 }
 
 /// What a layer holds, for the calls a network makes on it.
@@ -91,8 +94,9 @@ impl Holds {
 }
 
 impl Code {
-    /// A layer built by `Layer::init`, holding nothing, without an activation.
-    pub fn plain(ty: TokenStream) -> Self {
+    /// A layer built by `Layer::init`, holding nothing, without an
+    /// activation, whose view is `view`.
+    pub fn plain(ty: TokenStream, view: Option<TokenStream>) -> Self {
         Code {
             ty,
             init: None,
@@ -100,6 +104,7 @@ impl Code {
             activated: false,
             holds: Holds::default(),
             type_checks: Vec::new(),
+            view,
         }
     }
 }

@@ -34,7 +34,8 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     // compiler's checks of everything built on the type there (one error
     // rather than one per use).
     let ty = quote_spanned!(span=> <#path as ::nn::__private::Nested<{ <#path as ::nn::__private::Widths>::OUTPUT }>>::Network);
-    let mut code = Code::plain(ty);
+    // A network is its own view's type too.
+    let mut code = Code::plain(ty.clone(), Some(ty));
     code.activated = true;
     code.holds = Holds::ALL;
     code.type_checks.push(quote_spanned!(span=> ::nn::__private::takes_input::<#path, #input>()));

@@ -14,18 +14,23 @@ const OPTIONS: &[&str] = &["stride", "padding"];
 
 /// `maxpool2d`.
 pub fn check_max(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
-    check(spec, incoming, quote!(MaxPool2d), cx)
+    check(spec, incoming, (quote!(MaxPool2d), quote!(MaxPool2dView)), cx)
 }
 
 /// `avgpool2d`.
 pub fn check_avg(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
-    check(spec, incoming, quote!(AvgPool2d), cx)
+    check(spec, incoming, (quote!(AvgPool2d), quote!(AvgPool2dView)), cx)
 }
 
 /// Rules: one window size (`2` or `(2, 3)`); an image flowing in; the window
 /// rules of `window::check`, with the stride the window itself unless given
-/// (Keras' default).
-fn check(spec: &LayerSpec, incoming: &Shape, layer: TokenStream, cx: &mut Ctxt) -> Option<Planned> {
+/// (Keras' default). `layer` names its nn-core type in `layers` and in `view`.
+fn check(
+    spec: &LayerSpec,
+    incoming: &Shape,
+    (layer, view): (TokenStream, TokenStream),
+    cx: &mut Ctxt,
+) -> Option<Planned> {
     let name = spec.name.to_string();
     let args = args::split(spec, OPTIONS, cx);
     let [size] = args.positional.as_slice() else {
@@ -42,6 +47,9 @@ fn check(spec: &LayerSpec, incoming: &Shape, layer: TokenStream, cx: &mut Ctxt) 
         Shape::Image([c, oh, ow]),
         name,
         1,
-        Some(Code::plain(quote!(::nn::__private::layers::#layer<#c, #h, #w, #ph, #pw, #sh, #sw, #same>))),
+        Some(Code::plain(
+            quote!(::nn::__private::layers::#layer<#c, #h, #w, #ph, #pw, #sh, #sw, #same>),
+            Some(quote!(::nn::__private::view::#view<#c, #h, #w, #ph, #pw, #sh, #sw, #same>)),
+        )),
     ))
 }

@@ -18,6 +18,8 @@ const OPTIONS: &[&str] = &["return_sequences", "init", "recurrent_init"];
 pub struct RecurrentPlan {
     /// The nn-core cell, e.g. `LstmCell`.
     pub cell: TokenStream,
+    /// Its step in nn-core's `view`, e.g. `LstmStep`.
+    pub step: TokenStream,
     pub steps: usize,
     pub features: usize,
     pub units: usize,
@@ -31,8 +33,19 @@ pub struct RecurrentPlan {
 impl RecurrentPlan {
     /// `Recurrent<Cell, T, F, U, SEQ>`.
     pub fn layer_type(&self) -> TokenStream {
+        self.layer(quote!(Recurrent))
+    }
+
+    /// The nn-core layer `kind<Cell, T, F, U, SEQ>` (`Recurrent` or `Bidirectional`).
+    pub fn layer(&self, kind: TokenStream) -> TokenStream {
         let RecurrentPlan { cell, steps, features, units, sequences, .. } = self;
-        quote!(::nn::__private::layers::Recurrent<#cell, #steps, #features, #units, #sequences>)
+        quote!(::nn::__private::layers::#kind<::nn::__private::layers::#cell, #steps, #features, #units, #sequences>)
+    }
+
+    /// Its view, `kind<Step, T, F, U, SEQ>` (`RecurrentView` or `BidirectionalView`).
+    pub fn view(&self, kind: TokenStream) -> TokenStream {
+        let RecurrentPlan { step, steps, features, units, sequences, .. } = self;
+        quote!(::nn::__private::view::#kind<::nn::__private::view::#step, #steps, #features, #units, #sequences>)
     }
 
     /// How to build one direction from `rng`, when an initialiser is given.
@@ -67,7 +80,7 @@ pub fn check_simple_rnn(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Op
 
 /// One direction, as a layer of its own.
 fn single(plan: RecurrentPlan) -> Option<Planned> {
-    let mut code = Code::plain(plan.layer_type());
+    let mut code = Code::plain(plan.layer_type(), Some(plan.view(quote!(RecurrentView))));
     code.init = plan.init();
     code.holds = Holds::PARAMS;
     Some(Planned::new(plan.output(plan.units), plan.label.clone(), 2, Some(code)))
@@ -105,9 +118,9 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
         };
         cx.error_spanned_by(args::tokens(arg), message);
     }
-    let (cell, label) = match name.as_str() {
-        "lstm" => (quote!(LstmCell), name.clone()),
-        "gru" => (quote!(GruCell), name.clone()),
+    let (cell, step, label) = match name.as_str() {
+        "lstm" => (quote!(LstmCell), quote!(LstmStep), name.clone()),
+        "gru" => (quote!(GruCell), quote!(GruStep), name.clone()),
         _ => {
             let activation = match args.positional.get(1) {
                 Some(arg) => args::activation(Some(arg), cx),
@@ -120,7 +133,12 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
                 );
             }
             let ty = activation.ty;
-            (quote!(SimpleRnnCell<::nn::__private::act::#ty>), format!("{name} ({})", activation.label))
+            let activation_type = quote!(::nn::__private::act::#ty);
+            (
+                quote!(SimpleRnnCell<#activation_type>),
+                quote!(SimpleRnnStep<#activation_type>),
+                format!("{name} ({})", activation.label),
+            )
         }
     };
     let units = args::size_or(&units, &format!("the number of units is 0; `{name}` has at least one unit"), cx);
@@ -138,8 +156,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
         );
     }
     (units > 0).then_some(())?;
-    let cell = quote!(::nn::__private::layers::#cell);
-    Some(RecurrentPlan { cell, steps, features, units, sequences: sequences?, init: init?, label })
+    Some(RecurrentPlan { cell, step, steps, features, units, sequences: sequences?, init: init?, label })
 }
 
 /// Rule: `return_sequences` is `true` or `false` (default false).
