@@ -16,6 +16,7 @@ use nn::layers::{Activated, Backward, Dense, Layer, Mode, TakesInput, Tensor, Wi
 use nn::onnx::{Graph, Value};
 use nn::prelude::*;
 use nn::rand::Rng;
+use nn::view::{DenseView, Infer, Prefix, Weights};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -74,6 +75,21 @@ impl Activated for ApproxGelu {
     const GROUP: usize = 16;
 }
 
+/// Its view is the dense layer's (what `net(...)` asks of a nested layer).
+impl Infer for ApproxGelu {
+    const INPUT: usize = 16;
+    const OUTPUT: usize = 16;
+    type Params<'a> = <DenseView<16, 16, Gelu<true>> as Infer>::Params<'a>;
+
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Self::Params<'a>, nn::view::Error> {
+        <DenseView<16, 16, Gelu<true>> as Infer>::load(weights, prefix)
+    }
+
+    fn forward(params: &Self::Params<'_>, input: &[f32], output: &mut [f32]) {
+        <DenseView<16, 16, Gelu<true>> as Infer>::forward(params, input, output);
+    }
+}
+
 /// A layer of its own that halves its input, without an ONNX form.
 pub struct Halve;
 
@@ -116,6 +132,23 @@ impl TakesInput<4> for Halve {}
 impl Activated for Halve {
     type Activation = Linear;
     const GROUP: usize = 4;
+}
+
+/// Halving without parameters, in a view too.
+impl Infer for Halve {
+    const INPUT: usize = 4;
+    const OUTPUT: usize = 4;
+    type Params<'a> = ();
+
+    fn load<'a>(_: &mut Weights<'a>, _: &Prefix) -> Result<(), nn::view::Error> {
+        Ok(())
+    }
+
+    fn forward(_: &(), input: &[f32], output: &mut [f32]) {
+        for (o, i) in output[..4].iter_mut().zip(input) {
+            *o = 0.5 * i;
+        }
+    }
 }
 
 network! {
