@@ -63,6 +63,16 @@ fn cases() -> Vec<Case> {
         Case { what: "lstm dWhh", m: 512, k: 3456, n: 128, a_t: false, b_t: true, beta: 0.0 },
         Case { what: "lstm dWhhᵀ", m: 128, k: 3456, n: 512, a_t: false, b_t: true, beta: 0.0 },
     ]);
+    // The MNIST CNN's second convolution (64 filters of 3x3 over 32 channels,
+    // 121 positions a sample): the forward product of one sample's windows
+    // and of eight samples' at once, and the weight gradient over one sample.
+    cases.extend([
+        Case { what: "conv cols·W", m: 121, k: 288, n: 64, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "conv cols·W", m: 968, k: 288, n: 64, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "conv rows·D", m: 288, k: 121, n: 64, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "conv rows·D", m: 288, k: 968, n: 64, a_t: false, b_t: false, beta: 1.0 },
+        Case { what: "conv D·Wᵀ", m: 121, k: 64, n: 288, a_t: false, b_t: true, beta: 0.0 },
+    ]);
     cases
 }
 

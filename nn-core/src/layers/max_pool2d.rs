@@ -93,7 +93,7 @@ impl<
                 for c in 0..C {
                     let base = c * H * W;
                     let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
-                    if !SAME && Self::OW >= LANES {
+                    if !SAME && Self::OW >= NARROW {
                         pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
                         continue;
                     }
@@ -144,22 +144,20 @@ impl<
     }
 }
 
-/// Windows compared at once by [`pool_rows`].
+/// Windows compared side by side in a row of at least that many.
 const LANES: usize = 8;
+/// Windows compared side by side in narrower rows (at least this wide).
+const NARROW: usize = 4;
 
 crate::cpu::with_avx2! {
     /// Max pooling of one `H x W` plane whose every window lies inside it
-    /// (valid padding), with rows of at least `LANES` windows: each
+    /// (valid padding), with rows of at least [`NARROW`] windows: each
     /// output's maximum into `out` and its index (plus `base`) into `at`.
-    /// `LANES` windows side by side are compared value by value as selects
-    /// over arrays, which vectorise (each comparison goes either way at
-    /// random, so branches would mispredict); the rest of a row one by one.
-    /// The first of equal maxima wins, and the first NaN stays: a value is
-    /// taken when it is not at most the best so far (larger, or NaN) and the
-    /// best is not NaN, written as a negated `<=`, which compiles to faster
-    /// selects than the same test with `>` and `is_nan` (1.08 against 1.31 ms
-    /// for the MNIST CNN's first pooling, batch 128).
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    /// A row's windows are taken [`LANES`] side by side (or [`NARROW`], in
+    /// rows narrower than that), the last block of a row moved back to end
+    /// at the row's end, so that no window is left to a scalar loop (the
+    /// windows the last block shares with the one before are computed twice,
+    /// alike).
     fn pool_rows<const H: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
         plane: &[f32],
         out: &mut [f32],
@@ -169,47 +167,61 @@ crate::cpu::with_avx2! {
         let (oh, ow) = ((H - PH) / SH + 1, (W - PW) / SW + 1);
         for y in 0..oh {
             let (out, at) = (&mut out[y * ow..(y + 1) * ow], &mut at[y * ow..(y + 1) * ow]);
-            let mut x = 0;
-            while x + LANES <= ow {
-                let first = y * SH * W + x * SW;
-                let corner = &plane[first..];
-                let mut best = [0.0f32; LANES];
-                let mut offset = [0usize; LANES];
-                for k in 0..LANES {
-                    (best[k], offset[k]) = (corner[k * SW], k * SW);
-                }
-                for r in 0..PH {
-                    for c in 0..PW {
-                        for k in 0..LANES {
-                            let next = r * W + c + k * SW;
-                            let v = corner[next];
-                            let take = !(v <= best[k]) & !best[k].is_nan();
-                            best[k] = if take { v } else { best[k] };
-                            offset[k] = if take { next } else { offset[k] };
-                        }
-                    }
-                }
-                for k in 0..LANES {
-                    out[x + k] = best[k];
-                    at[x + k] = base + (first + offset[k]) as u32;
-                }
-                x += LANES;
-            }
-            for x in x..ow {
-                let corner = y * SH * W + x * SW;
-                let mut best = (plane[corner], corner);
-                for r in 0..PH {
-                    for c in 0..PW {
-                        let next = corner + r * W + c;
-                        let v = plane[next];
-                        let take = !(v <= best.0) & !best.0.is_nan();
-                        best = (if take { v } else { best.0 }, if take { next } else { best.1 });
-                    }
-                }
-                out[x] = best.0;
-                at[x] = base + best.1 as u32;
+            if ow >= LANES {
+                pool_row::<LANES, W, PH, PW, SH, SW>(plane, y, out, at, base);
+            } else {
+                pool_row::<NARROW, W, PH, PW, SH, SW>(plane, y, out, at, base);
             }
         }
+    }
+}
+
+/// Row `y` of windows of [`pool_rows`], `L` at a time; `out.len() >= L`.
+///
+/// `L` windows side by side are compared value by value as selects over
+/// arrays, which vectorise (each comparison goes either way at random, so
+/// branches would mispredict). The first of equal maxima wins, and the
+/// first NaN stays: a value is taken when it is not at most the best so far
+/// (larger, or NaN) and the best is not NaN, written as a negated `<=`, which
+/// compiles to faster selects than the same test with `>` and `is_nan` (1.08
+/// against 1.31 ms for the MNIST CNN's first pooling, batch 128).
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+    plane: &[f32],
+    y: usize,
+    out: &mut [f32],
+    at: &mut [u32],
+    base: u32,
+) {
+    let ow = out.len();
+    let mut x = 0;
+    while x < ow {
+        let x0 = x.min(ow - L);
+        let first = y * SH * W + x0 * SW;
+        let corner = &plane[first..first + (PH - 1) * W + (L - 1) * SW + PW];
+        let mut best = [0.0f32; L];
+        let mut offset = [0u32; L];
+        for k in 0..L {
+            (best[k], offset[k]) = (corner[k * SW], (k * SW) as u32);
+        }
+        for r in 0..PH {
+            for c in 0..PW {
+                for k in 0..L {
+                    let next = r * W + c + k * SW;
+                    let v = corner[next];
+                    let take = !(v <= best[k]) & !best[k].is_nan();
+                    best[k] = if take { v } else { best[k] };
+                    offset[k] = if take { next as u32 } else { offset[k] };
+                }
+            }
+        }
+        let at0 = base + first as u32;
+        for k in 0..L {
+            out[x0 + k] = best[k];
+            at[x0 + k] = at0 + offset[k];
+        }
+        x += L;
     }
 }
 
