@@ -67,6 +67,7 @@ impl Window {
 
     /// The outputs `o` in `0..out` whose input index `o · stride + offset`
     /// lies in `0..size`, as a range.
+    #[inline(always)]
     fn inside(out: usize, stride: usize, offset: isize, size: usize) -> std::ops::Range<usize> {
         // ih = o · stride + offset must satisfy 0 <= ih < size.
         let first = if offset >= 0 { 0 } else { (-offset) as usize }.div_ceil(stride);
@@ -76,6 +77,7 @@ impl Window {
 
     /// The output rows (or columns) for which kernel offset `k` lands inside
     /// the image, along the height axis when `rows`, else the width axis.
+    #[inline(always)]
     fn valid(&self, k: usize, rows: bool) -> std::ops::Range<usize> {
         if rows {
             Self::inside(self.oh, self.sh, k as isize - self.ph as isize, self.h)
@@ -90,6 +92,13 @@ impl Window {
     /// `p = y · ow + x`, or 0 in the padding. `image` holds `c · h · w`
     /// values; `col` has `depth` rows of `ld >= positions` values (the values
     /// past `positions` are left alone).
+    ///
+    /// This, [`Window::im2row`] and [`Window::col2im`] are always inlined:
+    /// a layer calls them on its constant window, so every size in their
+    /// loops is a constant and a row's copy is a few vector moves, not a
+    /// call to `memmove` for each 11 values (the MNIST CNN's second
+    /// convolution: backward 8.3 to 7.0-7.4 ms per batch of 128).
+    #[inline(always)]
     pub fn im2col(&self, image: &[f32], col: &mut [f32], ld: usize) {
         let positions = self.positions();
         let mut q = 0;
@@ -126,6 +135,7 @@ impl Window {
     /// The window matrix of one sample, one row per output position: the
     /// transpose of [`Window::im2col`]'s, `row[p · depth + q]`. `KW` is the
     /// kernel's width, a constant so that each kernel row is one fixed-size copy.
+    #[inline(always)]
     pub fn im2row<const KW: usize>(&self, image: &[f32], rows: &mut [f32]) {
         debug_assert_eq!(KW, self.kw);
         let (depth, plane) = (self.depth(), self.h * self.w);
@@ -157,6 +167,7 @@ impl Window {
     /// The reverse of [`Window::im2col`] for gradients: each window value
     /// `col[q · ld + p]` is added to the input value it was copied from
     /// (padding values are dropped). `image` is overwritten.
+    #[inline(always)]
     pub fn col2im(&self, col: &[f32], ld: usize, image: &mut [f32]) {
         let positions = self.positions();
         let image = &mut image[..self.c * self.h * self.w];
