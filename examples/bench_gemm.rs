@@ -72,6 +72,7 @@ fn cases() -> Vec<Case> {
         Case { what: "conv rows·D", m: 288, k: 121, n: 64, a_t: false, b_t: false, beta: 1.0 },
         Case { what: "conv rows·D", m: 288, k: 968, n: 64, a_t: false, b_t: false, beta: 1.0 },
         Case { what: "conv D·Wᵀ", m: 121, k: 64, n: 288, a_t: false, b_t: true, beta: 0.0 },
+        Case { what: "conv1 rows·D", m: 9, k: 676, n: 32, a_t: false, b_t: false, beta: 1.0 },
     ]);
     cases
 }

@@ -55,12 +55,29 @@ impl Cell for LstmCell {
 
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, dc, gates, c_prev, c, dgates, .. } = step;
+        lstm_backward(dh, dc, gates, c_prev, &c[dh.len()..2 * dh.len()], dgates);
+    }
+
+    /// ONNX's `LSTM`, its default activations (sigmoid, tanh, tanh); its
+    /// gates i, o, f, c are nn's (PyTorch's) i, f, g, o as 0, 3, 1, 2.
+    fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
+        Ok(OnnxCell { op: "LSTM", gates: &[0, 3, 1, 2], attributes: Vec::new() })
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// One sample's step backward: from `dh` and `dc` (the state's gradient,
+    /// replaced by the previous state's) to the gates' pre-activations, with
+    /// the gates `i, f, g, o` and `tanh(c)` the forward step kept. Eight units
+    /// at a time where the CPU allows (each value computed as in the plain
+    /// loop: no multiply and add is fused, so every CPU gives the same bits).
+    fn lstm_backward(dh: &[f32], dc: &mut [f32], gates: &[f32], c_prev: &[f32], tanh_c: &[f32], dgates: &mut [f32]) {
         let u = dh.len();
-        let tanh_c = &c[u..2 * u];
-        let (i, rest) = gates.split_at(u);
+        let (dc, c_prev, tanh_c) = (&mut dc[..u], &c_prev[..u], &tanh_c[..u]);
+        let (i, rest) = gates[..4 * u].split_at(u);
         let (f, rest) = rest.split_at(u);
         let (g, o) = rest.split_at(u);
-        let (di, rest) = dgates.split_at_mut(u);
+        let (di, rest) = dgates[..4 * u].split_at_mut(u);
         let (df, rest) = rest.split_at_mut(u);
         let (dg, d_o) = rest.split_at_mut(u);
         for k in 0..u {
@@ -72,11 +89,5 @@ impl Cell for LstmCell {
             dg[k] = dct * i[k] * (1.0 - g[k] * g[k]);
             dc[k] = dct * f[k];
         }
-    }
-
-    /// ONNX's `LSTM`, its default activations (sigmoid, tanh, tanh); its
-    /// gates i, o, f, c are nn's (PyTorch's) i, f, g, o as 0, 3, 1, 2.
-    fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
-        Ok(OnnxCell { op: "LSTM", gates: &[0, 3, 1, 2], attributes: Vec::new() })
     }
 }
