@@ -181,6 +181,11 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
         let layer = &f.layer;
         quote!(#layer::STATE)
     }));
+    let widths = fields.iter().map(|f| {
+        let layer = &f.layer;
+        quote!(#layer::WIDEST)
+    });
+    let widest = quote!(::nn::__private::layers::widest(&[#input, #(#widths),*]));
     let activation = activated(fields.last().filter(|last| last.activated).map(|last| &last.ty), &output);
     let common = Common {
         net,
@@ -250,6 +255,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
             const OUTPUT: usize = #output;
             const PARAMS: usize = #params;
             const STATE: usize = #state;
+            const WIDEST: usize = #widest;
             type Buffers = #buffers_ident;
 
             fn init<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(rng: &mut R) -> Self {

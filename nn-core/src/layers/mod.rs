@@ -177,6 +177,18 @@ pub struct Backward<'a, B> {
 
 /// One step of a network: parameters, a forward pass and its gradient.
 ///
+/// The largest of `widths` (0 for none), for [`Layer::WIDEST`] in constants.
+pub const fn widest(widths: &[usize]) -> usize {
+    let (mut most, mut k) = (0, 0);
+    while k < widths.len() {
+        if widths[k] > most {
+            most = widths[k];
+        }
+        k += 1;
+    }
+    most
+}
+
 /// Implemented by every layer in nn-core and by every network that `network!`
 /// declares, so a network can serve as a layer of another.
 pub trait Layer: Sized + Send + Sync {
@@ -189,6 +201,12 @@ pub trait Layer: Sized + Send + Sync {
     /// Number of values of training state that is not a parameter (batch
     /// norm's moving mean and variance), as Keras counts "non-trainable params".
     const STATE: usize = 0;
+    /// The most values per sample the forward pass writes in one place: the
+    /// output, or a wider buffer the layer keeps (a recurrent layer's gates
+    /// of every step). [`predict`](crate::train::predict) sizes the batches
+    /// it runs by a network's widest layer, so that a batch's values stay in
+    /// the core's cache between one layer and the next.
+    const WIDEST: usize = widest(&[Self::INPUT, Self::OUTPUT]);
     /// Scratch memory a layer keeps between its forward and backward passes.
     /// Grown on first use and then reused, so a training step does not allocate.
     type Buffers: Default + Send + 'static;

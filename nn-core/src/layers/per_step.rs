@@ -44,6 +44,7 @@ impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
     const OUTPUT: usize = T * L::OUTPUT;
     const PARAMS: usize = L::PARAMS;
     const STATE: usize = L::STATE;
+    const WIDEST: usize = T * L::WIDEST;
     type Buffers = L::Buffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {

@@ -415,6 +415,8 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const INPUT: usize = T * F;
     const OUTPUT: usize = if SEQ { T * U } else { U };
     const PARAMS: usize = C::GATES * U * (F + U + 1) + Self::HIDDEN_BIAS;
+    /// The gates of every step.
+    const WIDEST: usize = super::widest(&[T * F, T * C::GATES * U, Self::OUTPUT]);
     type Buffers = RecurrentBuffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
