@@ -268,35 +268,47 @@ mod tests {
         best.unwrap()
     }
 
-    /// Rows wide enough for the lanes that compare eight windows at once,
+    /// Rows wide enough for the lanes that compare eight windows at once
+    /// (41 columns), rows of 4 to 7 windows (11 columns, as the MNIST CNN's
+    /// second pooling sees), and rows too narrow for either (3 windows);
     /// values with many ties and a NaN, strides below, at and above the window.
     #[test]
     fn every_window_matches_the_definition() {
-        fn check<const PH: usize, const PW: usize, const SH: usize, const SW: usize, const SAME: bool>() {
-            type Pool<const PH: usize, const PW: usize, const SH: usize, const SW: usize, const SAME: bool> =
-                MaxPool2d<2, 19, 41, PH, PW, SH, SW, SAME>;
-            let mut image: Vec<f32> = (0..2 * 19 * 41).map(|v| ((v * 7919) % 13) as f32).collect();
-            image[2 * 41 + 30] = f32::NAN;
-            let layer = Pool::<PH, PW, SH, SW, SAME>::default();
+        fn check<
+            const H: usize,
+            const W: usize,
+            const PH: usize,
+            const PW: usize,
+            const SH: usize,
+            const SW: usize,
+            const SAME: bool,
+        >() {
+            let mut image: Vec<f32> = (0..2 * H * W).map(|v| ((v * 7919) % 13) as f32).collect();
+            image[2 * W + W * 3 / 4] = f32::NAN;
+            let layer = MaxPool2d::<2, H, W, PH, PW, SH, SW, SAME>;
             let (out, argmax) = testing::forward(&layer, &image, 1, false);
-            let window = Window::new(2, [19, 41], [PH, PW], [SH, SW], SAME);
+            let window = Window::new(2, [H, W], [PH, PW], [SH, SW], SAME);
             let positions = window.positions();
             for c in 0..2 {
-                let plane = &image[c * 19 * 41..(c + 1) * 19 * 41];
+                let plane = &image[c * H * W..(c + 1) * H * W];
                 window.for_each_window(|p, ys, xs| {
-                    let (value, index) = reference(plane, 41, ys, xs);
+                    let (value, index) = reference(plane, W, ys, xs);
                     let got = (out[c * positions + p], argmax[c * positions + p] as usize);
                     assert!(
-                        (got.0 == value || got.0.is_nan() && value.is_nan()) && got.1 == c * 19 * 41 + index,
-                        "{PH}x{PW}/{SH}x{SW} {SAME}: channel {c}, window {p}: {got:?} vs {value}, {index}"
+                        (got.0 == value || got.0.is_nan() && value.is_nan()) && got.1 == c * H * W + index,
+                        "{H}x{W}, {PH}x{PW}/{SH}x{SW} {SAME}: channel {c}, window {p}: {got:?} vs {value}, {index}"
                     );
                 });
             }
         }
-        check::<2, 2, 2, 2, false>();
-        check::<3, 2, 1, 1, false>();
-        check::<2, 3, 3, 3, false>();
-        check::<2, 2, 2, 2, true>();
+        check::<19, 41, 2, 2, 2, 2, false>();
+        check::<19, 41, 3, 2, 1, 1, false>();
+        check::<19, 41, 2, 3, 3, 3, false>();
+        check::<19, 41, 2, 2, 2, 2, true>();
+        check::<11, 11, 2, 2, 2, 2, false>();
+        check::<11, 11, 3, 3, 2, 2, false>();
+        check::<11, 14, 2, 2, 2, 2, false>();
+        check::<7, 7, 2, 2, 2, 2, false>();
     }
 
     #[test]

@@ -175,8 +175,6 @@ pub struct Backward<'a, B> {
     pub buffers: &'a mut B,
 }
 
-/// One step of a network: parameters, a forward pass and its gradient.
-///
 /// The largest of `widths` (0 for none), for [`Layer::WIDEST`] in constants.
 pub const fn widest(widths: &[usize]) -> usize {
     let (mut most, mut k) = (0, 0);
@@ -189,6 +187,8 @@ pub const fn widest(widths: &[usize]) -> usize {
     most
 }
 
+/// One step of a network: parameters, a forward pass and its gradient.
+///
 /// Implemented by every layer in nn-core and by every network that `network!`
 /// declares, so a network can serve as a layer of another.
 pub trait Layer: Sized + Send + Sync {
