@@ -64,6 +64,75 @@ pub(crate) fn for_each_rows<const M: usize, F>(
     });
 }
 
+/// [`for_each_rows`] over slices that hold `steps` blocks of `rows` rows each
+/// (time-major sequences: step after step, each step the whole batch): `f`
+/// gets a range of rows and, for each slice, its [`StepRows`], whose
+/// [`StepRows::step`] is those rows of one block. Each thread keeps its rows
+/// through every step, so a loop over the steps inside `f` never waits on
+/// another thread (a recurrent layer's samples are independent of each other
+/// until their weight gradients are summed). A slice's `steps` may be 1, for
+/// values kept per row whatever the step.
+///
+/// # Panics
+/// If a slice is shorter than `steps · rows` times its width (a bug in the caller).
+pub(crate) fn for_each_rows_of_steps<const M: usize, F>(
+    rows: usize,
+    min_rows: usize,
+    mutable: [(&mut [f32], usize, usize); M],
+    f: F,
+) where
+    F: Fn(Range<usize>, [StepRows<'_>; M]) + Sync,
+{
+    assert!(
+        mutable.iter().all(|(m, width, steps)| m.len() >= steps * rows * width),
+        "for_each_rows_of_steps: a slice is too short"
+    );
+    let parts = mutable.map(|(m, width, steps)| (Parts::new(m, steps * rows, width), steps));
+    for_each_range(rows, min_rows, 1, &|_, range: Range<usize>| {
+        let steps = parts.each_ref().map(|(part, steps)| StepRows { part, rows, steps: *steps, range: range.clone() });
+        f(range, steps);
+    });
+}
+
+/// One thread's rows of a slice of [`for_each_rows_of_steps`], in every step.
+pub(crate) struct StepRows<'a> {
+    part: &'a Parts<'a, f32>,
+    /// Rows in each step's block.
+    rows: usize,
+    steps: usize,
+    range: Range<usize>,
+}
+
+impl StepRows<'_> {
+    /// This thread's rows of step `t`.
+    ///
+    /// # Panics
+    /// If `t` is not below the slice's steps.
+    pub(crate) fn step(&mut self, t: usize) -> &mut [f32] {
+        assert!(t < self.steps, "step {t} of {}", self.steps);
+        let start = t * self.rows;
+        // SAFETY: other threads get other ranges of rows within each block,
+        // and `&mut self` lends one step's rows at a time.
+        unsafe { self.part.rows(start + self.range.start..start + self.range.end) }
+    }
+
+    /// This thread's rows of step `t - 1` (nothing for the first step), to
+    /// read, and of step `t`, to write.
+    pub(crate) fn previous_and_step(&mut self, t: usize) -> (&[f32], &mut [f32]) {
+        assert!(t < self.steps, "step {t} of {}", self.steps);
+        let start = t * self.rows;
+        // SAFETY: as in `step`; the rows of steps t - 1 and t do not overlap.
+        unsafe {
+            let previous: &[f32] = if t > 0 {
+                self.part.rows(start - self.rows + self.range.start..start - self.rows + self.range.end)
+            } else {
+                &[]
+            };
+            (previous, self.part.rows(start + self.range.start..start + self.range.end))
+        }
+    }
+}
+
 /// [`for_each_rows`] over two slices of different types: `values` (`f32`)
 /// and `indices` (`u32`, for example the positions of pooling's maxima).
 ///
@@ -176,6 +245,41 @@ impl<'a, T> Parts<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each thread gets the same rows of every step, and the previous
+    /// step's rows beside the current ones; a slice of one step is per row.
+    #[test]
+    fn rows_of_steps_are_each_visited_once_with_the_step_before() {
+        let (rows, steps) = (MIN_PER_THREAD * 3 + 5, 4);
+        let mut values = vec![0.0f32; rows * steps * 2];
+        let mut per_row = vec![0.0f32; rows];
+        for_each_rows_of_steps(
+            rows,
+            MIN_PER_THREAD,
+            [(&mut values, 2, steps), (&mut per_row, 1, 1)],
+            |range, [mut v, mut r]| {
+                for t in 0..steps {
+                    let (previous, this) = v.previous_and_step(t);
+                    assert_eq!(this.len(), 2 * range.len());
+                    assert_eq!(previous.len(), if t > 0 { this.len() } else { 0 });
+                    for (k, row) in range.clone().enumerate() {
+                        let before = if t > 0 { previous[2 * k] } else { 0.0 };
+                        this[2 * k] = before + 1.0;
+                        this[2 * k + 1] = (t * rows + row) as f32;
+                    }
+                    r.step(0).iter_mut().for_each(|x| *x += 1.0);
+                }
+            },
+        );
+        for t in 0..steps {
+            for row in 0..rows {
+                let at = (t * rows + row) * 2;
+                assert_eq!(values[at], t as f32 + 1.0, "step {t}, row {row}");
+                assert_eq!(values[at + 1], (t * rows + row) as f32, "step {t}, row {row}");
+            }
+        }
+        assert!(per_row.iter().all(|x| *x == steps as f32));
+    }
 
     #[test]
     fn every_element_is_visited_once_with_its_matching_parts() {

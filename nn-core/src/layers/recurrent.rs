@@ -7,7 +7,7 @@ use super::{load_f32, Aligned64, Backward, Layer, Mode, Tensor, TensorSource};
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
 use crate::onnx::{Attr, Graph, Value};
-use crate::parallel::for_each_rows;
+use crate::parallel::for_each_rows_of_steps;
 use rand::Rng;
 use std::marker::PhantomData;
 
@@ -458,45 +458,55 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let c = super::ensure_len(&mut b.c, state * steps);
         let zeros = &*super::ensure_len(&mut b.zeros, U.max(state));
         let weight_hh = MatRef::col_major(&self.weight_hh, rows, U);
-        for t in 0..T {
-            // Step t's blocks, and the previous step's, of `batch` samples each.
-            let at = |width: usize| t * batch * width..(t + 1) * batch * width;
-            let (h_before, h_t) = h.split_at_mut(at(U).start);
-            let (c_before, c_t) = c.split_at_mut(at(state).start);
-            let h_prev = if t > 0 { &h_before[at(U).start - U * batch..] } else { &[][..] };
-            let c_prev = if t > 0 { &c_before[at(state).start - state * batch..] } else { &[][..] };
-            let blocks = [
-                (&mut gates[at(rows)], rows),
-                (&mut hidden[at(kept)], kept),
-                (&mut h_t[..U * batch], U),
-                (&mut c_t[..state * batch], state),
-            ];
-            for_each_rows(batch, Self::min_per_thread(), 1, blocks, |samples, [gates, hidden, h_t, c_t]| {
+        // Each thread takes its samples through every step: a sample's steps
+        // depend on its own earlier steps only.
+        let blocks = [
+            (&mut gates[..rows * steps], rows, T),
+            (&mut hidden[..kept * steps], kept, T),
+            (&mut h[..U * steps], U, T),
+            (&mut c[..state * steps], state, T),
+        ];
+        for_each_rows_of_steps(
+            batch,
+            Self::min_per_thread(),
+            blocks,
+            |samples, [mut gates, mut hidden, mut h, mut c]| {
                 let n = samples.len();
-                // W_hh · h_{t-1} for these samples, into their gates or kept apart.
-                if C::SEPARATE_HIDDEN {
-                    for column in hidden.chunks_exact_mut(rows) {
-                        column.copy_from_slice(&self.bias_hh);
+                for t in 0..T {
+                    let (gates, hidden) = (gates.step(t), hidden.step(t));
+                    let (h_prev, h_t) = h.previous_and_step(t);
+                    let (c_prev, c_t) = c.previous_and_step(t);
+                    // W_hh · h_{t-1} for these samples, into their gates or kept apart.
+                    if C::SEPARATE_HIDDEN {
+                        for column in hidden.chunks_exact_mut(rows) {
+                            column.copy_from_slice(&self.bias_hh);
+                        }
+                    }
+                    if t > 0 {
+                        let previous = MatRef::col_major(h_prev, U, n);
+                        gemm(
+                            1.0,
+                            weight_hh,
+                            previous,
+                            1.0,
+                            if C::SEPARATE_HIDDEN { &mut *hidden } else { &mut *gates },
+                        );
+                    }
+                    for k in 0..n {
+                        let gates = &mut gates[k * rows..(k + 1) * rows];
+                        gates.iter_mut().zip(self.bias_ih.iter()).for_each(|(g, b)| *g += b);
+                        C::forward(ForwardStep {
+                            gates,
+                            hidden: &hidden[k * kept..(k + 1) * kept],
+                            h_prev: sample_of(h_prev, zeros, t, k, U),
+                            c_prev: sample_of(c_prev, zeros, t, k, state),
+                            c: &mut c_t[k * state..(k + 1) * state],
+                            h: &mut h_t[k * U..(k + 1) * U],
+                        });
                     }
                 }
-                if t > 0 {
-                    let previous = MatRef::col_major(&h_prev[samples.start * U..samples.end * U], U, n);
-                    gemm(1.0, weight_hh, previous, 1.0, if C::SEPARATE_HIDDEN { hidden } else { gates });
-                }
-                for (k, sample) in samples.enumerate() {
-                    let gates = &mut gates[k * rows..(k + 1) * rows];
-                    gates.iter_mut().zip(self.bias_ih.iter()).for_each(|(g, b)| *g += b);
-                    C::forward(ForwardStep {
-                        gates,
-                        hidden: &hidden[k * kept..(k + 1) * kept],
-                        h_prev: sample_of(h_prev, zeros, t, sample, U),
-                        c_prev: sample_of(c_prev, zeros, t, sample, state),
-                        c: &mut c_t[k * state..(k + 1) * state],
-                        h: &mut h_t[k * U..(k + 1) * U],
-                    });
-                }
-            });
-        }
+            },
+        );
         if SEQ {
             reorder::<T>(h, output, U, batch, true);
         } else {
@@ -520,56 +530,63 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let weight_hh_t = super::aligned_len(&mut b.transposed, rows * U);
         transpose_into(&self.weight_hh, rows, U, weight_hh_t);
         let weight_hh_t = MatRef::col_major(weight_hh_t, U, rows);
-        for t in (0..T).rev() {
-            let at = |width: usize| t * batch * width..(t + 1) * batch * width;
-            let (h_prev, c_prev) = (step_before(h, t, batch, U), step_before(c, t, batch, state));
-            let (gates_t, hidden_t, h_t, c_t) = (&gates[at(rows)], &hidden[at(kept)], &h[at(U)], &c[at(state)]);
-            let blocks = [
-                (&mut dgates[at(rows)], rows),
-                (&mut dhidden[at(kept)], kept),
-                (&mut carry[..], U),
-                (&mut dc[..], memory),
-            ];
-            for_each_rows(batch, Self::min_per_thread(), 1, blocks, |samples, [dgates, dhidden, carry, dc]| {
+        let blocks = [
+            (&mut dgates[..rows * steps], rows, T),
+            (&mut dhidden[..kept * steps], kept, T),
+            (&mut carry[..U * batch], U, 1),
+            (&mut dc[..memory * batch], memory, 1),
+        ];
+        // Each thread takes its samples back through every step, as forward.
+        for_each_rows_of_steps(
+            batch,
+            Self::min_per_thread(),
+            blocks,
+            |samples, [mut dgates, mut dhidden, mut carry, mut dc]| {
                 let n = samples.len();
-                for (k, sample) in samples.clone().enumerate() {
-                    // The gradient reaching this step's output: from the next
-                    // step (carried) and from the layer above (every step with
-                    // SEQ, else the last).
-                    let carried = &mut carry[k * U..(k + 1) * U];
-                    let mut dh = [0.0f32; U];
-                    dh.copy_from_slice(carried);
-                    let above = if SEQ {
-                        Some(&grad[(sample * T + t) * U..(sample * T + t + 1) * U])
-                    } else {
-                        (t == T - 1).then(|| &grad[sample * U..(sample + 1) * U])
-                    };
-                    if let Some(above) = above {
-                        dh.iter_mut().zip(above).for_each(|(d, a)| *d += a);
+                for t in (0..T).rev() {
+                    let at = |width: usize| t * batch * width..(t + 1) * batch * width;
+                    let (h_prev, c_prev) = (step_before(h, t, batch, U), step_before(c, t, batch, state));
+                    let (gates_t, hidden_t, h_t, c_t) = (&gates[at(rows)], &hidden[at(kept)], &h[at(U)], &c[at(state)]);
+                    let (dgates, dhidden, carry, dc) = (dgates.step(t), dhidden.step(t), carry.step(0), dc.step(0));
+                    for (k, sample) in samples.clone().enumerate() {
+                        // The gradient reaching this step's output: from the next
+                        // step (carried) and from the layer above (every step with
+                        // SEQ, else the last).
+                        let carried = &mut carry[k * U..(k + 1) * U];
+                        let mut dh = [0.0f32; U];
+                        dh.copy_from_slice(carried);
+                        let above = if SEQ {
+                            Some(&grad[(sample * T + t) * U..(sample * T + t + 1) * U])
+                        } else {
+                            (t == T - 1).then(|| &grad[sample * U..(sample + 1) * U])
+                        };
+                        if let Some(above) = above {
+                            dh.iter_mut().zip(above).for_each(|(d, a)| *d += a);
+                        }
+                        // From here `carried` collects the gradient to h_{t-1}.
+                        carried.fill(0.0);
+                        C::backward(BackwardStep {
+                            dh: &dh,
+                            dc: &mut dc[k * memory..(k + 1) * memory],
+                            gates: &gates_t[sample * rows..(sample + 1) * rows],
+                            hidden: &hidden_t[sample * kept..(sample + 1) * kept],
+                            h_prev: sample_of(h_prev, zeros, t, sample, U),
+                            c_prev: sample_of(c_prev, zeros, t, sample, state),
+                            c: &c_t[sample * state..(sample + 1) * state],
+                            h: &h_t[sample * U..(sample + 1) * U],
+                            dgates: &mut dgates[k * rows..(k + 1) * rows],
+                            dhidden: &mut dhidden[k * kept..(k + 1) * kept],
+                            dh_prev: carried,
+                        });
                     }
-                    // From here `carried` collects the gradient to h_{t-1}.
-                    carried.fill(0.0);
-                    C::backward(BackwardStep {
-                        dh: &dh,
-                        dc: &mut dc[k * memory..(k + 1) * memory],
-                        gates: &gates_t[sample * rows..(sample + 1) * rows],
-                        hidden: &hidden_t[sample * kept..(sample + 1) * kept],
-                        h_prev: sample_of(h_prev, zeros, t, sample, U),
-                        c_prev: sample_of(c_prev, zeros, t, sample, state),
-                        c: &c_t[sample * state..(sample + 1) * state],
-                        h: &h_t[sample * U..(sample + 1) * U],
-                        dgates: &mut dgates[k * rows..(k + 1) * rows],
-                        dhidden: &mut dhidden[k * kept..(k + 1) * kept],
-                        dh_prev: carried,
-                    });
+                    if t > 0 {
+                        // dh_{t-1} += W_hhᵀ · (the gradient to this step's hidden projection).
+                        let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
+                        gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
+                    }
                 }
-                if t > 0 {
-                    // dh_{t-1} += W_hhᵀ · (the gradient to this step's hidden projection).
-                    let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
-                    gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
-                }
-            });
-        }
+            },
+        );
         // The weights' gradients, all steps at once: dW_hh = Σ_t dz_t · h_{t-1}ᵀ
         // over the steps after the first (time-major, they are neighbours).
         let dz = if C::SEPARATE_HIDDEN { &dhidden[..] } else { &dgates[..] };
