@@ -369,3 +369,10 @@ fn a_mismatched_image_weight_file_is_an_error_naming_the_tensor() {
     assert!(error.contains("tensor `0.weight`: expected shape [3, 1, 3, 3], found shape [3, 2, 3, 3]"), "{error}");
     assert_eq!(target.to_bytes(), before, "a failed load changes nothing");
 }
+
+/// The MNIST CNN's widest layer is its first convolution's output (32
+/// channels of 26 x 26), which sets the batches `predict` runs.
+#[test]
+fn the_cnn_is_as_wide_as_its_first_convolution() {
+    assert_eq!(<MnistCnn as Layer>::WIDEST, 32 * 26 * 26);
+}

@@ -285,3 +285,13 @@ fn a_per_step_tagger_learns_to_copy_its_tokens() {
     assert!(evaluation.accuracy > 0.98, "{evaluation:?}");
     assert!(history.accuracy()[9] > 0.98 && history.loss()[9] < 0.1, "{:?} {:?}", history.accuracy(), history.loss());
 }
+
+/// A network's widest layer, by which `predict` sizes its batches, is the
+/// widest of its layers' values per sample: the RowLstm's gates of every
+/// step (28 steps of 4 · 128), the Tagger's LSTM's (20 steps of 4 · 32,
+/// more than its GRU's 3 · 32).
+#[test]
+fn a_network_is_as_wide_as_its_widest_layer() {
+    assert_eq!(<RowLstm as Layer>::WIDEST, 28 * 4 * 128);
+    assert_eq!(<Tagger as Layer>::WIDEST, 20 * 4 * 32);
+}

@@ -185,7 +185,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
         let layer = &f.layer;
         quote!(#layer::WIDEST)
     });
-    let widest = quote!(::nn::__private::layers::widest(&[#input, #(#widths),*]));
+    let widest = quote!(::nn::__private::view::max_width(&[#input, #(#widths),*]));
     let activation = activated(fields.last().filter(|last| last.activated).map(|last| &last.ty), &output);
     let common = Common {
         net,

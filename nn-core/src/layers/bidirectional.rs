@@ -87,7 +87,8 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const OUTPUT: usize = 2 * Self::HALF;
     const PARAMS: usize = 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::PARAMS;
     /// Both directions' gates of every step.
-    const WIDEST: usize = super::widest(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
+    const WIDEST: usize =
+        crate::view::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
     type Buffers = BidirectionalBuffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {

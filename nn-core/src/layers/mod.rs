@@ -175,18 +175,6 @@ pub struct Backward<'a, B> {
     pub buffers: &'a mut B,
 }
 
-/// The largest of `widths` (0 for none), for [`Layer::WIDEST`] in constants.
-pub const fn widest(widths: &[usize]) -> usize {
-    let (mut most, mut k) = (0, 0);
-    while k < widths.len() {
-        if widths[k] > most {
-            most = widths[k];
-        }
-        k += 1;
-    }
-    most
-}
-
 /// One step of a network: parameters, a forward pass and its gradient.
 ///
 /// Implemented by every layer in nn-core and by every network that `network!`
@@ -206,7 +194,7 @@ pub trait Layer: Sized + Send + Sync {
     /// of every step). [`predict`](crate::train::predict) sizes the batches
     /// it runs by a network's widest layer, so that a batch's values stay in
     /// the core's cache between one layer and the next.
-    const WIDEST: usize = widest(&[Self::INPUT, Self::OUTPUT]);
+    const WIDEST: usize = crate::view::max_width(&[Self::INPUT, Self::OUTPUT]);
     /// Scratch memory a layer keeps between its forward and backward passes.
     /// Grown on first use and then reused, so a training step does not allocate.
     type Buffers: Default + Send + 'static;

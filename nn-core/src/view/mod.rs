@@ -263,8 +263,9 @@ impl fmt::Debug for F32s<'_> {
     }
 }
 
-/// The largest of `widths`: the size of a stack array that holds, in turn,
-/// each of the values between layers it is given. For `network!`.
+/// The largest of `widths` (0 for none): the size of a stack array that
+/// holds, in turn, each of the values between layers it is given (for
+/// `network!`), and the widest layer of a network (`Layer::WIDEST`).
 #[doc(hidden)]
 pub const fn max_width(widths: &[usize]) -> usize {
     let (mut k, mut max) = (0, 0);
