@@ -1,6 +1,7 @@
 //! The sliding windows of convolution and pooling: output sizes and padding
 //! (Keras' rules), and the copies between an image and its windows.
 
+use crate::view::window::Axis;
 pub(crate) use crate::view::window::{output_size, padding_before};
 
 /// The geometry of a window over one sample of `c` channels of `h x w` values.
@@ -65,24 +66,23 @@ impl Window {
         self.c * self.kh * self.kw
     }
 
-    /// The outputs `o` in `0..out` whose input index `o · stride + offset`
-    /// lies in `0..size`, as a range.
+    /// The height axis and the width axis of the window.
     #[inline(always)]
-    fn inside(out: usize, stride: usize, offset: isize, size: usize) -> std::ops::Range<usize> {
-        // ih = o · stride + offset must satisfy 0 <= ih < size.
-        let first = if offset >= 0 { 0 } else { (-offset) as usize }.div_ceil(stride);
-        let end = if (size as isize) <= offset { 0 } else { (size as isize - offset) as usize }.div_ceil(stride);
-        first.min(out)..end.min(out).max(first.min(out))
+    const fn axes(&self) -> (Axis, Axis) {
+        let rows = Axis { size: self.h, kernel: self.kh, stride: self.sh, pad: self.ph, out: self.oh };
+        let cols = Axis { size: self.w, kernel: self.kw, stride: self.sw, pad: self.pw, out: self.ow };
+        (rows, cols)
     }
 
     /// The output rows (or columns) for which kernel offset `k` lands inside
     /// the image, along the height axis when `rows`, else the width axis.
     #[inline(always)]
     fn valid(&self, k: usize, rows: bool) -> std::ops::Range<usize> {
+        let (height, width) = self.axes();
         if rows {
-            Self::inside(self.oh, self.sh, k as isize - self.ph as isize, self.h)
+            height.inside(k)
         } else {
-            Self::inside(self.ow, self.sw, k as isize - self.pw as isize, self.w)
+            width.inside(k)
         }
     }
 
@@ -205,19 +205,9 @@ impl Window {
     /// Call `f(p, ys, xs)` for each output position `p` of one channel with
     /// the input rows and columns its window covers inside the image.
     #[inline(always)]
-    pub fn for_each_window(&self, mut f: impl FnMut(usize, std::ops::Range<usize>, std::ops::Range<usize>)) {
-        let clip = |o: usize, stride: usize, pad: usize, kernel: usize, size: usize| {
-            let start = (o * stride) as isize - pad as isize;
-            let end = (start + kernel as isize).min(size as isize);
-            start.max(0) as usize..end.max(0) as usize
-        };
-        for y in 0..self.oh {
-            let ys = clip(y, self.sh, self.ph, self.kh, self.h);
-            for x in 0..self.ow {
-                let xs = clip(x, self.sw, self.pw, self.kw, self.w);
-                f(y * self.ow + x, ys.clone(), xs);
-            }
-        }
+    pub fn for_each_window(&self, f: impl FnMut(usize, std::ops::Range<usize>, std::ops::Range<usize>)) {
+        let (rows, cols) = self.axes();
+        crate::view::window::for_each_window(rows, cols, f);
     }
 }
 

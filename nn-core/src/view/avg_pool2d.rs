@@ -1,6 +1,6 @@
 //! `avgpool2d`: the mean of each window, as a view runs it.
 
-use super::window::Axis;
+use super::window::{for_each_window, Axis};
 use super::{Error, Infer, Prefix, Weights};
 
 /// The view of [`layers::AvgPool2d`](crate::layers::AvgPool2d), with its
@@ -70,12 +70,11 @@ impl<
         let (rows, cols) = (Self::ROWS, Self::COLS);
         let positions = rows.out * cols.out;
         for (channel, out) in input[..C * H * W].chunks_exact(H * W).zip(output.chunks_exact_mut(positions)) {
-            for (p, out) in out.iter_mut().enumerate() {
-                let (ys, xs) = (rows.under(p / cols.out), cols.under(p % cols.out));
+            for_each_window(rows, cols, |p, ys, xs| {
                 let count = (ys.len() * xs.len()) as f32;
                 let sum: f32 = ys.map(|y| channel[y * W + xs.start..y * W + xs.end].iter().sum::<f32>()).sum();
-                *out = sum / count;
-            }
+                out[p] = sum / count;
+            });
         }
     }
 }

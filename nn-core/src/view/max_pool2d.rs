@@ -1,6 +1,6 @@
 //! `maxpool2d`: the largest value of each window, as a view runs it.
 
-use super::window::Axis;
+use super::window::{for_each_window, Axis};
 use super::{Error, Infer, Prefix, Weights};
 
 /// The view of [`layers::MaxPool2d`](crate::layers::MaxPool2d), with its
@@ -71,10 +71,9 @@ impl<
         let (rows, cols) = (Self::ROWS, Self::COLS);
         let positions = rows.out * cols.out;
         for (channel, out) in input[..C * H * W].chunks_exact(H * W).zip(output.chunks_exact_mut(positions)) {
-            for (p, out) in out.iter_mut().enumerate() {
-                let xs = cols.under(p % cols.out);
+            for_each_window(rows, cols, |p, ys, xs| {
                 let mut best = f32::NEG_INFINITY;
-                'rows: for y in rows.under(p / cols.out) {
+                'rows: for y in ys {
                     for &v in &channel[y * W + xs.start..y * W + xs.end] {
                         if v.is_nan() {
                             best = v;
@@ -85,8 +84,8 @@ impl<
                         }
                     }
                 }
-                *out = best;
-            }
+                out[p] = best;
+            });
         }
     }
 }

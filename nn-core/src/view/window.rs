@@ -52,6 +52,7 @@ impl Axis {
 
     /// The image's values under the window at output `o` (pooling: the
     /// padding is left out).
+    #[inline(always)]
     pub fn under(&self, o: usize) -> Range<usize> {
         let start = (o * self.stride) as isize - self.pad as isize;
         let end = (start + self.kernel as isize).min(self.size as isize);
@@ -60,6 +61,7 @@ impl Axis {
 
     /// The outputs whose window puts its value `k` inside the image
     /// (convolution: the others meet the padding's zeros).
+    #[inline(always)]
     pub fn inside(&self, k: usize) -> Range<usize> {
         // Input index o · stride + k - pad must be in 0..size.
         let offset = k as isize - self.pad as isize;
@@ -72,6 +74,19 @@ impl Axis {
     /// The input index of output `o`'s window value `k` (inside the image).
     pub fn input(&self, o: usize, k: usize) -> usize {
         o * self.stride + k - self.pad
+    }
+}
+
+/// Call `f(p, ys, xs)` for each output position `p = y · cols.out + x` of
+/// one channel, with the image's rows `ys` and columns `xs` under its window
+/// (pooling's windows, the padding left out).
+#[inline(always)]
+pub(crate) fn for_each_window(rows: Axis, cols: Axis, mut f: impl FnMut(usize, Range<usize>, Range<usize>)) {
+    for y in 0..rows.out {
+        let ys = rows.under(y);
+        for x in 0..cols.out {
+            f(y * cols.out + x, ys.clone(), cols.under(x));
+        }
     }
 }
 
