@@ -1,5 +1,5 @@
 use super::window::Window;
-use super::winograd::Winograd;
+use super::winograd::{Placement, Winograd};
 use super::{f32_tensor, load_f32, Activated, Backward, Layer, Mode, Regularizer, Tensor, TensorSource};
 use crate::act::Activation;
 use crate::gemm::{gemm, gemm_ld, MatRef, MIN_FLOPS_PER_THREAD};
@@ -179,6 +179,26 @@ impl<
         && Self::DEPTH <= SHALLOW_DEPTH
         && Self::WINDOW.ow >= SHALLOW_LANES
         && F.is_multiple_of(SHALLOW_FILTERS);
+    /// The gradient to the input as a convolution of the output's gradient:
+    /// of stride 1, the kernels turned half a turn, filters and channels
+    /// swapped, the padding what the window leaves of the kernel.
+    const TURNED: Window = Window {
+        c: F,
+        h: Self::WINDOW.oh,
+        w: Self::WINDOW.ow,
+        kh: KH,
+        kw: KW,
+        sh: 1,
+        sw: 1,
+        oh: H,
+        ow: W,
+        ph: (KH - 1).saturating_sub(Self::WINDOW.ph),
+        pw: (KW - 1).saturating_sub(Self::WINDOW.pw),
+    };
+    /// The gradient to the input by Winograd's F(2x2, 3x3), where it
+    /// applies: a 3x3 kernel of stride 1 and at least 16 filters.
+    const WINOGRAD_TURNED: Option<Winograd> =
+        if SH == 1 && SW == 1 && Winograd::applies(&Self::TURNED) { Some(Winograd::new(Self::TURNED)) } else { None };
     /// The forward pass by Winograd's F(2x2, 3x3), where it applies.
     const WINOGRAD: Option<Winograd> =
         if Winograd::applies(&Self::WINDOW) { Some(Winograd::new(Self::WINDOW)) } else { None };
@@ -291,9 +311,11 @@ pub struct ConvBuffers {
     /// Each thread's window matrices.
     scratch: Vec<f32>,
     /// The kernels transformed for Winograd's algorithm, and the weights
-    /// they were made from.
+    /// they were made from; the same for the gradient to the input.
     kernels: Vec<f32>,
     kernels_from: Vec<f32>,
+    turned_kernels: Vec<f32>,
+    turned_from: Vec<f32>,
 }
 
 impl<
@@ -346,7 +368,12 @@ impl<
             if A::NEEDS_INPUT { super::ensure_len(&mut buffers.preactivations, o * batch) } else { &mut [] };
         let kept = if A::NEEDS_INPUT { o } else { 0 };
         if let Some(winograd) = Self::WINOGRAD {
-            let kernels = Winograd::kernels::<C, F>(&self.weight, &mut buffers.kernels_from, &mut buffers.kernels);
+            let kernels = Winograd::kernels::<C, F>(
+                |f, c| self.weight[(f * C + c) * 9..][..9].try_into().expect("3x3 kernels"),
+                &self.weight,
+                &mut buffers.kernels_from,
+                &mut buffers.kernels,
+            );
             for_each_group(
                 batch,
                 WINOGRAD_GROUP,
@@ -356,7 +383,15 @@ impl<
                 (&mut buffers.scratch, winograd.scratch_len(F, WINOGRAD_GROUP)),
                 |samples, [out, pre], _, scratch| {
                     let inputs = &input[samples.start * i..samples.end * i];
-                    winograd.forward::<C, F>(kernels, &self.bias, inputs, samples.len(), out, scratch);
+                    winograd.forward::<C, F>(
+                        Placement::Direct,
+                        kernels,
+                        &self.bias,
+                        inputs,
+                        samples.len(),
+                        out,
+                        scratch,
+                    );
                     pre.copy_from_slice(&out[..pre.len()]);
                     A::forward(out, o);
                 },
@@ -392,11 +427,31 @@ impl<
         let (i, o, p, depth) = (Self::INPUT, Self::OUTPUT, Self::POSITIONS, Self::DEPTH);
         let params = Self::PARAMS;
         let groups = batch.div_ceil(GROUP);
-        let ConvBuffers { preactivations, partial, scratch, .. } = buffers;
+        let ConvBuffers { preactivations, partial, scratch, turned_kernels, turned_from, .. } = buffers;
         let partial = super::ensure_len(partial, groups * params);
         let (grad_input, width) = match grad_input {
             Some(g) => (&mut g[..i * batch], i),
             None => (&mut [][..], 0),
+        };
+        let turned = match Self::WINOGRAD_TURNED {
+            Some(winograd) if width > 0 => {
+                let kernel = |c: usize, f: usize| {
+                    let mut g: [f32; 9] = self.weight[(f * C + c) * 9..][..9].try_into().expect("3x3 kernels");
+                    g.reverse();
+                    g
+                };
+                Some((winograd, Winograd::kernels::<F, C>(kernel, &self.weight, turned_from, turned_kernels)))
+            }
+            _ => None,
+        };
+        let dcol_len = match turned {
+            Some((winograd, _)) => winograd.scratch_len(C, 1),
+            None => depth * Self::LD,
+        };
+        // The window matrix, or what Winograd's weight gradient keeps.
+        let rows_len = match Self::WINOGRAD {
+            Some(winograd) => winograd.gradient_scratch_len(F).next_multiple_of(16),
+            None => (p * depth).next_multiple_of(16),
         };
         for_each_group(
             batch,
@@ -404,9 +459,9 @@ impl<
             Self::min_per_thread(GROUP),
             [(&mut grad[..o * batch], o), (grad_input, width)],
             (partial, params),
-            (scratch, (p * depth).next_multiple_of(16) + depth * Self::LD),
+            (scratch, rows_len + dcol_len),
             |samples, [delta, dx], own, scratch| {
-                let (rows, dcol) = scratch.split_at_mut((p * depth).next_multiple_of(16));
+                let (rows, dcol) = scratch.split_at_mut(rows_len);
                 let (dw, db) = own.split_at_mut(Self::WEIGHTS);
                 db.fill(0.0);
                 for (k, n) in samples.enumerate() {
@@ -418,19 +473,29 @@ impl<
                             A::backward(&output[n * o..(n + 1) * o], delta, o);
                         }
                     }
-                    Self::WINDOW.im2row::<KW>(&input[n * i..(n + 1) * i], rows);
                     let delta_ref = MatRef::col_major(delta, p, F);
-                    // dL/dW += windowsᵀ · delta, as C·KH·KW x F column-major: [F, C, KH, KW].
-                    let beta = if k == 0 { 0.0 } else { 1.0 };
-                    gemm(1.0, MatRef::col_major(rows, depth, p), delta_ref, beta, dw);
+                    if let Some(winograd) = Self::WINOGRAD {
+                        winograd.add_weight_gradient::<C, F>(&input[n * i..(n + 1) * i], delta, k == 0, rows);
+                    } else {
+                        Self::WINDOW.im2row::<KW>(&input[n * i..(n + 1) * i], rows);
+                        // dL/dW += windowsᵀ · delta, as C·KH·KW x F column-major: [F, C, KH, KW].
+                        let beta = if k == 0 { 0.0 } else { 1.0 };
+                        gemm(1.0, MatRef::col_major(rows, depth, p), delta_ref, beta, dw);
+                    }
                     for (b, column) in db.iter_mut().zip(delta.chunks_exact(p)) {
                         *b += crate::cpu::sum(column);
                     }
-                    if width > 0 {
+                    if let Some((winograd, kernels)) = turned {
+                        let dx = &mut dx[k * i..(k + 1) * i];
+                        winograd.forward::<F, C>(Placement::Grid, kernels, &[0.0; C], delta, 1, dx, dcol);
+                    } else if width > 0 {
                         // dL/dwindows = delta · Wᵀ, then each window value back to its pixel.
                         gemm_ld(1.0, delta_ref, self.weight_ref().t(), 0.0, dcol, Self::LD);
                         Self::WINDOW.col2im(dcol, Self::LD, &mut dx[k * i..(k + 1) * i]);
                     }
+                }
+                if let Some(winograd) = Self::WINOGRAD {
+                    winograd.weight_gradient::<C, F>(rows, dw);
                 }
             },
         );
@@ -508,8 +573,17 @@ mod tests {
         check(&Conv2d::<1, 7, 8, 2, 3, 3, 2, 2, true, Tanh>::seeded(4), 9);
         check(&Conv2d::<2, 6, 9, 2, 3, 5, 1, 2, true, Gelu>::seeded(5), 2);
         check(&Conv2d::<3, 6, 7, 2, 3, 5, 1, 1, false, Tanh>::seeded(6), 1);
-        // Winograd's forward pass, im2col's backward.
+        // Winograd's forward pass and weight gradient; Winograd's gradient to
+        // the input (valid and same padding); all three.
         check(&Conv2d::<16, 5, 4, 3, 3, 3, 1, 1, false, Tanh>::seeded(12), 2);
+        check(&Conv2d::<2, 5, 6, 16, 3, 3, 1, 1, false, Tanh>::seeded(13), 2);
+        check(&Conv2d::<3, 4, 5, 16, 3, 3, 1, 1, true, Tanh>::seeded(14), 1);
+        check(&Conv2d::<16, 6, 5, 16, 3, 3, 1, 1, false, Tanh>::seeded(15), 1);
+        // Winograd's weight gradient with same padding (a batch of a full
+        // group and a partial one: `winograd_gradients_match_their_definitions`).
+        check(&Conv2d::<16, 4, 5, 4, 3, 3, 1, 1, true, Tanh>::seeded(16), 2);
+        assert!(Conv2d::<2, 5, 6, 16, 3, 3, 1, 1, false, Tanh>::WINOGRAD_TURNED.is_some());
+        assert!(Conv2d::<2, 7, 7, 16, 3, 3, 2, 2, false, Tanh>::WINOGRAD_TURNED.is_none());
     }
 
     /// The forward pass of a ReLU convolution against the definition, summed in f64.
@@ -607,6 +681,73 @@ mod tests {
         gemm(1.0, MatRef::col_major_ld(&col, L::POSITIONS, L::DEPTH, L::LD), layer.weight_ref(), 1.0, &mut product);
         for (got, want) in output.iter().zip(&product) {
             assert_eq!(got.to_bits(), want.max(0.0).to_bits(), "{got} against {want}");
+        }
+    }
+
+    /// Winograd's weight gradient and gradient to the input against their
+    /// definitions, summed in f64: same padding (every tile reads zeros), a
+    /// batch of a full group of samples and a partial one.
+    #[test]
+    fn winograd_gradients_match_their_definitions() {
+        const C: usize = 16;
+        const F: usize = 16;
+        const H: usize = 4;
+        const W: usize = 5;
+        type L = Conv2d<C, H, W, F, 3, 3, 1, 1, true, Linear>;
+        assert!(L::WINOGRAD.is_some() && L::WINOGRAD_TURNED.is_some());
+        let (layer, batch) = (L::seeded(17), 10);
+        let input = testing::values(L::INPUT * batch, 0.7);
+        let (output, mut buffers) = testing::forward(&layer, &input, batch, true);
+        let mut grad = testing::values(L::OUTPUT * batch, 0.4);
+        let delta = grad.clone();
+        let (mut grads, mut grad_input) = (L::zeroed(), vec![f32::NAN; L::INPUT * batch]);
+        let pass = Backward {
+            input: &input,
+            output: &output,
+            grad: &mut grad,
+            preactivation: false,
+            grad_input: Some(&mut grad_input),
+            batch,
+            buffers: &mut buffers,
+        };
+        layer.backward_batch(pass, &mut grads);
+        // Same padding: (H, W) out, one zero around.
+        let x = |n: usize, c: usize, y: isize, x: isize| {
+            if (0..H as isize).contains(&y) && (0..W as isize).contains(&x) {
+                f64::from(input[n * C * H * W + (c * H + y as usize) * W + x as usize])
+            } else {
+                0.0
+            }
+        };
+        let d = |n: usize, f: usize, y: usize, x: usize| f64::from(delta[n * F * H * W + (f * H + y) * W + x]);
+        let close = |want: f64, got: f32, what: &str| {
+            assert!((want - f64::from(got)).abs() < 1e-5 * (1.0 + want.abs()), "{what}: {got} against {want}");
+        };
+        for f in 0..F {
+            for c in 0..C {
+                for (i, j) in (0..3).flat_map(|i| (0..3).map(move |j| (i, j))) {
+                    let mut sum = 0.0;
+                    for n in 0..batch {
+                        for (y, xx) in (0..H).flat_map(|y| (0..W).map(move |xx| (y, xx))) {
+                            sum += d(n, f, y, xx) * x(n, c, (y + i) as isize - 1, (xx + j) as isize - 1);
+                        }
+                    }
+                    close(sum, grads.weight[((f * C + c) * 3 + i) * 3 + j], &format!("dW[{f}][{c}][{i}][{j}]"));
+                }
+            }
+        }
+        for n in 0..batch {
+            for (c, y, xx) in (0..C).flat_map(|c| (0..H).flat_map(move |y| (0..W).map(move |xx| (c, y, xx)))) {
+                let mut sum = 0.0;
+                for (f, i, j) in (0..F).flat_map(|f| (0..3).flat_map(move |i| (0..3).map(move |j| (f, i, j)))) {
+                    let (oy, ox) = (y as isize + 1 - i as isize, xx as isize + 1 - j as isize);
+                    if (0..H as isize).contains(&oy) && (0..W as isize).contains(&ox) {
+                        let w = f64::from(layer.weight[((f * C + c) * 3 + i) * 3 + j]);
+                        sum += w * d(n, f, oy as usize, ox as usize);
+                    }
+                }
+                close(sum, grad_input[n * C * H * W + (c * H + y) * W + xx], &format!("dx[{n}][{c}][{y}][{xx}]"));
+            }
         }
     }
 

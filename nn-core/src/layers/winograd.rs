@@ -19,7 +19,7 @@
 //! CNN's second convolution).
 
 use super::window::Window;
-use crate::gemm::{gemm_ld, MatRef};
+use crate::gemm::{gemm, gemm_ld, MatRef};
 
 /// Values of one transformed tile, 4x4, or of one transformed kernel.
 const TILE: usize = 16;
@@ -68,13 +68,117 @@ impl Winograd {
         let columns = samples * self.tiles();
         (rows * cols * self.window.c).next_multiple_of(16)
             + (columns * TILE * self.window.c).next_multiple_of(16)
-            + columns * TILE * filters
+            + (columns * TILE * filters).next_multiple_of(16)
+            + 4 * self.tiles() * filters
     }
 
-    /// The kernels [`Winograd::forward`] takes for `weight` (`[F, C, 3, 3]`):
-    /// those in `kernels` when `made_from` holds the same weights, bit for
-    /// bit (a prediction's batches after its first), else made afresh.
-    pub fn kernels<'a, const C: usize, const F: usize>(
+    /// Scratch values [`Winograd::add_weight_gradient`] needs for `filters`
+    /// filters: a sample's padded input, its tiles' `V`, the output
+    /// gradient's tiles, and the sums of the products.
+    pub fn gradient_scratch_len(&self, filters: usize) -> usize {
+        let (rows, cols) = self.padded();
+        let c = self.window.c;
+        (rows * cols * c.max(filters)).next_multiple_of(16)
+            + (self.tiles() * TILE * c).next_multiple_of(16)
+            + (self.tiles() * TILE * filters).next_multiple_of(16)
+            + TILE * c * filters
+    }
+
+    /// Add one sample's weight gradient to the sums in `scratch` (starting
+    /// them afresh when `first`): `input` is the sample's `[C, H, W]`,
+    /// `delta` the gradient of its pre-activations, `[F, OH, OW]`.
+    ///
+    /// The gradient of a 3x3 kernel is a correlation of the input with the
+    /// output's gradient, 3x3 values out: Winograd's F(3x3, 2x2), read off
+    /// F(2x2, 3x3) (its transpose): for each 2x2 tile `δ` of the output's
+    /// gradient and the 4x4 input `d` under it, `Gᵀ [(A δ Aᵀ) ⊙ (Bᵀ d B)] G`,
+    /// summed over the tiles before the last transform. The input's `V` is
+    /// the forward pass's; at each of the 16 positions one matrix product
+    /// sums over the tiles, filters x tiles times tiles x channels.
+    pub fn add_weight_gradient<const C: usize, const F: usize>(
+        &self,
+        input: &[f32],
+        delta: &[f32],
+        first: bool,
+        scratch: &mut [f32],
+    ) {
+        let window = &self.window;
+        let (rows, cols) = self.padded();
+        let tiles = self.tiles();
+        let (padded, rest) = scratch.split_at_mut((rows * cols * C.max(F)).next_multiple_of(16));
+        let (transformed, rest) = rest.split_at_mut((tiles * TILE * C).next_multiple_of(16));
+        let (gradients, sums) = rest.split_at_mut((tiles * TILE * F).next_multiple_of(16));
+        channels_last::<C>(&input[..C * window.h * window.w], window, rows, cols, padded);
+        for ty in 0..self.tiles_down {
+            for tx in 0..self.tiles_across {
+                let tile = ty * self.tiles_across + tx;
+                let start = (2 * ty * cols + 2 * tx) * C;
+                input_tile::<C>(padded, start, cols * C, &mut transformed[tile * TILE * C..][..TILE * C]);
+            }
+        }
+        // The output's gradient, channels last, zeros past its edge.
+        let outputs = Window { c: F, h: window.oh, w: window.ow, oh: 0, ow: 0, ph: 0, pw: 0, ..*window };
+        let (out_rows, out_cols) = (2 * self.tiles_down, 2 * self.tiles_across);
+        channels_last::<F>(&delta[..F * window.oh * window.ow], &outputs, out_rows, out_cols, padded);
+        for ty in 0..self.tiles_down {
+            for tx in 0..self.tiles_across {
+                let tile = ty * self.tiles_across + tx;
+                let start = (2 * ty * out_cols + 2 * tx) * F;
+                gradient_tile::<F>(padded, start, out_cols * F, &mut gradients[tile * F..], tiles * F);
+            }
+        }
+        for xi in 0..TILE {
+            gemm(
+                1.0,
+                MatRef::col_major(&gradients[xi * tiles * F..(xi + 1) * tiles * F], F, tiles),
+                MatRef::col_major_ld(&transformed[xi * C..], C, tiles, TILE * C).t(),
+                if first { 0.0 } else { 1.0 },
+                &mut sums[xi * F * C..(xi + 1) * F * C],
+            );
+        }
+    }
+
+    /// The weight gradient, `[F, C, 3, 3]`, from the sums in `scratch` that
+    /// [`Winograd::add_weight_gradient`] made: `Gᵀ M G` for every filter
+    /// and channel.
+    // `q` picks both a column of the sums and of `t`: an index reads best.
+    #[allow(clippy::needless_range_loop)]
+    pub fn weight_gradient<const C: usize, const F: usize>(&self, scratch: &[f32], gradient: &mut [f32]) {
+        let (rows, cols) = self.padded();
+        let tiles = self.tiles();
+        let skip = (rows * cols * C.max(F)).next_multiple_of(16)
+            + (tiles * TILE * C).next_multiple_of(16)
+            + (tiles * TILE * F).next_multiple_of(16);
+        let sums = &scratch[skip..skip + TILE * F * C];
+        let gradient = &mut gradient[..F * C * 9];
+        for f in 0..F {
+            for c in 0..C {
+                let m = |xi: usize| sums[xi * F * C + c * F + f];
+                // Gᵀ M: rows m0 + (m1 + m2)/2, (m1 - m2)/2, (m1 + m2)/2 + m3.
+                let mut t = [[0.0f32; 4]; 3];
+                for q in 0..4 {
+                    let (m0, m1, m2, m3) = (m(q), m(4 + q), m(8 + q), m(12 + q));
+                    t[0][q] = m0 + 0.5 * (m1 + m2);
+                    t[1][q] = 0.5 * (m1 - m2);
+                    t[2][q] = 0.5 * (m1 + m2) + m3;
+                }
+                // (Gᵀ M) G: the same on the columns.
+                let g = &mut gradient[(f * C + c) * 9..][..9];
+                for (r, [m0, m1, m2, m3]) in t.into_iter().enumerate() {
+                    g[3 * r] = m0 + 0.5 * (m1 + m2);
+                    g[3 * r + 1] = 0.5 * (m1 - m2);
+                    g[3 * r + 2] = 0.5 * (m1 + m2) + m3;
+                }
+            }
+        }
+    }
+
+    /// The kernels [`Winograd::forward`] takes for `OUT` filters over `IN`
+    /// channels, `kernel(filter, channel)` each (3x3, row-major), read from
+    /// `weight`: those in `kernels` when `made_from` holds the same weights,
+    /// bit for bit (a prediction's batches after its first), else made afresh.
+    pub fn kernels<'a, const IN: usize, const OUT: usize>(
+        kernel: impl Fn(usize, usize) -> [f32; 9],
         weight: &[f32],
         made_from: &mut Vec<f32>,
         kernels: &'a mut Vec<f32>,
@@ -84,9 +188,9 @@ impl Winograd {
                 .chunks(16)
                 .zip(weight.chunks(16))
                 .all(|(a, b)| a.iter().zip(b).fold(0, |differ, (x, y)| differ | (x.to_bits() ^ y.to_bits())) == 0);
-        let kernels = super::aligned_len(kernels, TILE * C * F);
+        let kernels = super::aligned_len(kernels, TILE * IN * OUT);
         if !same {
-            transform_kernels::<C, F>(weight, kernels);
+            transform_kernels::<IN, OUT>(kernel, kernels);
             made_from.clear();
             made_from.extend_from_slice(weight);
         }
@@ -96,9 +200,12 @@ impl Winograd {
     /// The pre-activations (the convolution plus `bias`) of `samples`
     /// samples of `input` (`[C, H, W]` each)
     /// into `output` (`[F, OH, OW]` each), from the kernels
-    /// [`Winograd::kernels`] made of the weights.
+    /// [`Winograd::kernels`] made of the weights, put in place as
+    /// `placement` says.
+    #[allow(clippy::too_many_arguments)]
     pub fn forward<const C: usize, const F: usize>(
         &self,
+        placement: Placement,
         kernels: &[f32],
         bias: &[f32],
         input: &[f32],
@@ -111,7 +218,8 @@ impl Winograd {
         let (tiles, columns) = (self.tiles(), samples * self.tiles());
         let (padded, rest) = scratch.split_at_mut((rows * cols * C).next_multiple_of(16));
         let (transformed, rest) = rest.split_at_mut((columns * TILE * C).next_multiple_of(16));
-        let products = &mut rest[..columns * TILE * F];
+        let (products, grid) = rest.split_at_mut((columns * TILE * F).next_multiple_of(16));
+        let grid = &mut grid[..4 * tiles * F];
         let (image, positions) = (C * window.h * window.w, window.oh * window.ow);
         // Each tile's V, [ξ][c], one tile after another.
         for s in 0..samples {
@@ -135,14 +243,21 @@ impl Winograd {
                 TILE * F,
             );
         }
-        // Each tile's outputs to their places. (Compiled for AVX2, this loop
-        // measured 3-4% slower over a whole prediction.)
+        let (tiles_across, size) = (self.tiles_across, [window.oh, window.ow]);
         for s in 0..samples {
             let output = &mut output[s * F * positions..(s + 1) * F * positions];
+            let products = &products[s * tiles * TILE * F..(s + 1) * tiles * TILE * F];
+            if placement == Placement::Grid {
+                place_through_grid::<F>(products, bias, tiles_across, size, grid, output);
+                continue;
+            }
+            // Straight to their places, in code compiled for any CPU: compiled
+            // for AVX2, or as a function of its own, this loop measured 3-5%
+            // slower over a whole prediction.
             for ty in 0..self.tiles_down {
-                for tx in 0..self.tiles_across {
-                    let column = s * tiles + ty * self.tiles_across + tx;
-                    let values = output_tile::<F>(&products[column * TILE * F..][..TILE * F], bias);
+                for tx in 0..tiles_across {
+                    let tile = ty * tiles_across + tx;
+                    let values = tile_outputs::<F>(&products[tile * TILE * F..][..TILE * F], bias);
                     for (i, y) in (2 * ty..(2 * ty + 2).min(window.oh)).enumerate() {
                         for (j, x) in (2 * tx..(2 * tx + 2).min(window.ow)).enumerate() {
                             let at = y * window.ow + x;
@@ -157,14 +272,72 @@ impl Winograd {
     }
 }
 
-/// `U = G g Gᵀ` for every filter and channel of `weight` (`[F, C, 3, 3]`),
-/// into `kernels`: at each tile position `ξ` the `F x C` column-major matrix
-/// of the filters' transformed kernels.
-fn transform_kernels<const C: usize, const F: usize>(weight: &[f32], kernels: &mut [f32]) {
+/// How [`Winograd::forward`] puts each tile's outputs in their places,
+/// `[F, OH, OW]`: the tile's values for one filter are 2x2 of a channel,
+/// and the next filter's are a channel further on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// Each tile's values straight to their places, filter after filter:
+    /// the faster when the output is in the cache (`predict`'s batches of
+    /// 12 samples through the MNIST CNN: 40,400-40,900 samples/s, against
+    /// 37,800-38,900 through the grid).
+    Direct,
+    /// Every tile's values into a channels-last grid first, then each
+    /// channel's values from there, in order: the faster when the output's
+    /// lines come from memory (the gradient to the input of the MNIST CNN's
+    /// second convolution, for a training batch of 128: that convolution's
+    /// backward pass 6.54-6.59 ms, against 6.94-7.04 through the window
+    /// matrix and 7.02-7.46 placed directly).
+    Grid,
+}
+
+crate::cpu::with_avx2! {
+    /// [`output_tile`] for all `F` filters.
+    fn tile_outputs<const F: usize>(m: &[f32], bias: &[f32]) -> [[f32; F]; 4] {
+        output_tile::<F>(m, lane::<F>(bias, 0))
+    }
+}
+
+crate::cpu::with_avx2! {
+    /// One sample's outputs, `[F, OH, OW]` (`size`), from the products of its
+    /// tiles (`tiles_across` to a row), through `grid`.
+    fn place_through_grid<const F: usize>(
+        products: &[f32],
+        bias: &[f32],
+        tiles_across: usize,
+        size: [usize; 2],
+        grid: &mut [f32],
+        output: &mut [f32],
+    ) {
+        let [oh, ow] = size;
+        let (positions, cols) = (oh * ow, 2 * tiles_across);
+        let output = &mut output[..F * positions];
+        let bias = lane::<F>(bias, 0);
+        for (tile, m) in products.chunks_exact(TILE * F).enumerate() {
+            let (y0, x0) = (2 * (tile / tiles_across), 2 * (tile % tiles_across));
+            for (k, values) in output_tile::<F>(m, bias).iter().enumerate() {
+                let at = ((y0 + k / 2) * cols + x0 + k % 2) * F;
+                grid[at..at + F].copy_from_slice(values);
+            }
+        }
+        for (f, channel) in output.chunks_exact_mut(positions).enumerate() {
+            for (y, row) in channel.chunks_exact_mut(ow).enumerate() {
+                for (x, value) in row.iter_mut().enumerate() {
+                    *value = grid[(y * cols + x) * F + f];
+                }
+            }
+        }
+    }
+}
+
+/// `U = G g Gᵀ` for every filter and channel, of the 3x3 `kernel(filter,
+/// channel)`, into `kernels`: at each tile position `ξ` the `F x C`
+/// column-major matrix of the filters' transformed kernels.
+fn transform_kernels<const C: usize, const F: usize>(kernel: impl Fn(usize, usize) -> [f32; 9], kernels: &mut [f32]) {
     let kernels = &mut kernels[..TILE * C * F];
     for c in 0..C {
         for f in 0..F {
-            let g = &weight[(f * C + c) * 9..][..9];
+            let g = kernel(f, c);
             // G g: 4 rows of 3 (G's rows: g0, (g0 + g1 + g2)/2, (g0 - g1 + g2)/2, g2).
             let mut gg = [[0.0f32; 3]; 4];
             for q in 0..3 {
@@ -186,7 +359,9 @@ fn transform_kernels<const C: usize, const F: usize>(weight: &[f32], kernels: &m
 }
 
 /// One sample's `[C, H, W]` values as `[rows, cols, C]`, at the window's
-/// padding from the top left, zeros elsewhere.
+/// padding from the top left, zeros elsewhere. (Eight channels of eight
+/// pixels at a time, each block turned in registers, measured 3-5% slower
+/// over the second convolution of the MNIST CNN.)
 fn channels_last<const C: usize>(input: &[f32], window: &Window, rows: usize, cols: usize, padded: &mut [f32]) {
     let padded = &mut padded[..rows * cols * C];
     padded.fill(0.0);
@@ -244,29 +419,54 @@ crate::cpu::with_avx2! {
 }
 
 crate::cpu::with_avx2! {
-    /// `Aᵀ M A` plus the bias, for every filter of the tile whose products
-    /// `m` holds as [ξ][f]: the tile's four outputs, top left, top right,
-    /// bottom left, bottom right. Additions only, so every CPU gives the
-    /// same bits.
-    fn output_tile<const F: usize>(m: &[f32], bias: &[f32]) -> [[f32; F]; 4] {
-        let m: &[[f32; F]] = m[..TILE * F].as_chunks::<F>().0;
-        let bias = lane::<F>(bias, 0);
-        // Aᵀ M, as [i][q][f]: rows m0 + m1 + m2 and m1 - m2 - m3.
-        let mut t = [[[0.0f32; F]; 4]; 2];
-        for q in 0..4 {
-            let (m0, m1, m2, m3) = (&m[q], &m[4 + q], &m[8 + q], &m[12 + q]);
-            for f in 0..F {
-                t[0][q][f] = m0[f] + m1[f] + m2[f];
-                t[1][q][f] = m1[f] - m2[f] - m3[f];
+    /// `A δ Aᵀ` of the 2x2 tile of the output's gradient whose values start
+    /// at `start` of `padded` (channels last, rows `row` values apart), into
+    /// `v` as [ξ][f], each ξ's `stride` values after the last's, all filters
+    /// at once: `A`'s rows are (1, 0), (1, 1), (1, -1), (0, -1). Additions
+    /// and subtractions only.
+    fn gradient_tile<const F: usize>(padded: &[f32], start: usize, row: usize, v: &mut [f32], stride: usize) {
+        let (a, b) = (lane::<F>(padded, start), lane::<F>(padded, start + F));
+        let (c, d) = (lane::<F>(padded, start + row), lane::<F>(padded, start + row + F));
+        let mut t = [[0.0f32; F]; TILE];
+        for f in 0..F {
+            // A δ: rows (a, b), (a + c, b + d), (a - c, b - d), (-c, -d);
+            // then each row (u, w) becomes (u, u + w, u - w, -w).
+            let rows = [(a[f], b[f]), (a[f] + c[f], b[f] + d[f]), (a[f] - c[f], b[f] - d[f]), (-c[f], -d[f])];
+            for (r, (u, w)) in rows.into_iter().enumerate() {
+                t[4 * r][f] = u;
+                t[4 * r + 1][f] = u + w;
+                t[4 * r + 2][f] = u - w;
+                t[4 * r + 3][f] = -w;
             }
         }
-        let mut y = [[0.0f32; F]; 4];
-        for (i, t) in t.iter().enumerate() {
-            for f in 0..F {
-                y[2 * i][f] = t[0][f] + t[1][f] + t[2][f] + bias[f];
-                y[2 * i + 1][f] = t[1][f] - t[2][f] - t[3][f] + bias[f];
-            }
+        for (xi, t) in t.iter().enumerate() {
+            v[xi * stride..xi * stride + F].copy_from_slice(t);
         }
-        y
     }
+}
+
+/// `Aᵀ M A` plus the bias, for `L` filters of the tile whose products
+/// `m` holds as [ξ][f], each ξ's `stride` values after the last's: the
+/// tile's four outputs, top left, top right, bottom left, bottom right.
+/// Additions only, so every CPU gives the same bits.
+#[inline(always)]
+fn output_tile<const L: usize>(m: &[f32], bias: &[f32; L]) -> [[f32; L]; 4] {
+    let m: &[[f32; L]] = m[..TILE * L].as_chunks::<L>().0;
+    // Aᵀ M, as [i][q][f]: rows m0 + m1 + m2 and m1 - m2 - m3.
+    let mut t = [[[0.0f32; L]; 4]; 2];
+    for q in 0..4 {
+        let (m0, m1, m2, m3) = (&m[q], &m[4 + q], &m[8 + q], &m[12 + q]);
+        for f in 0..L {
+            t[0][q][f] = m0[f] + m1[f] + m2[f];
+            t[1][q][f] = m1[f] - m2[f] - m3[f];
+        }
+    }
+    let mut y = [[0.0f32; L]; 4];
+    for (i, t) in t.iter().enumerate() {
+        for f in 0..L {
+            y[2 * i][f] = t[0][f] + t[1][f] + t[2][f] + bias[f];
+            y[2 * i + 1][f] = t[1][f] - t[2][f] - t[3][f] + bias[f];
+        }
+    }
+    y
 }
