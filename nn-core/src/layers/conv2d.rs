@@ -699,19 +699,8 @@ mod tests {
         let (layer, batch) = (L::seeded(17), 10);
         let input = testing::values(L::INPUT * batch, 0.7);
         let (output, mut buffers) = testing::forward(&layer, &input, batch, true);
-        let mut grad = testing::values(L::OUTPUT * batch, 0.4);
-        let delta = grad.clone();
-        let (mut grads, mut grad_input) = (L::zeroed(), vec![f32::NAN; L::INPUT * batch]);
-        let pass = Backward {
-            input: &input,
-            output: &output,
-            grad: &mut grad,
-            preactivation: false,
-            grad_input: Some(&mut grad_input),
-            batch,
-            buffers: &mut buffers,
-        };
-        layer.backward_batch(pass, &mut grads);
+        let delta = testing::values(L::OUTPUT * batch, 0.4);
+        let (grads, grad_input) = testing::backward(&layer, &input, &output, delta.clone(), batch, &mut buffers);
         // Same padding: (H, W) out, one zero around.
         let x = |n: usize, c: usize, y: isize, x: isize| {
             if (0..H as isize).contains(&y) && (0..W as isize).contains(&x) {

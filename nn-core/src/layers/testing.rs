@@ -21,6 +21,32 @@ pub fn forward<L: Layer>(layer: &L, input: &[f32], batch: usize, training: bool)
     (output, buffers)
 }
 
+/// The backward pass of `layer` from the gradient `grad` of its `output`
+/// for `input` (a batch of `batch`, with the forward pass's `buffers`): the
+/// parameters' gradients and the gradient to the input.
+pub fn backward<L: Layer>(
+    layer: &L,
+    input: &[f32],
+    output: &[f32],
+    mut grad: Vec<f32>,
+    batch: usize,
+    buffers: &mut L::Buffers,
+) -> (L, Vec<f32>) {
+    let mut grads = L::zeroed();
+    let mut grad_input = vec![f32::NAN; L::INPUT * batch];
+    let pass = Backward {
+        input,
+        output,
+        grad: &mut grad,
+        preactivation: false,
+        grad_input: Some(&mut grad_input),
+        batch,
+        buffers,
+    };
+    layer.backward_batch(pass, &mut grads);
+    (grads, grad_input)
+}
+
 /// Finite-difference check of every parameter gradient and of the input
 /// gradient of `layer`, for the loss `sum(w ⊙ output)` over a batch of
 /// `batch` samples of `input` (training mode when `training`).
@@ -60,19 +86,7 @@ fn gradient_check_of<L: Layer + Clone>(
         output.iter().zip(&weights).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
     };
     let (output, mut buffers) = forward(layer, input, batch, training);
-    let mut grad = weights.clone();
-    let mut grads = L::zeroed();
-    let mut grad_input = vec![f32::NAN; L::INPUT * batch];
-    let pass = Backward {
-        input,
-        output: &output,
-        grad: &mut grad,
-        preactivation: false,
-        grad_input: Some(&mut grad_input),
-        batch,
-        buffers: &mut buffers,
-    };
-    layer.backward_batch(pass, &mut grads);
+    let (grads, grad_input) = backward(layer, input, &output, weights.clone(), batch, &mut buffers);
 
     let close = |numeric: f64, analytic: f32, what: &str| {
         assert!(
