@@ -21,7 +21,7 @@ mod support;
 mod timing;
 
 use nn::prelude::*;
-use support::{time_layer, Args};
+use support::{time_layer, time_pooled, Args};
 
 network! {
     /// The keras-io mnist_convnet network.
@@ -52,7 +52,11 @@ fn layers(net: &MnistCnn, train: &ImageSet<784, 10>, args: &Args) -> Result<(), 
     let x = time_layer("conv2d(32, 3, relu)", &net.layer0, &inputs, batch, true);
     let x = time_layer("maxpool2d(2)", &net.layer1, &x, batch, false);
     let x = time_layer("conv2d(64, 3, relu)", &net.layer2, &x, batch, false);
-    let x = time_layer("maxpool2d(2)", &net.layer3, &x, batch, false);
+    let pooled = time_layer("maxpool2d(2)", &net.layer3, &x, batch, false);
+    println!("the same pairs as training runs them, sample by sample:");
+    let x = time_pooled("conv2d(32) + maxpool2d", &net.layer0, &net.layer1, &inputs, batch, true);
+    let x = time_pooled("conv2d(64) + maxpool2d", &net.layer2, &net.layer3, &x, batch, false);
+    assert_eq!(x, pooled, "the pairs compute what the layers do");
     let x = time_layer("dropout(0.5)", &net.layer5, &x, batch, false);
     time_layer("dense(10, softmax)", &net.layer6, &x, batch, false);
     Ok(())

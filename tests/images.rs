@@ -4,7 +4,7 @@
 //! of threads, and weight files with PyTorch's names for every image layer.
 
 use nn::io::{Dtype, WeightFile};
-use nn::layers::Layer;
+use nn::layers::{Backward, Layer, Mode};
 use nn::prelude::*;
 
 network! {
@@ -375,4 +375,140 @@ fn a_mismatched_image_weight_file_is_an_error_naming_the_tensor() {
 #[test]
 fn the_cnn_is_as_wide_as_its_first_convolution() {
     assert_eq!(<MnistCnn as Layer>::WIDEST, 32 * 26 * 26);
+}
+
+network! {
+    /// Convolutions each followed by a max pooling, which `network!` runs
+    /// sample by sample as pairs: first, in the middle, and last.
+    #[derive(Clone)]
+    pub struct Pooled {
+        input: [2, 12, 12],
+        conv2d(4, 3, relu),
+        maxpool2d(2),
+        conv2d(16, 2, tanh),
+        maxpool2d(2),
+        flatten,
+        dense(6, relu),
+    }
+}
+
+network! {
+    #[derive(Clone)]
+    pub struct PooledLast {
+        input: [1, 9, 9],
+        conv2d(3, 2, relu),
+        maxpool2d(2),
+    }
+}
+
+/// One layer's forward pass in training mode.
+fn forward_of<L: Layer>(layer: &L, input: &[f32], batch: usize) -> (Vec<f32>, L::Buffers) {
+    let (mut output, mut buffers) = (vec![0.0; L::OUTPUT * batch], L::Buffers::default());
+    let mut rng = <nn::rand::rngs::StdRng as nn::rand::SeedableRng>::seed_from_u64(1);
+    layer.forward_batch(input, &mut output, batch, &mut buffers, &mut Mode::Training(&mut rng));
+    (output, buffers)
+}
+
+/// One layer's backward pass (with SGD at `rate`, when given, which
+/// updates `layer`): its gradients and the gradient to its input.
+fn backward_of<L: Layer>(
+    layer: &mut L,
+    [input, output]: [&[f32]; 2],
+    mut grad: Vec<f32>,
+    batch: usize,
+    buffers: &mut L::Buffers,
+    sgd: Option<f32>,
+) -> (L, Vec<f32>) {
+    let (mut grads, mut grad_input) = (L::zeroed(), vec![0.0; L::INPUT * batch]);
+    let pass = Backward {
+        input,
+        output,
+        grad: &mut grad,
+        preactivation: false,
+        grad_input: Some(&mut grad_input),
+        batch,
+        buffers,
+    };
+    match sgd {
+        Some(rate) => layer.backward_sgd(pass, &mut grads, rate),
+        None => layer.backward_batch(pass, &mut grads),
+    }
+    (grads, grad_input)
+}
+
+fn bits(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// A network's passes, with SGD at `rate` when given: its output, its
+/// gradients (or, with SGD, its updated parameters) and the gradient to its
+/// input, as bits.
+fn passes_of<N: Layer + Clone>(net: &N, input: &[f32], grad: &[f32], batch: usize, sgd: Option<f32>) -> [Vec<u32>; 3] {
+    let (mut net, mut params) = (net.clone(), Vec::new());
+    let (output, mut buffers) = forward_of(&net, input, batch);
+    let (grads, grad_input) = backward_of(&mut net, [input, &output], grad.to_vec(), batch, &mut buffers, sgd);
+    match sgd {
+        Some(_) => net.params(&mut |p| params.extend_from_slice(p)),
+        None => grads.params(&mut |p| params.extend_from_slice(p)),
+    }
+    [bits(&output), bits(&params), bits(&grad_input)]
+}
+
+/// `network!` runs a `conv2d` and the `maxpool2d` after it sample by sample
+/// (the convolution's output never leaves the cache); the results are the
+/// layers' own, bit for bit: output, gradients, gradient to the input, and
+/// the weights after an SGD step, for pairs first, in the middle and last.
+#[test]
+fn a_convolution_and_the_max_pooling_after_it_run_as_the_two_layers_do() {
+    let batch = 5;
+    let input: Vec<f32> = (0..288 * batch).map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0).collect();
+    let grad: Vec<f32> = (0..6 * batch).map(|i| (i as f32 * 0.37).sin()).collect();
+    let net = Pooled::seeded(7);
+    for sgd in [None, Some(0.1)] {
+        let mut layers = net.clone();
+        let (a0, mut b0) = forward_of(&layers.layer0, &input, batch);
+        let (a1, mut b1) = forward_of(&layers.layer1, &a0, batch);
+        let (a2, mut b2) = forward_of(&layers.layer2, &a1, batch);
+        let (a3, mut b3) = forward_of(&layers.layer3, &a2, batch);
+        let (a5, mut b5) = forward_of(&layers.layer5, &a3, batch);
+        let (g5, d5) = backward_of(&mut layers.layer5, [&a3, &a5], grad.clone(), batch, &mut b5, sgd);
+        let (_, d3) = backward_of(&mut layers.layer3, [&a2, &a3], d5, batch, &mut b3, sgd);
+        let (g2, d2) = backward_of(&mut layers.layer2, [&a1, &a2], d3, batch, &mut b2, sgd);
+        let (_, d1) = backward_of(&mut layers.layer1, [&a0, &a1], d2, batch, &mut b1, sgd);
+        let (g0, d0) = backward_of(&mut layers.layer0, [&input, &a0], d1, batch, &mut b0, sgd);
+        let mut params = Vec::new();
+        match sgd {
+            Some(_) => layers.params(&mut |p| params.extend_from_slice(p)),
+            None => {
+                [g0.params_vec(), g2.params_vec(), g5.params_vec()].iter().for_each(|p| params.extend_from_slice(p))
+            }
+        }
+        let [output, got, grad_input] = passes_of(&net, &input, &grad, batch, sgd);
+        assert_eq!(output, bits(&a5), "output");
+        assert_eq!(got, bits(&params), "{}", if sgd.is_some() { "weights after SGD" } else { "gradients" });
+        assert_eq!(grad_input, bits(&d0), "gradient to the input");
+    }
+
+    let net = PooledLast::seeded(8);
+    let input: Vec<f32> = (0..81 * batch).map(|i| ((i * 29) % 43) as f32 / 21.0 - 1.0).collect();
+    let grad: Vec<f32> = (0..48 * batch).map(|i| (i as f32 * 0.23).cos()).collect();
+    let mut layers = net.clone();
+    let (a0, mut b0) = forward_of(&layers.layer0, &input, batch);
+    let (a1, mut b1) = forward_of(&layers.layer1, &a0, batch);
+    let (_, d1) = backward_of(&mut layers.layer1, [&a0, &a1], grad.clone(), batch, &mut b1, None);
+    let (g0, d0) = backward_of(&mut layers.layer0, [&input, &a0], d1, batch, &mut b0, None);
+    assert_eq!(passes_of(&net, &input, &grad, batch, None), [bits(&a1), bits(&g0.params_vec()), bits(&d0)]);
+}
+
+/// Every parameter of a layer, in order, as one vector.
+trait ParamsVec {
+    fn params_vec(&self) -> Vec<f32>;
+}
+
+impl<L: Layer> ParamsVec for L {
+    fn params_vec(&self) -> Vec<f32> {
+        let mut all = Vec::new();
+        self.params(&mut |p| all.extend_from_slice(p));
+        all
+    }
 }

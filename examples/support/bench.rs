@@ -183,3 +183,58 @@ pub fn time_layer<L: Layer>(name: &str, layer: &L, input: &[f32], batch: usize, 
     );
     output
 }
+
+/// Time a convolution and the max pooling after it as `network!` runs the
+/// pair, sample by sample (`Conv2d::forward_pooled` and `backward_pooled`),
+/// and return the pooling's output for the next layer.
+#[allow(dead_code)]
+#[allow(clippy::too_many_arguments)]
+pub fn time_pooled<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    A: nn::act::Activation,
+    P: nn::layers::FusedPool,
+>(
+    name: &str,
+    conv: &nn::layers::Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>,
+    pool: &P,
+    input: &[f32],
+    batch: usize,
+    first: bool,
+) -> Vec<f32> {
+    use nn::rand::SeedableRng;
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
+    let mut output = vec![0.0; P::OUTPUT * batch];
+    let (mut buffers, mut argmax) = (Default::default(), Vec::new());
+    let forward = fastest_call(40, || {
+        conv.forward_pooled(pool, input, &mut output, batch, &mut buffers, &mut argmax, &mut Mode::Training(&mut rng));
+    });
+    let mut grads = conv.clone();
+    let (mut grad, mut grad_input) = (vec![0.0; P::OUTPUT * batch], vec![0.0; C * H * W * batch]);
+    let backward = fastest_call(40, || {
+        grad.iter_mut().zip(&output).for_each(|(g, o)| *g = o * 1e-3);
+        let pass = Backward {
+            input,
+            output: &output,
+            grad: &mut grad,
+            preactivation: false,
+            grad_input: (!first).then_some(&mut grad_input[..]),
+            batch,
+            buffers: &mut buffers,
+        };
+        conv.backward_pooled(pool, pass, &mut argmax, &mut grads);
+    });
+    println!(
+        "  {name:<28} forward {:8.1} us   backward {:8.1} us",
+        forward.as_secs_f64() * 1e6,
+        backward.as_secs_f64() * 1e6
+    );
+    output
+}

@@ -173,16 +173,16 @@ pub(crate) fn for_each_rows_indexed<F>(
 ///
 /// # Panics
 /// If a slice is too short (a bug in the caller).
-pub(crate) fn for_each_group<const M: usize, F>(
+pub(crate) fn for_each_group<const M: usize, T: Send, F>(
     rows: usize,
     group_size: usize,
     min_groups: usize,
     mutable: [(&mut [f32], usize); M],
-    per_group: (&mut [f32], usize),
+    per_group: (&mut [T], usize),
     scratch: (&mut Vec<f32>, usize),
     f: F,
 ) where
-    F: Fn(Range<usize>, [&mut [f32]; M], &mut [f32], &mut [f32]) + Sync,
+    F: Fn(Range<usize>, [&mut [f32]; M], &mut [T], &mut [f32]) + Sync,
 {
     let group_size = group_size.max(1);
     let groups = rows.div_ceil(group_size);

@@ -11,7 +11,7 @@
 use crate::ast::Network;
 use crate::check::{self, Plan};
 use crate::ctxt::Ctxt;
-use crate::layers::Holds;
+use crate::layers::{Fusion, Holds};
 use crate::shape::{Shape, Width};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -50,6 +50,12 @@ struct Field {
     /// Whether the macro knows its input and output widths (not after or at a
     /// nested network, whose widths the compiler checks).
     known: (bool, bool),
+    fusion: Fusion,
+}
+
+/// Whether fields `k` and `k + 1` run as one pair (see [`Fusion`]).
+fn fused(fields: &[Field], k: usize) -> bool {
+    fields[k].fusion == Fusion::Convolution && fields.get(k + 1).is_some_and(|next| next.fusion == Fusion::MaxPool)
 }
 
 fn fields(plan: &Plan) -> Vec<Field> {
@@ -73,6 +79,7 @@ fn fields(plan: &Plan) -> Vec<Field> {
             activated: code.activated,
             module: first_module,
             known: (known(&layer.input), known(&layer.planned.output)),
+            fusion: code.fusion,
         });
     }
     fields
@@ -383,7 +390,9 @@ fn between(k: usize) -> TokenStream {
     quote!(&buffers.#a[..])
 }
 
-/// Batched forward through the scratch values `a{k}`.
+/// Batched forward through the scratch values `a{k}`; a fused pair (see
+/// [`Fusion`]) as one call, which leaves the values between its two layers
+/// (`a{k}` of its first) unused.
 fn forward_batch(fields: &[Field], input_width: &Width) -> TokenStream {
     let Some(last) = fields.len().checked_sub(1) else {
         return quote! {
@@ -391,22 +400,33 @@ fn forward_batch(fields: &[Field], input_width: &Width) -> TokenStream {
             output[..#input_width * batch].copy_from_slice(&input[..#input_width * batch]);
         };
     };
-    fields
-        .iter()
-        .enumerate()
-        .map(|(k, f)| {
-            let (name, layer) = (&f.name, &f.layer);
-            let b = format_ident!("b{}", k);
-            let x = if k == 0 { quote!(input) } else { between(k - 1) };
-            let out = if k == last {
-                quote!(output)
-            } else {
-                let a = format_ident!("a{}", k);
-                quote!(::nn::__private::scratch(&mut buffers.#a, #layer::OUTPUT * batch))
-            };
-            quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b, mode);)
-        })
-        .collect()
+    let out = |k: usize| {
+        if k == last {
+            quote!(output)
+        } else {
+            let (a, layer) = (format_ident!("a{}", k), &fields[k].layer);
+            quote!(::nn::__private::scratch(&mut buffers.#a, #layer::OUTPUT * batch))
+        }
+    };
+    let mut body = TokenStream::new();
+    let mut k = 0;
+    while k <= last {
+        let (name, layer) = (&fields[k].name, &fields[k].layer);
+        let b = format_ident!("b{}", k);
+        let x = if k == 0 { quote!(input) } else { between(k - 1) };
+        if fused(fields, k) {
+            let (pool, out, argmax) = (&fields[k + 1].name, out(k + 1), format_ident!("b{}", k + 1));
+            body.extend(quote! {
+                self.#name.forward_pooled(&self.#pool, #x, #out, batch, &mut buffers.#b, &mut buffers.#argmax, mode);
+            });
+            k += 2;
+        } else {
+            let out = out(k);
+            body.extend(quote!(#layer::forward_batch(&self.#name, #x, #out, batch, &mut buffers.#b, mode);));
+            k += 1;
+        }
+    }
+    body
 }
 
 /// Batched backward, last layer first, through the scratch gradients `g{k}`;
@@ -425,20 +445,29 @@ fn backward(fields: &[Field], input_width: &Width, sgd: bool) -> TokenStream {
     let mut body = quote! {
         let ::nn::__private::Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
     };
-    for (k, f) in fields.iter().enumerate().rev() {
-        let (name, layer) = (&f.name, &f.layer);
-        let b = format_ident!("b{}", k);
-        let x = if k == 0 { quote!(input) } else { between(k - 1) };
-        let (out, grad, pre) = if k == last {
+    // What layer `k` is given: its output, the gradient with respect to it,
+    // and whether that is with respect to the pre-activations.
+    let given = |k: usize| {
+        if k == last {
             (quote!(output), quote!(&mut grad[..]), quote!(preactivation))
         } else {
             let g = format_ident!("g{}", k);
             (between(k), quote!(&mut buffers.#g[..]), quote!(false))
-        };
-        let grad_in = if k == 0 {
+        }
+    };
+    let mut k = last + 1;
+    while k > 0 {
+        k -= 1;
+        // A fused pair is met at its second layer; `first` is its first.
+        let first = if k > 0 && fused(fields, k - 1) { k - 1 } else { k };
+        let (name, layer) = (&fields[first].name, &fields[first].layer);
+        let b = format_ident!("b{}", first);
+        let x = if first == 0 { quote!(input) } else { between(first - 1) };
+        let (out, grad, pre) = given(k);
+        let grad_in = if first == 0 {
             quote!(grad_input)
         } else {
-            let g = format_ident!("g{}", k - 1);
+            let g = format_ident!("g{}", first - 1);
             quote!(::core::option::Option::Some(::nn::__private::scratch(&mut buffers.#g, #layer::INPUT * batch)))
         };
         let pass = quote! {
@@ -446,11 +475,17 @@ fn backward(fields: &[Field], input_width: &Width, sgd: bool) -> TokenStream {
                 input: #x, output: #out, grad: #grad, preactivation: #pre, grad_input: #grad_in, batch, buffers: &mut buffers.#b,
             }
         };
-        body.extend(if sgd {
-            quote!(#layer::backward_sgd(&mut self.#name, #pass, &mut grads.#name, rate);)
-        } else {
-            quote!(#layer::backward_batch(&self.#name, #pass, &mut grads.#name);)
+        body.extend(match (first < k, sgd) {
+            (true, sgd) => {
+                let (pool, argmax) = (&fields[k].name, format_ident!("b{}", k));
+                let call = if sgd { quote!(backward_pooled_sgd) } else { quote!(backward_pooled) };
+                let rate = if sgd { quote!(, rate) } else { TokenStream::new() };
+                quote!(self.#name.#call(&self.#pool, #pass, &mut buffers.#argmax, &mut grads.#name #rate);)
+            }
+            (false, true) => quote!(#layer::backward_sgd(&mut self.#name, #pass, &mut grads.#name, rate);),
+            (false, false) => quote!(#layer::backward_batch(&self.#name, #pass, &mut grads.#name);),
         });
+        k = first;
     }
     body
 }

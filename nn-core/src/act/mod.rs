@@ -52,6 +52,11 @@ pub trait Activation: Copy + Default + Send + Sync + 'static {
     /// activation keeps `z` from its forward pass and calls
     /// [`Activation::backward_from_input`]; otherwise it calls [`Activation::backward`].
     const NEEDS_INPUT: bool = false;
+    /// Whether each output depends on its own pre-activation alone (every
+    /// activation but softmax, which normalises over its `rows`), so that
+    /// [`Activation::backward`] may be called on any values of a layer's
+    /// output, one at a time.
+    const ELEMENTWISE: bool = true;
     /// Replace each pre-activation `z` in `values` by the activation's output.
     fn forward(values: &mut [f32], rows: usize);
     /// Given the outputs `out` and the loss gradient with respect to them in `grad`,

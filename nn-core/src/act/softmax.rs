@@ -15,6 +15,7 @@ pub struct Softmax;
 impl Activation for Softmax {
     const NAME: &'static str = "softmax";
     const INIT: Init = Init::GlorotUniform;
+    const ELEMENTWISE: bool = false;
 
     /// ONNX's `Softmax` along the last axis: each sample's values, or each
     /// step's on a sequence.

@@ -84,38 +84,10 @@ impl<
 
     fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, argmax: &mut Vec<u32>, _: &mut Mode<'_>) {
         let (i, o) = (Self::INPUT, Self::OUTPUT);
-        let window = Self::WINDOW;
-        let positions = window.positions();
         let argmax = ensure_len(argmax, o * batch);
         for_each_rows_indexed(batch, min_rows(i), 4, (output, o), (argmax, o), |samples, out, at| {
             for ((n, out), at) in samples.zip(out.chunks_exact_mut(o)).zip(at.chunks_exact_mut(o)) {
-                let sample = &input[n * i..(n + 1) * i];
-                for c in 0..C {
-                    let base = c * H * W;
-                    let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
-                    if !SAME && Self::OW >= NARROW {
-                        pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
-                        continue;
-                    }
-                    window.for_each_window(|p, ys, xs| {
-                        let mut best = (f32::NEG_INFINITY, base + ys.start * W + xs.start);
-                        'rows: for y in ys {
-                            for x in xs.clone() {
-                                let index = base + y * W + x;
-                                let v = sample[index];
-                                if v.is_nan() {
-                                    best = (v, index);
-                                    break 'rows;
-                                }
-                                if v > best.0 {
-                                    best = (v, index);
-                                }
-                            }
-                        }
-                        out[p] = best.0;
-                        at[p] = best.1 as u32;
-                    });
-                }
+                Self::pool_sample(&input[n * i..(n + 1) * i], out, at);
             }
         });
     }
@@ -141,6 +113,66 @@ impl<
         let input = graph.shaped(input, &[C, H, W])?;
         let attributes = Self::WINDOW.onnx_attributes();
         Ok(graph.node("MaxPool", &format!("{prefix}maxpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
+    }
+}
+
+/// A pooling that the convolution before it runs sample by sample
+/// ([`Conv2d::forward_pooled`](super::Conv2d::forward_pooled)), so that the
+/// convolution's output never leaves the cache: [`MaxPool2d`].
+pub trait FusedPool: Layer<Buffers = Vec<u32>> {
+    /// Whether no input value lies in two windows (the stride at least the
+    /// window, as by default), so that each input value's gradient comes
+    /// from one output at most.
+    const DISJOINT: bool;
+
+    /// One sample's pooling: each output's maximum into `out`, and where it
+    /// was (an index into `sample`) into `at`, as the forward pass computes
+    /// them.
+    fn pool_sample(sample: &[f32], out: &mut [f32], at: &mut [u32]);
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > FusedPool for MaxPool2d<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const DISJOINT: bool = SH >= PH && SW >= PW;
+
+    fn pool_sample(sample: &[f32], out: &mut [f32], at: &mut [u32]) {
+        let window = Self::WINDOW;
+        let positions = window.positions();
+        for c in 0..C {
+            let base = c * H * W;
+            let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
+            if !SAME && Self::OW >= NARROW {
+                pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
+                continue;
+            }
+            window.for_each_window(|p, ys, xs| {
+                let mut best = (f32::NEG_INFINITY, base + ys.start * W + xs.start);
+                'rows: for y in ys {
+                    for x in xs.clone() {
+                        let index = base + y * W + x;
+                        let v = sample[index];
+                        if v.is_nan() {
+                            best = (v, index);
+                            break 'rows;
+                        }
+                        if v > best.0 {
+                            best = (v, index);
+                        }
+                    }
+                }
+                out[p] = best.0;
+                at[p] = best.1 as u32;
+            });
+        }
     }
 }
 

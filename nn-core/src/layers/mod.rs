@@ -42,7 +42,7 @@ pub use embedding::Embedding;
 pub use global_avg_pool2d::GlobalAvgPool2d;
 pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
-pub use max_pool2d::MaxPool2d;
+pub use max_pool2d::{FusedPool, MaxPool2d};
 pub use per_step::PerStep;
 pub use recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent, RecurrentBuffers};
 pub use regularizer::Regularizer;

@@ -72,6 +72,24 @@ pub struct Code {
     /// Its type in `nn::view` (which builds without std), for the network's
     /// view; `None` for a layer a view skips (dropout, the identity there).
     pub view: Option<TokenStream>,
+    /// How it runs with a neighbour sample by sample, where the two are
+    /// written one after the other.
+    pub fusion: Fusion,
+}
+
+/// A layer's part in a pair of layers that runs sample by sample, so that
+/// the values between the two stay in the cache: a `conv2d` and the
+/// `maxpool2d` right after it (nn-core's `Conv2d::forward_pooled`, which
+/// falls back to the two passes where the pair cannot be fused).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fusion {
+    /// Runs alone.
+    #[default]
+    Alone,
+    /// A convolution, which runs a max pooling after it.
+    Convolution,
+    /// A max pooling (nn-core's `FusedPool`).
+    MaxPool,
 }
 
 /// What a layer holds, for the calls a network makes on it.
@@ -105,6 +123,7 @@ impl Code {
             holds: Holds::default(),
             type_checks: Vec::new(),
             view,
+            fusion: Fusion::Alone,
         }
     }
 }

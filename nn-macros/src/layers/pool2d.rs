@@ -2,7 +2,7 @@
 //! the mean value of each window of each channel. PyTorch: `MaxPool2d(SIZE)`,
 //! `AvgPool2d(SIZE)` (for `padding = same`, see the README).
 
-use super::{image_input, window, Code, Planned};
+use super::{image_input, window, Code, Fusion, Planned};
 use crate::args;
 use crate::ast::LayerSpec;
 use crate::ctxt::Ctxt;
@@ -12,9 +12,13 @@ use quote::quote;
 
 const OPTIONS: &[&str] = &["stride", "padding"];
 
-/// `maxpool2d`.
+/// `maxpool2d`, which a `conv2d` before it runs sample by sample.
 pub fn check_max(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
-    check(spec, incoming, (quote!(MaxPool2d), quote!(MaxPool2dView)), cx)
+    let mut planned = check(spec, incoming, (quote!(MaxPool2d), quote!(MaxPool2dView)), cx)?;
+    if let Some(code) = &mut planned.code {
+        code.fusion = Fusion::MaxPool;
+    }
+    Some(planned)
 }
 
 /// `avgpool2d`.
