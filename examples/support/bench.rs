@@ -154,41 +154,23 @@ where
 /// Time one layer's forward pass (in training mode) and backward pass on
 /// `input`, and return its output for the next layer.
 pub fn time_layer<L: Layer>(name: &str, layer: &L, input: &[f32], batch: usize, first: bool) -> Vec<f32> {
-    use nn::rand::SeedableRng;
-    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
-    let mut output = vec![0.0; L::OUTPUT * batch];
-    let mut buffers = L::Buffers::default();
-    let forward = fastest_call(40, || {
-        layer.forward_batch(input, &mut output, batch, &mut buffers, &mut Mode::Training(&mut rng));
-    });
     let mut grads = L::zeroed();
-    let (mut grad, mut grad_input) = (vec![0.0; L::OUTPUT * batch], vec![0.0; L::INPUT * batch]);
-    let backward = fastest_call(40, || {
-        grad.iter_mut().zip(&output).for_each(|(g, o)| *g = o * 1e-3);
-        let pass = Backward {
-            input,
-            output: &output,
-            grad: &mut grad,
-            preactivation: false,
-            grad_input: (!first).then_some(&mut grad_input[..]),
-            batch,
-            buffers: &mut buffers,
-        };
-        layer.backward_batch(pass, &mut grads);
-    });
-    println!(
-        "  {name:<28} forward {:8.1} us   backward {:8.1} us",
-        forward.as_secs_f64() * 1e6,
-        backward.as_secs_f64() * 1e6
-    );
-    output
+    time_passes(
+        name,
+        [L::INPUT, L::OUTPUT].map(|width| width * batch),
+        |output, buffers: &mut L::Buffers, mode| layer.forward_batch(input, output, batch, buffers, mode),
+        |output, grad, grad_input, buffers| {
+            let pass = Backward { input, output, grad, preactivation: false, grad_input, batch, buffers };
+            layer.backward_batch(pass, &mut grads);
+        },
+        first,
+    )
 }
 
 /// Time a convolution and the max pooling after it as `network!` runs the
 /// pair, sample by sample (`Conv2d::forward_pooled` and `backward_pooled`),
 /// and return the pooling's output for the next layer.
 #[allow(dead_code)]
-#[allow(clippy::too_many_arguments)]
 pub fn time_pooled<
     const C: usize,
     const H: usize,
@@ -209,27 +191,40 @@ pub fn time_pooled<
     batch: usize,
     first: bool,
 ) -> Vec<f32> {
+    let mut grads = conv.clone();
+    time_passes(
+        name,
+        [C * H * W, P::OUTPUT].map(|width| width * batch),
+        |output, (buffers, argmax): &mut (nn::layers::ConvBuffers, Vec<u32>), mode| {
+            conv.forward_pooled(pool, input, output, batch, buffers, argmax, mode)
+        },
+        |output, grad, grad_input, (buffers, argmax)| {
+            let pass = Backward { input, output, grad, preactivation: false, grad_input, batch, buffers };
+            conv.backward_pooled(pool, pass, argmax, &mut grads);
+        },
+        first,
+    )
+}
+
+/// The fastest of 40 calls of `forward` (in training mode) and of
+/// `backward` (from a gradient of `1e-3` times the output, and to the input
+/// unless `first`), printed on one line; returns the output. `sizes` are the
+/// batch's input and output values.
+fn time_passes<B: Default>(
+    name: &str,
+    [input_len, output_len]: [usize; 2],
+    mut forward: impl FnMut(&mut [f32], &mut B, &mut Mode<'_>),
+    mut backward: impl FnMut(&[f32], &mut [f32], Option<&mut [f32]>, &mut B),
+    first: bool,
+) -> Vec<f32> {
     use nn::rand::SeedableRng;
     let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
-    let mut output = vec![0.0; P::OUTPUT * batch];
-    let (mut buffers, mut argmax) = (Default::default(), Vec::new());
-    let forward = fastest_call(40, || {
-        conv.forward_pooled(pool, input, &mut output, batch, &mut buffers, &mut argmax, &mut Mode::Training(&mut rng));
-    });
-    let mut grads = conv.clone();
-    let (mut grad, mut grad_input) = (vec![0.0; P::OUTPUT * batch], vec![0.0; C * H * W * batch]);
+    let (mut output, mut buffers) = (vec![0.0; output_len], B::default());
+    let forward = fastest_call(40, || forward(&mut output, &mut buffers, &mut Mode::Training(&mut rng)));
+    let (mut grad, mut grad_input) = (vec![0.0; output_len], vec![0.0; input_len]);
     let backward = fastest_call(40, || {
         grad.iter_mut().zip(&output).for_each(|(g, o)| *g = o * 1e-3);
-        let pass = Backward {
-            input,
-            output: &output,
-            grad: &mut grad,
-            preactivation: false,
-            grad_input: (!first).then_some(&mut grad_input[..]),
-            batch,
-            buffers: &mut buffers,
-        };
-        conv.backward_pooled(pool, pass, &mut argmax, &mut grads);
+        backward(&output, &mut grad, (!first).then_some(&mut grad_input[..]), &mut buffers);
     });
     println!(
         "  {name:<28} forward {:8.1} us   backward {:8.1} us",

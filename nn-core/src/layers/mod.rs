@@ -35,7 +35,7 @@ mod winograd;
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm::BatchNorm;
 pub use bidirectional::Bidirectional;
-pub use conv2d::Conv2d;
+pub use conv2d::{Conv2d, ConvBuffers};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
