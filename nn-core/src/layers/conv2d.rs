@@ -369,7 +369,7 @@ impl<
             (buffers.unpooled, buffers.unpooled_grad) = (values, gradient);
             return;
         }
-        let deltas = Deltas::Pooled { pooled: &output[..po * batch], argmax: &argmax[..po * batch], width: po };
+        let deltas = Deltas::Pooled { pooled: &output[..po * batch], argmax: &argmax[..po * batch], per_sample: po };
         self.backward_with(input, (&mut grad[..po * batch], po), deltas, grad_input, batch, buffers, grads);
     }
 
@@ -460,16 +460,17 @@ impl<
                             }
                             delta
                         }
-                        Deltas::Pooled { pooled, argmax, width } => {
+                        Deltas::Pooled { pooled, argmax, per_sample } => {
                             // Each pooled output's gradient through the
                             // activation at its value (the output's where its
                             // maximum was), then to that place (no place gets
                             // two: the windows are disjoint).
                             let delta = &mut own_delta[..o];
                             delta.fill(0.0);
-                            let g = &mut grad[k * width..(k + 1) * width];
-                            A::backward(&pooled[n * width..(n + 1) * width], g, width);
-                            for (g, at) in g.iter().zip(&argmax[n * width..(n + 1) * width]) {
+                            let at = n * per_sample..(n + 1) * per_sample;
+                            let g = &mut grad[k * per_sample..(k + 1) * per_sample];
+                            A::backward(&pooled[at.clone()], g, per_sample);
+                            for (g, at) in g.iter().zip(&argmax[at]) {
                                 delta[*at as usize] += g;
                             }
                             delta
@@ -643,9 +644,9 @@ enum Deltas<'a> {
     /// activation's derivative at `output`, or at `preactivations` when it
     /// needs them, still to apply, when `activate`) or to the pre-activations.
     Output { output: &'a [f32], preactivations: &'a [f32], activate: bool },
-    /// A fused max pooling's gradient, `width` values a sample, its
+    /// A fused max pooling's gradient, `per_sample` values a sample, its
     /// outputs `pooled` and where each maximum was, `argmax`.
-    Pooled { pooled: &'a [f32], argmax: &'a [u32], width: usize },
+    Pooled { pooled: &'a [f32], argmax: &'a [u32], per_sample: usize },
 }
 
 impl<
