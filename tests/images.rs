@@ -444,13 +444,10 @@ fn bits(values: &[f32]) -> Vec<u32> {
 /// gradients (or, with SGD, its updated parameters) and the gradient to its
 /// input, as bits.
 fn passes_of<N: Layer + Clone>(net: &N, input: &[f32], grad: &[f32], batch: usize, sgd: Option<f32>) -> [Vec<u32>; 3] {
-    let (mut net, mut params) = (net.clone(), Vec::new());
+    let mut net = net.clone();
     let (output, mut buffers) = forward_of(&net, input, batch);
     let (grads, grad_input) = backward_of(&mut net, [input, &output], grad.to_vec(), batch, &mut buffers, sgd);
-    match sgd {
-        Some(_) => net.params(&mut |p| params.extend_from_slice(p)),
-        None => grads.params(&mut |p| params.extend_from_slice(p)),
-    }
+    let params = params_of(if sgd.is_some() { &net } else { &grads });
     [bits(&output), bits(&params), bits(&grad_input)]
 }
 
@@ -476,13 +473,10 @@ fn a_convolution_and_the_max_pooling_after_it_run_as_the_two_layers_do() {
         let (g2, d2) = backward_of(&mut layers.layer2, [&a1, &a2], d3, batch, &mut b2, sgd);
         let (_, d1) = backward_of(&mut layers.layer1, [&a0, &a1], d2, batch, &mut b1, sgd);
         let (g0, d0) = backward_of(&mut layers.layer0, [&input, &a0], d1, batch, &mut b0, sgd);
-        let mut params = Vec::new();
-        match sgd {
-            Some(_) => layers.params(&mut |p| params.extend_from_slice(p)),
-            None => {
-                [g0.params_vec(), g2.params_vec(), g5.params_vec()].iter().for_each(|p| params.extend_from_slice(p))
-            }
-        }
+        let params = match sgd {
+            Some(_) => params_of(&layers),
+            None => [params_of(&g0), params_of(&g2), params_of(&g5)].concat(),
+        };
         let [output, got, grad_input] = passes_of(&net, &input, &grad, batch, sgd);
         assert_eq!(output, bits(&a5), "output");
         assert_eq!(got, bits(&params), "{}", if sgd.is_some() { "weights after SGD" } else { "gradients" });
@@ -497,18 +491,12 @@ fn a_convolution_and_the_max_pooling_after_it_run_as_the_two_layers_do() {
     let (a1, mut b1) = forward_of(&layers.layer1, &a0, batch);
     let (_, d1) = backward_of(&mut layers.layer1, [&a0, &a1], grad.clone(), batch, &mut b1, None);
     let (g0, d0) = backward_of(&mut layers.layer0, [&input, &a0], d1, batch, &mut b0, None);
-    assert_eq!(passes_of(&net, &input, &grad, batch, None), [bits(&a1), bits(&g0.params_vec()), bits(&d0)]);
+    assert_eq!(passes_of(&net, &input, &grad, batch, None), [bits(&a1), bits(&params_of(&g0)), bits(&d0)]);
 }
 
 /// Every parameter of a layer, in order, as one vector.
-trait ParamsVec {
-    fn params_vec(&self) -> Vec<f32>;
-}
-
-impl<L: Layer> ParamsVec for L {
-    fn params_vec(&self) -> Vec<f32> {
-        let mut all = Vec::new();
-        self.params(&mut |p| all.extend_from_slice(p));
-        all
-    }
+fn params_of<L: Layer>(layer: &L) -> Vec<f32> {
+    let mut all = Vec::new();
+    layer.params(&mut |p| all.extend_from_slice(p));
+    all
 }

@@ -981,20 +981,8 @@ mod tests {
         batch: usize,
         fused: bool,
     ) {
-        type Of<
-            const C: usize,
-            const H: usize,
-            const W: usize,
-            const F: usize,
-            const KH: usize,
-            const KW: usize,
-            const SH: usize,
-            const SW: usize,
-            const SAME: bool,
-            A,
-        > = Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>;
-        assert_eq!(Of::<C, H, W, F, KH, KW, SH, SW, SAME, A>::fuses::<P>(), fused);
-        let mut conv = Of::<C, H, W, F, KH, KW, SH, SW, SAME, A>::seeded(seed);
+        assert_eq!(Conv2d::<C, H, W, F, KH, KW, SH, SW, SAME, A>::fuses::<P>(), fused);
+        let mut conv = Conv2d::<C, H, W, F, KH, KW, SH, SW, SAME, A>::seeded(seed);
         // Biases that leave some windows with nothing above zero.
         for (k, b) in conv.bias.iter_mut().enumerate() {
             *b = 0.4 * (k as f32 * 0.9).sin() - 0.2;
