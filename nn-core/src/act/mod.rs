@@ -14,6 +14,7 @@
 
 mod elu;
 mod exp;
+pub(crate) mod gate;
 mod gelu;
 mod leaky_relu;
 mod linear;

@@ -1,5 +1,5 @@
 use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
-use crate::act::{Activation, Sigmoid, Tanh};
+use crate::act::gate;
 use crate::onnx::Attr;
 
 /// A gated recurrent unit layer (Keras' `GRU` with its default
@@ -23,7 +23,7 @@ pub type Gru<const T: usize, const F: usize, const U: usize, const SEQ: bool> = 
 /// One GRU step: `r = σ(x_r + h_r)`, `z = σ(x_z + h_z)`,
 /// `n = tanh(x_n + r ⊙ h_n)` and `h = (1 − z) ⊙ n + z ⊙ h_prev`, where `x_·`
 /// are the input's projections and `h_·` the previous output's (each with
-/// its bias).
+/// its bias). `σ` and `tanh` are the LSTM's (see [`LstmCell`](super::LstmCell)).
 pub struct GruCell;
 
 impl Cell for GruCell {
@@ -38,13 +38,13 @@ impl Cell for GruCell {
         for (g, z) in gates[..2 * u].iter_mut().zip(hidden) {
             *g += z;
         }
-        Sigmoid::forward(&mut gates[..2 * u], u);
+        gate::sigmoid_in_place(&mut gates[..2 * u]);
         let (rz, n) = gates.split_at_mut(2 * u);
         let (r, z) = rz.split_at(u);
         for k in 0..u {
             n[k] += r[k] * hidden[2 * u + k];
         }
-        Tanh::forward(n, u);
+        gate::tanh_in_place(n);
         for k in 0..u {
             h[k] = (1.0 - z[k]) * n[k] + z[k] * h_prev[k];
         }

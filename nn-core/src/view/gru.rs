@@ -1,7 +1,7 @@
 //! One step of a GRU's view.
 
 use super::recurrent::Step;
-use crate::act::{Activation, Sigmoid, Tanh};
+use crate::act::gate;
 
 /// One GRU step (as [`layers::GruCell`](crate::layers::GruCell), Keras'
 /// `reset_after=True`): `r = σ(x_r + h_r)`, `z = σ(x_z + h_z)`,
@@ -19,13 +19,13 @@ impl Step for GruStep {
         for (g, z) in gates[..2 * u].iter_mut().zip(hidden) {
             *g += z;
         }
-        Sigmoid::forward(&mut gates[..2 * u], u);
+        gate::sigmoid_in_place(&mut gates[..2 * u]);
         let (rz, n) = gates.split_at_mut(2 * u);
         let (r, z) = rz.split_at(u);
         for k in 0..u {
             n[k] += r[k] * hidden[2 * u + k];
         }
-        Tanh::forward(&mut n[..u], u);
+        gate::tanh_in_place(&mut n[..u]);
         for k in 0..u {
             h[k] = (1.0 - z[k]) * n[k] + z[k] * h[k];
         }
