@@ -244,12 +244,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
 
 /// dL/db: the sum of the columns of `delta` (`bias_grad.len()` rows each).
 fn bias_gradient(delta: &[f32], bias_grad: &mut [f32]) {
-    bias_grad.fill(0.0);
-    for column in delta.chunks_exact(bias_grad.len()) {
-        for (b, d) in bias_grad.iter_mut().zip(column) {
-            *b += d;
-        }
-    }
+    super::sum_columns(delta, bias_grad.len(), 0, bias_grad);
 }
 
 #[cfg(test)]

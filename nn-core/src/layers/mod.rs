@@ -462,6 +462,16 @@ pub(crate) fn ensure_len<T: Copy + Default>(buffer: &mut Vec<T>, len: usize) -> 
     &mut buffer[..len]
 }
 
+/// Rows `first..first + sums.len()` of `values` (columns of `rows` values
+/// each) summed over the columns, each sum in column order, into `sums`: a
+/// bias's gradient from the gradients of a batch's (or its steps') outputs.
+pub(crate) fn sum_columns(values: &[f32], rows: usize, first: usize, sums: &mut [f32]) {
+    sums.fill(0.0);
+    for column in values.chunks_exact(rows) {
+        sums.iter_mut().zip(&column[first..]).for_each(|(s, v)| *s += v);
+    }
+}
+
 /// Defined in [`crate::view`], which builds without std.
 pub use crate::view::Widths;
 

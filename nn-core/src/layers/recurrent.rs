@@ -370,10 +370,7 @@ fn column_sums(values: &[f32], sums: &mut [f32]) {
     let rows = sums.len();
     // Sixteen sums at least a thread: a cache line of each column.
     crate::parallel::for_each_rows(rows, 16, 1, [(sums, 1)], |range, [sums]| {
-        sums.fill(0.0);
-        for column in values.chunks_exact(rows) {
-            sums.iter_mut().zip(&column[range.clone()]).for_each(|(s, v)| *s += v);
-        }
+        super::sum_columns(values, rows, range.start, sums);
     });
 }
 
