@@ -33,8 +33,9 @@ impl Cell for GruCell {
     const NAME: &'static str = "gru";
 
     fn forward(step: ForwardStep<'_>) {
-        let ForwardStep { gates, hidden, h_prev, h, .. } = step;
+        let ForwardStep { gates, bias, hidden, h_prev, h, .. } = step;
         let u = h.len();
+        gates.iter_mut().zip(bias).for_each(|(g, b)| *g += b);
         for (g, z) in gates[..2 * u].iter_mut().zip(hidden) {
             *g += z;
         }

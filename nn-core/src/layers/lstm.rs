@@ -38,8 +38,8 @@ impl Cell for LstmCell {
 
     /// `c` receives the state `c`, then `tanh(c)` for the backward pass.
     fn forward(step: ForwardStep<'_>) {
-        let ForwardStep { gates, c_prev, c, h, .. } = step;
-        lstm_forward(gates, c_prev, c, h);
+        let ForwardStep { gates, bias, c_prev, c, h, .. } = step;
+        lstm_forward(gates, bias, c_prev, c, h);
     }
 
     fn backward(step: BackwardStep<'_>) {
@@ -56,22 +56,22 @@ impl Cell for LstmCell {
 
 crate::cpu::with_avx2! {
     /// One sample's step forward: the gates' values in place of their
-    /// pre-activations, `c` and `tanh(c)` into `c`'s two halves, the output
+    /// pre-activations (`gates + bias`), `c` and `tanh(c)` into `c`'s two halves, the output
     /// into `h`. Eight units at a time where the CPU allows, as one function
     /// (no multiply and add is fused outside the gate functions, which fuse
     /// theirs everywhere: every CPU gives the same bits).
-    fn lstm_forward(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
+    fn lstm_forward(gates: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let u = h.len();
         let (c, tanh_c) = c[..2 * u].split_at_mut(u);
-        let c_prev = &c_prev[..u];
-        for v in &mut gates[..2 * u] {
-            *v = gate::sigmoid(*v);
+        let (c_prev, bias) = (&c_prev[..u], &bias[..4 * u]);
+        for (v, b) in gates[..2 * u].iter_mut().zip(&bias[..2 * u]) {
+            *v = gate::sigmoid(*v + b);
         }
-        for v in &mut gates[2 * u..3 * u] {
-            *v = gate::tanh(*v);
+        for (v, b) in gates[2 * u..3 * u].iter_mut().zip(&bias[2 * u..3 * u]) {
+            *v = gate::tanh(*v + b);
         }
-        for v in &mut gates[3 * u..4 * u] {
-            *v = gate::sigmoid(*v);
+        for (v, b) in gates[3 * u..4 * u].iter_mut().zip(&bias[3 * u..]) {
+            *v = gate::sigmoid(*v + b);
         }
         let (i, rest) = gates[..4 * u].split_at(u);
         let (f, rest) = rest.split_at(u);

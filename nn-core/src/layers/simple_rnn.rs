@@ -33,7 +33,8 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
     /// `gates` keeps the pre-activations, which the derivative of an
     /// activation such as GELU or swish needs ([`Activation::NEEDS_INPUT`]).
     fn forward(step: ForwardStep<'_>) {
-        let ForwardStep { gates, h, .. } = step;
+        let ForwardStep { gates, bias, h, .. } = step;
+        gates.iter_mut().zip(bias).for_each(|(g, b)| *g += b);
         h.copy_from_slice(gates);
         A::forward(h, h.len());
     }
