@@ -45,6 +45,56 @@ macro_rules! with_avx2 {
 }
 pub(crate) use with_avx2;
 
+/// Whether this CPU has AVX-512 (its foundation and 256-bit forms) besides
+/// AVX2 and FMA (detected once).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+pub fn has_avx512() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
+    match DETECTED.load(Ordering::Relaxed) {
+        0 => {
+            let yes = has_avx2_fma() && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl");
+            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+        state => state == 2,
+    }
+}
+
+/// [`with_avx2!`], with a third copy of the body compiled with AVX-512 too,
+/// run when the CPU has it: for loops bound by how much work the core keeps
+/// in flight rather than by its arithmetic units, where sixteen values an
+/// instruction let twice as many overlap. (The Zen 4 cores run a 512-bit
+/// operation as two 256-bit halves, so arithmetic-bound loops gain nothing:
+/// `nn-core/src/gemm/mod.rs`.) The same bits as the other copies, for the
+/// same reasons. (Its one user, the LSTM, needs std.)
+#[cfg(feature = "std")]
+macro_rules! with_avx512 {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        $vis fn $name ($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(all(target_arch = "x86_64", feature = "std"))]
+            {
+                #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                fn avx512($($arg: $ty),*) $(-> $ret)? $body
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? $body
+                if $crate::cpu::has_avx512() {
+                    // SAFETY: the CPU has AVX-512 F and VL, AVX2 and FMA, checked just above.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if $crate::cpu::has_avx2_fma() {
+                    // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body
+        }
+    };
+}
+#[cfg(feature = "std")]
+pub(crate) use with_avx512;
+
 /// Partial sums [`sum`] and [`dot`] keep: two AVX registers' worth, so the
 /// additions of a long sum overlap instead of waiting on each other.
 const LANES: usize = 16;
