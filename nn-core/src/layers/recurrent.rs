@@ -340,9 +340,8 @@ fn transpose_into(values: &[f32], rows: usize, cols: usize, out: &mut [f32], ld:
 /// on 2 of the first-level cache's 64 sets, which hold 16 of them, so a
 /// panel's 128 lines came from the second level again for every 6 samples.
 /// At an odd number of lines they spread over all 64 sets. Measured on
-/// `RowLstm` by alternating the two strides every 10 batches within one
-/// process (`docs/performance.md`): `predict` 6-7% faster, a training batch
-/// 2% faster, the same bits.
+/// `RowLstm` (`docs/performance.md`): `predict` about 6% faster, a training
+/// batch about 2% faster, the same bits.
 fn spaced_stride(rows: usize) -> usize {
     16 * (rows.div_ceil(16) | 1)
 }
