@@ -67,8 +67,7 @@ pub fn has_avx512() -> bool {
 /// instruction let twice as many overlap. (The Zen 4 cores run a 512-bit
 /// operation as two 256-bit halves, so arithmetic-bound loops gain nothing:
 /// `nn-core/src/gemm/mod.rs`.) The same bits as the other copies, for the
-/// same reasons. (Its one user, the LSTM, needs std.)
-#[cfg(feature = "std")]
+/// same reasons.
 macro_rules! with_avx512 {
     ($(#[$meta:meta])* $vis:vis fn $name:ident ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$meta])*
@@ -92,7 +91,6 @@ macro_rules! with_avx512 {
         }
     };
 }
-#[cfg(feature = "std")]
 pub(crate) use with_avx512;
 
 /// Partial sums [`sum`] and [`dot`] keep: two AVX registers' worth, so the
