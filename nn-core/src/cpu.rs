@@ -6,21 +6,32 @@
 //! [`with_avx2!`](crate::cpu::with_avx2). Rust never fuses a multiply and an add on
 //! its own, and vectorised square roots and divisions round exactly, so both
 //! copies give bit-identical results: the choice changes speed, never numbers.
+//! A few loops bound by how much work the core keeps in flight (the LSTM's
+//! step, the gate functions) get a third copy with AVX-512
+//! ([`with_avx512!`](crate::cpu::with_avx512)), the same bits again.
 //! Without std there is no run-time detection, and only the baseline copy.
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// `detect()`, asked once and remembered in `state` (0 unknown, 1 no, 2 yes).
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn detected_once(state: &AtomicU8, detect: impl FnOnce() -> bool) -> bool {
+    match state.load(Ordering::Relaxed) {
+        0 => {
+            let yes = detect();
+            state.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+        known => known == 2,
+    }
+}
 
 /// Whether this CPU has AVX2 and FMA (detected once).
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 pub fn has_avx2_fma() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
-    match DETECTED.load(Ordering::Relaxed) {
-        0 => {
-            let yes = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
-            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
-        }
-        state => state == 2,
-    }
+    static DETECTED: AtomicU8 = AtomicU8::new(0);
+    detected_once(&DETECTED, || is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
 }
 
 /// Define a function whose body is also compiled with AVX2 and FMA enabled, and
@@ -49,16 +60,10 @@ pub(crate) use with_avx2;
 /// AVX2 and FMA (detected once).
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 pub fn has_avx512() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static DETECTED: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
-    match DETECTED.load(Ordering::Relaxed) {
-        0 => {
-            let yes = has_avx2_fma() && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl");
-            DETECTED.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
-        }
-        state => state == 2,
-    }
+    static DETECTED: AtomicU8 = AtomicU8::new(0);
+    detected_once(&DETECTED, || {
+        has_avx2_fma() && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl")
+    })
 }
 
 /// [`with_avx2!`], with a third copy of the body compiled with AVX-512 too,
