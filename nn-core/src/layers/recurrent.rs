@@ -346,6 +346,17 @@ fn spaced_stride(rows: usize) -> usize {
     16 * (rows.div_ceil(16) | 1)
 }
 
+/// Above this size of the gates of all steps, a recurrent layer's forward
+/// pass makes each step's input projections inside the time loop (for the
+/// thread's samples, just before the step's recurrent product adds to them)
+/// instead of all of them in one product first. All steps' gates outgrow
+/// the caches at a training batch (7.3 MB for `lstm(128)` over 28 steps of
+/// 128 samples), so the one product's output went to memory and came back at
+/// every step; the machine's phases of slower memory made that a training
+/// batch 4-5% slower (`docs/performance.md`). Below it (`predict`'s 18
+/// samples: 1 MB), the one product stays faster, by about 1%.
+const PER_STEP_PROJECTION_BYTES: usize = 2 << 20;
+
 /// `batch` sequences of `T` steps of `width` values, sample-major
 /// (`[n][t][·]`), into time-major order (`[t][n][·]`), or back with `back`.
 fn reorder<const T: usize>(from: &[f32], to: &mut [f32], width: usize, batch: usize, back: bool) {
@@ -483,10 +494,18 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let (rows, steps) = (Self::ROWS, batch * T);
         let x = super::ensure_len(&mut b.x, F * steps);
         reorder::<T>(input, x, F, batch, false);
-        // The input projections of every step of every sample: one product.
-        // (The cell adds the bias, step by step, after the recurrent projection.)
+        // The input projections: for a small batch, those of every step of
+        // every sample in one product; for a large one, each step's inside the
+        // time loop, just before the step reads them (see
+        // `PER_STEP_PROJECTION_BYTES`). The same sums either way. (The cell
+        // adds the bias, step by step, after the recurrent projection.)
         let gates = super::aligned_len(&mut b.gates, rows * steps);
-        gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F), MatRef::col_major(x, F, steps), 0.0, gates);
+        let weight_ih = MatRef::col_major(&self.weight_ih, rows, F);
+        let per_step = rows * steps * size_of::<f32>() > PER_STEP_PROJECTION_BYTES;
+        if !per_step {
+            gemm(1.0, weight_ih, MatRef::col_major(x, F, steps), 0.0, gates);
+        }
+        let x = &*x;
         let hidden = super::aligned_len(&mut b.hidden, if C::SEPARATE_HIDDEN { rows * steps } else { 0 });
         let h = super::ensure_len(&mut b.h, U * steps);
         let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
@@ -514,6 +533,11 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                 let n = samples.len();
                 for t in 0..T {
                     let (gates, hidden) = (gates.step(t), hidden.step(t));
+                    if per_step {
+                        let first = t * batch + samples.start;
+                        let x_t = MatRef::col_major(&x[F * first..F * (first + n)], F, n);
+                        gemm(1.0, weight_ih, x_t, 0.0, &mut *gates);
+                    }
                     let (h_prev, h_t) = h.previous_and_step(t);
                     let (c_prev, c_t) = c.previous_and_step(t);
                     // W_hh · h_{t-1} for these samples, into their gates or kept apart.
@@ -732,6 +756,29 @@ mod tests {
         // Activations whose derivative needs the pre-activations.
         check(SimpleRnn::<3, 2, 4, false, Gelu>::seeded(11), 2);
         check(SimpleRnn::<3, 2, 4, true, Swish>::seeded(12), 2);
+    }
+
+    /// A batch whose gates outgrow `PER_STEP_PROJECTION_BYTES` makes each
+    /// step's input projections inside the time loop; a small one, all of
+    /// them in one product first. Each sample's outputs are the same bits
+    /// either way, for a cell that adds the projections to its gates and
+    /// for one that keeps the recurrent projection apart.
+    #[test]
+    fn per_step_and_whole_batch_projections_give_the_same_bits() {
+        fn compare<L: Layer>(layer: L, rows: usize, steps: usize) {
+            let big = 300;
+            assert!(rows * steps * big * size_of::<f32>() > PER_STEP_PROJECTION_BYTES);
+            assert!(rows * steps * 10 * size_of::<f32>() <= PER_STEP_PROJECTION_BYTES);
+            let input = testing::values(L::INPUT * big, 0.4);
+            let (whole, _) = testing::forward(&layer, &input, big, true);
+            for (first, chunk) in input.chunks(L::INPUT * 10).enumerate() {
+                let (part, _) = testing::forward(&layer, chunk, 10, true);
+                let from = first * 10 * L::OUTPUT;
+                assert!(part == whole[from..from + part.len()], "samples {} to {}", first * 10, first * 10 + 9);
+            }
+        }
+        compare(with_biases(Lstm::<8, 20, 64, true>::seeded(13)), 256, 8);
+        compare(with_biases(Gru::<8, 20, 80, false>::seeded(14)), 240, 8);
     }
 
     /// An LSTM's forward pass against its equations, written out in f64.
