@@ -236,7 +236,9 @@ pub trait Layer: Sized + Send + Sync {
 
     /// Gradients for the batch last passed to [`Layer::forward_batch`] with the
     /// same input, output and buffers. The parameter gradients are written
-    /// (not added) into `grads`.
+    /// (not added) into `grads`. It may overwrite what the forward pass kept
+    /// in the buffers (a recurrent layer writes its gates' gradients over its
+    /// gates), so each backward pass follows a forward pass of its own.
     fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self);
 
     /// [`Layer::backward_batch`] fused with the plain SGD step `θ ← θ − rate·g`:

@@ -432,7 +432,8 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> s
 pub struct RecurrentBuffers {
     /// The input.
     x: Vec<f32>,
-    /// Every step's gates (`G·U` per sample and step).
+    /// Every step's gates (`G·U` per sample and step); after the backward
+    /// pass, the gradients to their pre-activations.
     gates: Vec<f32>,
     /// Every step's hidden projections, when the cell keeps them apart.
     hidden: Vec<f32>,
@@ -441,7 +442,10 @@ pub struct RecurrentBuffers {
     c: Vec<f32>,
     /// Zeros: the state and output before the first step.
     zeros: Vec<f32>,
+    /// One step's gradients to the gates' pre-activations, for the batch,
+    /// before they replace that step's gates.
     dgates: Vec<f32>,
+    /// Every step's gradients to the hidden projections kept apart.
     dhidden: Vec<f32>,
     /// The gradient reaching the current step's output from the next step,
     /// and with respect to its state.
@@ -582,8 +586,9 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let (rows, steps) = (Self::ROWS, batch * T);
         let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
         let (x, h, c, zeros) = (&b.x[..], &b.h[..], &b.c[..], &b.zeros[..]);
-        let (gates, hidden) = (aligned(&b.gates, rows * steps), aligned(&b.hidden, kept * steps));
-        let dgates = super::aligned_len(&mut b.dgates, rows * steps);
+        let hidden = aligned(&b.hidden, kept * steps);
+        let gates = super::aligned_len(&mut b.gates, rows * steps);
+        let dgates = super::aligned_len(&mut b.dgates, rows * batch);
         let dhidden = super::aligned_len(&mut b.dhidden, kept * steps);
         let carry = super::ensure_len(&mut b.carry, U * batch);
         let memory = if C::STATE > 0 { U } else { 0 };
@@ -595,7 +600,8 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         transpose_into(&self.weight_hh, rows, U, weight_hh_t, ld);
         let weight_hh_t = MatRef::col_major_ld(weight_hh_t, U, rows, ld);
         let blocks = [
-            (&mut dgates[..rows * steps], rows, T),
+            (&mut gates[..rows * steps], rows, T),
+            (&mut dgates[..], rows, 1),
             (&mut dhidden[..kept * steps], kept, T),
             (&mut carry[..U * batch], U, 1),
             (&mut dc[..memory * batch], memory, 1),
@@ -605,14 +611,15 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
             batch,
             Self::min_per_thread(),
             blocks,
-            |samples, [mut dgates, mut dhidden, mut carry, mut dc]| {
+            |samples, [mut gates, mut dgates, mut dhidden, mut carry, mut dc]| {
                 let n = samples.len();
                 let mut dh = [0.0f32; U];
                 for t in (0..T).rev() {
                     let at = |width: usize| t * batch * width..(t + 1) * batch * width;
                     let (h_prev, c_prev) = (step_before(h, t, batch, U), step_before(c, t, batch, state));
-                    let (gates_t, hidden_t, h_t, c_t) = (&gates[at(rows)], &hidden[at(kept)], &h[at(U)], &c[at(state)]);
-                    let (dgates, dhidden, carry, dc) = (dgates.step(t), dhidden.step(t), carry.step(0), dc.step(0));
+                    let (hidden_t, h_t, c_t) = (&hidden[at(kept)], &h[at(U)], &c[at(state)]);
+                    let gates_t = gates.step(t);
+                    let (dgates, dhidden, carry, dc) = (dgates.step(0), dhidden.step(t), carry.step(0), dc.step(0));
                     for (k, sample) in samples.clone().enumerate() {
                         // The gradient reaching this step's output: from the next
                         // step (carried, which from here collects the gradient to
@@ -634,7 +641,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                         C::backward(BackwardStep {
                             dh: &dh,
                             dc: &mut dc[k * memory..(k + 1) * memory],
-                            gates: &gates_t[sample * rows..(sample + 1) * rows],
+                            gates: &gates_t[k * rows..(k + 1) * rows],
                             hidden: &hidden_t[sample * kept..(sample + 1) * kept],
                             h_prev: sample_of(h_prev, zeros, t, sample, U),
                             c_prev: sample_of(c_prev, zeros, t, sample, state),
@@ -650,9 +657,15 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                         let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
                         gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
                     }
+                    // This step's gradients replace its gates, in the lines
+                    // the cell has just read: a buffer of every step's
+                    // gradients was written from memory (`docs/performance.md`).
+                    gates_t.copy_from_slice(&dgates[..rows * n]);
                 }
             },
         );
+        // Every step's gradients to the gates' pre-activations, where the gates were.
+        let dgates = aligned(&b.gates, rows * steps);
         // The weights' gradients, all steps at once: dW_hh = Σ_t dz_t · h_{t-1}ᵀ
         // over the steps after the first (time-major, they are neighbours).
         let dz = if C::SEPARATE_HIDDEN { &dhidden[..] } else { &dgates[..] };
