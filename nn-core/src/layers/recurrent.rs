@@ -668,7 +668,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         let dgates = aligned(&b.gates, rows * steps);
         // The weights' gradients, all steps at once: dW_hh = Σ_t dz_t · h_{t-1}ᵀ
         // over the steps after the first (time-major, they are neighbours).
-        let dz = if C::SEPARATE_HIDDEN { &dhidden[..] } else { &dgates[..] };
+        let dz: &[f32] = if C::SEPARATE_HIDDEN { dhidden } else { dgates };
         if T > 1 {
             // As its transpose, h · dzᵀ (U x G·U): two threads share its
             // G·U columns better than dW_hh's U.
