@@ -657,9 +657,10 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
                         let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
                         gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
                     }
-                    // This step's gradients replace its gates, in the lines
-                    // the cell has just read: a buffer of every step's
-                    // gradients was written from memory (`docs/performance.md`).
+                    // This step's gradients replace its gates, in the cache
+                    // lines the cell has just read. (Written into a buffer of
+                    // every step's gradients, they made the cache fetch that
+                    // buffer's lines from memory first: `docs/performance.md`.)
                     gates_t.copy_from_slice(&dgates[..rows * n]);
                 }
             },
