@@ -32,11 +32,12 @@ pub struct LstmCell;
 
 impl Cell for LstmCell {
     const GATES: usize = 4;
-    const STATE: usize = 2;
+    const STATE: usize = 1;
     const SEPARATE_HIDDEN: bool = false;
     const NAME: &'static str = "lstm";
 
-    /// `c` receives the state `c`, then `tanh(c)` for the backward pass.
+    /// `c` receives the state `c` (the backward pass computes `tanh(c)`
+    /// again rather than read it from memory).
     fn forward(step: ForwardStep<'_>) {
         let ForwardStep { gates, bias, c_prev, c, h, .. } = step;
         lstm_forward(gates, bias, c_prev, c, h);
@@ -44,7 +45,7 @@ impl Cell for LstmCell {
 
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, dc, gates, c_prev, c, dgates, .. } = step;
-        lstm_backward(dh, dc, gates, c_prev, &c[dh.len()..2 * dh.len()], dgates);
+        lstm_backward(dh, dc, gates, c_prev, c, dgates);
     }
 
     /// ONNX's `LSTM`, its default activations (sigmoid, tanh, tanh); its
@@ -56,8 +57,8 @@ impl Cell for LstmCell {
 
 crate::cpu::with_avx512! {
     /// One sample's step forward: the gates' values in place of their
-    /// pre-activations (`gates + bias`), `c` and `tanh(c)` into `c`'s two
-    /// halves, the output into `h`. Sixteen units at a time with AVX-512,
+    /// pre-activations (`gates + bias`), the state into `c`, the output
+    /// into `h`. Sixteen units at a time with AVX-512,
     /// eight with AVX2, as one function (no multiply and add is fused outside
     /// the gate functions, which fuse theirs everywhere: every CPU gives the
     /// same bits). The gate functions' chains wait on their divisions, so
@@ -65,8 +66,7 @@ crate::cpu::with_avx512! {
     /// no faster (`docs/performance.md`).
     fn lstm_forward(gates: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let u = h.len();
-        let (c, tanh_c) = c[..2 * u].split_at_mut(u);
-        let (c_prev, bias) = (&c_prev[..u], &bias[..4 * u]);
+        let (c, c_prev, bias) = (&mut c[..u], &c_prev[..u], &bias[..4 * u]);
         for (v, b) in gates[..2 * u].iter_mut().zip(&bias[..2 * u]) {
             *v = gate::sigmoid(*v + b);
         }
@@ -81,10 +81,7 @@ crate::cpu::with_avx512! {
         let (g, o) = rest.split_at(u);
         for k in 0..u {
             c[k] = f[k] * c_prev[k] + i[k] * g[k];
-            tanh_c[k] = gate::tanh(c[k]);
-        }
-        for k in 0..u {
-            h[k] = o[k] * tanh_c[k];
+            h[k] = o[k] * gate::tanh(c[k]);
         }
     }
 }
@@ -92,13 +89,15 @@ crate::cpu::with_avx512! {
 crate::cpu::with_avx512! {
     /// One sample's step backward: from `dh` and `dc` (the state's gradient,
     /// replaced by the previous state's) to the gates' pre-activations, with
-    /// the gates `i, f, g, o` and `tanh(c)` the forward step kept. Sixteen
+    /// the gates `i, f, g, o` and the state `c` the forward step kept
+    /// (`tanh(c)` computed again: the same bits as the forward step's, and
+    /// cheaper than keeping it in memory, `docs/performance.md`). Sixteen
     /// units at a time with AVX-512, eight with AVX2 (each value computed as
     /// in the plain loop: no multiply and add is fused, so every CPU gives the
     /// same bits).
-    fn lstm_backward(dh: &[f32], dc: &mut [f32], gates: &[f32], c_prev: &[f32], tanh_c: &[f32], dgates: &mut [f32]) {
+    fn lstm_backward(dh: &[f32], dc: &mut [f32], gates: &[f32], c_prev: &[f32], c: &[f32], dgates: &mut [f32]) {
         let u = dh.len();
-        let (dc, c_prev, tanh_c) = (&mut dc[..u], &c_prev[..u], &tanh_c[..u]);
+        let (dc, c_prev, c) = (&mut dc[..u], &c_prev[..u], &c[..u]);
         let (i, rest) = gates[..4 * u].split_at(u);
         let (f, rest) = rest.split_at(u);
         let (g, o) = rest.split_at(u);
@@ -106,7 +105,7 @@ crate::cpu::with_avx512! {
         let (df, rest) = rest.split_at_mut(u);
         let (dg, d_o) = rest.split_at_mut(u);
         for k in 0..u {
-            let tc = tanh_c[k];
+            let tc = gate::tanh(c[k]);
             let dct = dc[k] + dh[k] * o[k] * (1.0 - tc * tc);
             d_o[k] = dh[k] * tc * o[k] * (1.0 - o[k]);
             di[k] = dct * g[k] * i[k] * (1.0 - i[k]);
@@ -134,22 +133,22 @@ mod tests {
     fn the_steps_give_the_bits_of_the_plain_arithmetic_on_every_cpu() {
         const U: usize = 40;
         let (z, bias, c_prev) = (values(4 * U, 6.0, 0.1), values(4 * U, 0.5, 0.7), values(U, 2.0, 1.3));
-        let (mut gates, mut c, mut h) = (z.clone(), vec![0.0; 2 * U], vec![0.0; U]);
+        let (mut gates, mut c, mut h) = (z.clone(), vec![0.0; U], vec![0.0; U]);
         lstm_forward(&mut gates, &bias, &c_prev, &mut c, &mut h);
         for k in 0..U {
             let pre = |g: usize| z[g * U + k] + bias[g * U + k];
             let (i, f, g, o) =
                 (gate::sigmoid(pre(0)), gate::sigmoid(pre(1)), gate::tanh(pre(2)), gate::sigmoid(pre(3)));
             let state = f * c_prev[k] + i * g;
-            let expected = [i, f, g, o, state, gate::tanh(state), o * gate::tanh(state)];
-            let got = [gates[k], gates[U + k], gates[2 * U + k], gates[3 * U + k], c[k], c[U + k], h[k]];
+            let expected = [i, f, g, o, state, o * gate::tanh(state)];
+            let got = [gates[k], gates[U + k], gates[2 * U + k], gates[3 * U + k], c[k], h[k]];
             assert_eq!(got.map(f32::to_bits), expected.map(f32::to_bits), "forward, unit {k}");
         }
         let (dh, dc_in) = (values(U, 0.3, 2.1), values(U, 0.2, 0.4));
         let (mut dc, mut dgates) = (dc_in.clone(), vec![0.0; 4 * U]);
-        lstm_backward(&dh, &mut dc, &gates, &c_prev, &c[U..], &mut dgates);
+        lstm_backward(&dh, &mut dc, &gates, &c_prev, &c, &mut dgates);
         for k in 0..U {
-            let (i, f, g, o, tc) = (gates[k], gates[U + k], gates[2 * U + k], gates[3 * U + k], c[U + k]);
+            let (i, f, g, o, tc) = (gates[k], gates[U + k], gates[2 * U + k], gates[3 * U + k], gate::tanh(c[k]));
             let dct = dc_in[k] + dh[k] * o * (1.0 - tc * tc);
             let expected = [
                 dct * g * i * (1.0 - i),

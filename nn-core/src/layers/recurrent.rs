@@ -23,10 +23,11 @@ pub trait Cell: Send + Sync + 'static {
     /// for a simple RNN.
     const GATES: usize;
     /// Values per unit that the cell keeps besides its output, from one step
-    /// to the next and for the backward pass: 2 for an LSTM (`c`, and
-    /// `tanh(c)` so that the backward pass need not compute it again), 0 for
-    /// a GRU or a simple RNN. Only the first `U` (the state proper) reach the
-    /// next step's `c_prev` as something the cell reads.
+    /// to the next and for the backward pass: 1 for an LSTM (`c`), 0 for a
+    /// GRU or a simple RNN. A cell may keep more than its state proper
+    /// (something the backward pass would otherwise compute again); only
+    /// the first `U` reach the next step's `c_prev` as something the cell
+    /// reads.
     const STATE: usize;
     /// Whether the previous output's projection stays apart from the
     /// input's, with a bias of its own (a GRU's `n` gate multiplies it by the
@@ -437,7 +438,7 @@ pub struct RecurrentBuffers {
     gates: Vec<f32>,
     /// Every step's hidden projections, when the cell keeps them apart.
     hidden: Vec<f32>,
-    /// Every step's output and state values (an LSTM's `c` and `tanh(c)`).
+    /// Every step's output and state values (an LSTM's `c`).
     h: Vec<f32>,
     c: Vec<f32>,
     /// Zeros: the state and output before the first step.
