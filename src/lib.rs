@@ -8,7 +8,7 @@ pub use nn_core::{
     train,
 };
 #[cfg(feature = "std")]
-pub use nn_core::{Error, Result, Sample, Verbosity};
+pub use nn_core::{no_parts, Error, Result, Sample, Verbosity};
 pub use nn_macros::network;
 
 #[cfg(feature = "std")]

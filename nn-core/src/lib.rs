@@ -60,8 +60,8 @@ pub mod __private {
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     pub use crate::train::scratch;
-    pub use crate::Result;
     pub use crate::{act, layers, nalgebra, network, onnx, rand};
+    pub use crate::{Error, Result};
     pub use ::std::{format, string::String, vec, vec::Vec};
 
     /// Compile-time check that `T` accepts `N` inputs; the error names both.

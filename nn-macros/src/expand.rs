@@ -11,7 +11,7 @@
 use crate::ast::Network;
 use crate::check::{self, Plan};
 use crate::ctxt::Ctxt;
-use crate::layers::{Fusion, Holds};
+use crate::layers::Fusion;
 use crate::shape::{Shape, Width};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -43,7 +43,6 @@ struct Field {
     ty: TokenStream,
     init: TokenStream,
     configure: TokenStream,
-    holds: Holds,
     activated: bool,
     /// Its index in the matching PyTorch `nn.Sequential`.
     module: usize,
@@ -75,7 +74,6 @@ fn fields(plan: &Plan) -> Vec<Field> {
             layer: as_layer,
             ty,
             configure: code.configure.clone(),
-            holds: code.holds,
             activated: code.activated,
             module: first_module,
             known: (known(&layer.input), known(&layer.planned.output)),
@@ -184,7 +182,7 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
         let layer = &f.layer;
         quote!(#layer::PARAMS)
     }));
-    let state = sum(fields.iter().filter(|f| f.holds.state).map(|f| {
+    let state = sum(fields.iter().map(|f| {
         let layer = &f.layer;
         quote!(#layer::STATE)
     }));
@@ -209,39 +207,8 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
     let forward_batch = forward_batch(&fields, &input);
     let backward_sgd = backward(&fields, &input, true);
     let backward_batch = backward(&fields, &input, false);
-    let per_field = |holds: fn(&Holds) -> bool, call: fn(&Field) -> TokenStream| -> TokenStream {
-        fields.iter().filter(|f| holds(&f.holds)).map(call).collect()
-    };
-    let visit_params = per_field(
-        |h| h.params,
-        |f| {
-            let (layer, name) = (&f.layer, &f.name);
-            quote!(#layer::visit_params(&mut self.#name, &grads.#name, visit);)
-        },
-    );
-    let read_params = per_field(
-        |h| h.params,
-        |f| {
-            let (layer, name) = (&f.layer, &f.name);
-            quote!(#layer::params(&self.#name, visit);)
-        },
-    );
-    let tensors = per_field(
-        |h| h.params || h.state,
-        |f| {
-            let (layer, name, module) = (&f.layer, &f.name, f.module);
-            quote!(#layer::tensors(&self.#name, &::nn::__private::format!("{}{}.", prefix, #module), visit);)
-        },
-    );
-    let load_tensors = per_field(
-        |h| h.params || h.state,
-        |f| {
-            let (layer, name, module) = (&f.layer, &f.name, f.module);
-            quote!(#layer::load_tensors(&mut self.#name, &::nn::__private::format!("{}{}.", prefix, #module), source)?;)
-        },
-    );
-    let state_methods = state_methods(&fields);
-    let penalty = penalty(&fields);
+    let parts = parts(&fields);
+    let update_state = update_state(&fields);
     let check_input = check_input(&fields);
     let onnx = onnx(plan, &fields);
 
@@ -294,26 +261,9 @@ fn generate(net: &Network, plan: &Plan) -> TokenStream {
                 #backward_sgd
             }
 
-            fn visit_params(&mut self, grads: &Self, visit: &mut dyn ::core::ops::FnMut(&mut [f32], &[f32])) {
-                #visit_params
-            }
+            #parts
 
-            fn params(&self, visit: &mut dyn ::core::ops::FnMut(&[f32])) {
-                #read_params
-            }
-
-            #state_methods
-
-            #penalty
-
-            fn tensors(&self, prefix: &str, visit: &mut dyn ::core::ops::FnMut(::nn::__private::Tensor<'_>)) {
-                #tensors
-            }
-
-            fn load_tensors(&mut self, prefix: &str, source: &mut ::nn::__private::TensorSource<'_>) -> ::nn::__private::Result<()> {
-                #load_tensors
-                ::core::result::Result::Ok(())
-            }
+            #update_state
 
             fn onnx(
                 &self,
@@ -490,44 +440,60 @@ fn backward(fields: &[Field], input_width: &Width, sgd: bool) -> TokenStream {
     body
 }
 
-/// `update_state` and `visit_state`, when some layer has training state.
-fn state_methods(fields: &[Field]) -> TokenStream {
-    let with_state: Vec<_> = fields.iter().enumerate().filter(|(_, f)| f.holds.state).collect();
-    if with_state.is_empty() {
-        return TokenStream::new();
-    }
-    let update = with_state.iter().map(|(k, f)| {
-        let (layer, name, b) = (&f.layer, &f.name, format_ident!("b{}", k));
-        quote!(#layer::update_state(&mut self.#name, &buffers.#b);)
-    });
-    let visit = with_state.iter().map(|(_, f)| {
-        let (layer, name) = (&f.layer, &f.name);
-        quote!(#layer::visit_state(&mut self.#name, visit);)
-    });
+/// `parts` and `parts_mut`: each layer's tensors under its module, in order.
+fn parts(fields: &[Field]) -> TokenStream {
+    let visits = |method: TokenStream, reference: TokenStream| -> TokenStream {
+        fields
+            .iter()
+            .map(|f| {
+                let (layer, name, module) = (&f.layer, &f.name, f.module);
+                quote!(#layer::#method(#reference self.#name, &path.module(#module), visit);)
+            })
+            .collect()
+    };
+    let (read, write) = (visits(quote!(parts), quote!(&)), visits(quote!(parts_mut), quote!(&mut)));
     quote! {
-        fn update_state(&mut self, buffers: &Self::Buffers) {
-            #(#update)*
+        fn parts<'s>(
+            &'s self,
+            path: &::nn::__private::layers::Path<'_>,
+            visit: &mut dyn ::core::ops::FnMut(::nn::__private::layers::Part<'_, ::nn::__private::layers::Data<'s>>),
+        ) {
+            #read
         }
 
-        fn visit_state(&mut self, visit: &mut dyn ::core::ops::FnMut(&mut [f32])) {
-            #(#visit)*
+        fn parts_mut<'s>(
+            &'s mut self,
+            path: &::nn::__private::layers::Path<'_>,
+            visit: &mut dyn ::core::ops::FnMut(::nn::__private::layers::Part<'_, ::nn::__private::layers::DataMut<'s>>),
+        ) {
+            #write
         }
     }
 }
 
-/// `check_input`, when the first layer has rules for its input values (an
-/// embedding's token ids, or a nested network's).
-fn check_input(fields: &[Field]) -> TokenStream {
-    match fields.first() {
-        Some(first) if first.holds.input_rules => {
-            let (layer, name) = (&first.layer, &first.name);
-            quote! {
-                fn check_input(&self, input: &[f32], batch: usize) -> ::nn::__private::Result<()> {
-                    #layer::check_input(&self.#name, input, batch)
-                }
-            }
+/// `update_state`: each layer's, with its buffers.
+fn update_state(fields: &[Field]) -> TokenStream {
+    let updates = fields.iter().enumerate().map(|(k, f)| {
+        let (layer, name, b) = (&f.layer, &f.name, format_ident!("b{}", k));
+        quote!(#layer::update_state(&mut self.#name, &buffers.#b);)
+    });
+    quote! {
+        fn update_state(&mut self, buffers: &Self::Buffers) {
+            let _ = buffers;
+            #(#updates)*
         }
-        _ => TokenStream::new(),
+    }
+}
+
+/// `check_input`: the first layer's rules for the network's input values
+/// (an embedding's token ids, or a nested network's).
+fn check_input(fields: &[Field]) -> TokenStream {
+    let Some(first) = fields.first() else { return TokenStream::new() };
+    let (layer, name) = (&first.layer, &first.name);
+    quote! {
+        fn check_input(&self, input: &[f32], batch: usize) -> ::nn::__private::Result<()> {
+            #layer::check_input(&self.#name, input, batch)
+        }
     }
 }
 
@@ -560,30 +526,6 @@ fn onnx(plan: &Plan, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// `penalty`, when some layer has a weight penalty.
-fn penalty(fields: &[Field]) -> TokenStream {
-    let penalised: Vec<_> = fields.iter().filter(|f| f.holds.penalty).collect();
-    if penalised.is_empty() {
-        return TokenStream::new();
-    }
-    let with = penalised.iter().map(|f| {
-        let (layer, name) = (&f.layer, &f.name);
-        quote!(#layer::penalty(&self.#name, ::core::option::Option::Some(&mut grads.#name)))
-    });
-    let without = penalised.iter().map(|f| {
-        let (layer, name) = (&f.layer, &f.name);
-        quote!(#layer::penalty(&self.#name, ::core::option::Option::None))
-    });
-    quote! {
-        fn penalty(&self, grads: ::core::option::Option<&mut Self>) -> f64 {
-            match grads {
-                ::core::option::Option::Some(grads) => #(#with)+*,
-                ::core::option::Option::None => #(#without)+*,
-            }
-        }
-    }
-}
-
 /// The summary rows, one per layer as written.
 fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
     let mut fields = fields.iter();
@@ -598,13 +540,13 @@ fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
                 quote!(#layer::PARAMS)
             },
         );
-        let state = match field {
-            Some(f) if f.holds.state => {
+        let state = field.map_or_else(
+            || quote!(0),
+            |f| {
                 let layer = &f.layer;
                 quote!(#layer::STATE)
-            }
-            _ => quote!(0),
-        };
+            },
+        );
         quote! {
             ::nn::__private::network::SummaryRow {
                 layer: ::nn::__private::String::from(#label),
@@ -654,6 +596,7 @@ fn stub(net: &Network, plan: &Plan) -> TokenStream {
             const INPUT: usize = #input;
             const OUTPUT: usize = #output;
             const PARAMS: usize = 0;
+            const STATE: usize = 0;
             type Buffers = ();
 
             fn init<R: ::nn::__private::rand::Rng + ?::core::marker::Sized>(_: &mut R) -> Self {
@@ -669,6 +612,31 @@ fn stub(net: &Network, plan: &Plan) -> TokenStream {
             }
 
             fn backward_batch(&self, _: ::nn::__private::Backward<'_, ()>, _: &mut Self) {}
+
+            fn parts<'s>(
+                &'s self,
+                _: &::nn::__private::layers::Path<'_>,
+                _: &mut dyn ::core::ops::FnMut(::nn::__private::layers::Part<'_, ::nn::__private::layers::Data<'s>>),
+            ) {
+            }
+
+            fn parts_mut<'s>(
+                &'s mut self,
+                _: &::nn::__private::layers::Path<'_>,
+                _: &mut dyn ::core::ops::FnMut(::nn::__private::layers::Part<'_, ::nn::__private::layers::DataMut<'s>>),
+            ) {
+            }
+
+            fn onnx(
+                &self,
+                _: &mut ::nn::__private::onnx::Graph,
+                _: &str,
+                _: ::nn::__private::onnx::Value,
+            ) -> ::nn::__private::Result<::nn::__private::onnx::Value> {
+                ::core::result::Result::Err(::nn::__private::Error::export(::nn::__private::String::from(
+                    "a network declared with mistakes has no ONNX form",
+                )))
+            }
         }
     }
 }

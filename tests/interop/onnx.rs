@@ -12,7 +12,7 @@
 use super::{image_inputs, scratch, token_inputs, trained};
 use nn::data::idx::Mnist;
 use nn::io::serialize;
-use nn::layers::{Activated, Backward, Dense, Layer, Mode, TakesInput, Tensor, Widths};
+use nn::layers::{Activated, Backward, Data, DataMut, Dense, Layer, Mode, Part, TakesInput, Tensor, Widths};
 use nn::onnx::{Graph, Value};
 use nn::prelude::*;
 use nn::rand::Rng;
@@ -32,6 +32,7 @@ impl Layer for ApproxGelu {
     const INPUT: usize = 16;
     const OUTPUT: usize = 16;
     const PARAMS: usize = <Dense<16, 16, Gelu<true>> as Layer>::PARAMS;
+    const STATE: usize = 0;
     type Buffers = Vec<f32>;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
@@ -50,12 +51,12 @@ impl Layer for ApproxGelu {
         self.0.backward_batch(pass, &mut grads.0);
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        self.0.visit_params(&grads.0, visit);
+    fn parts<'s>(&'s self, path: &nn::layers::Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        self.0.parts(path, visit);
     }
 
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        self.0.tensors(prefix, visit);
+    fn parts_mut<'s>(&'s mut self, path: &nn::layers::Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        self.0.parts_mut(path, visit);
     }
 
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> nn::Result<Value> {
@@ -97,6 +98,7 @@ impl Layer for Halve {
     const INPUT: usize = 4;
     const OUTPUT: usize = 4;
     const PARAMS: usize = 0;
+    const STATE: usize = 0;
     type Buffers = ();
 
     fn init<R: Rng + ?Sized>(_: &mut R) -> Self {
@@ -119,6 +121,12 @@ impl Layer for Halve {
                 *gi = 0.5 * g;
             }
         }
+    }
+
+    nn::no_parts!();
+
+    fn onnx(&self, _: &mut Graph, _: &str, _: Value) -> nn::Result<Value> {
+        Err(nn::Error::export("`Halve` has no ONNX form"))
     }
 }
 

@@ -67,6 +67,7 @@ impl<
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = C * Self::OH * Self::OW;
     const PARAMS: usize = 0;
+    const STATE: usize = 0;
     type Buffers = ();
 
     fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
@@ -119,6 +120,8 @@ impl<
             }
         });
     }
+
+    crate::no_parts!();
 
     /// `AveragePool` with explicit `pads` and `count_include_pad = 0`: a
     /// window over the edge averages the image values it covers.

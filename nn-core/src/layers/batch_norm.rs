@@ -1,4 +1,4 @@
-use super::{ensure_len, f32_tensor, load_f32, Backward, Layer, Mode, Slot, Tensor, TensorSource};
+use super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path};
 use crate::onnx::{Attr, Graph, Value};
 use rand::Rng;
 
@@ -210,41 +210,25 @@ impl<const C: usize, const S: usize> Layer for BatchNorm<C, S> {
         }
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        visit(&mut self.weight, &grads.weight);
-        visit(&mut self.bias, &grads.bias);
+    /// `weight` and `bias` (parameters), `running_mean` and `running_var`
+    /// (state) as `[C]`, and `num_batches_tracked` as an `I64` scalar
+    /// (state), as PyTorch's `BatchNorm`.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        visit(Part::param(path, "weight", &[C], &self.weight[..]));
+        visit(Part::param(path, "bias", &[C], &self.bias[..]));
+        visit(Part::state(path, "running_mean", &[C], &self.running_mean[..]));
+        visit(Part::state(path, "running_var", &[C], &self.running_var[..]));
+        let count = Data::I64(std::slice::from_ref(&self.num_batches_tracked));
+        visit(Part::state(path, "num_batches_tracked", &[], count));
     }
 
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        visit(&self.weight);
-        visit(&self.bias);
-    }
-
-    fn visit_state(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
-        visit(&mut self.running_mean);
-        visit(&mut self.running_var);
-    }
-
-    /// `weight`, `bias`, `running_mean`, `running_var` as `[C]` and
-    /// `num_batches_tracked` as an `I64` scalar, as PyTorch's `BatchNorm`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        visit(f32_tensor(prefix, "weight", &[C], &self.weight));
-        visit(f32_tensor(prefix, "bias", &[C], &self.bias));
-        visit(f32_tensor(prefix, "running_mean", &[C], &self.running_mean));
-        visit(f32_tensor(prefix, "running_var", &[C], &self.running_var));
-        let count = vec![self.num_batches_tracked].into();
-        visit(Tensor { name: format!("{prefix}num_batches_tracked"), shape: Vec::new(), values: count });
-    }
-
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        load_f32(source, prefix, "weight", &[C], &mut self.weight)?;
-        load_f32(source, prefix, "bias", &[C], &mut self.bias)?;
-        load_f32(source, prefix, "running_mean", &[C], &mut self.running_mean)?;
-        load_f32(source, prefix, "running_var", &[C], &mut self.running_var)?;
-        let mut count = [0i64];
-        source(&format!("{prefix}num_batches_tracked"), &[], Slot::I64(&mut count))?;
-        self.num_batches_tracked = count[0];
-        Ok(())
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        visit(Part::param(path, "weight", &[C], &mut self.weight[..]));
+        visit(Part::param(path, "bias", &[C], &mut self.bias[..]));
+        visit(Part::state(path, "running_mean", &[C], &mut self.running_mean[..]));
+        visit(Part::state(path, "running_var", &[C], &mut self.running_var[..]));
+        let count = DataMut::I64(std::slice::from_mut(&mut self.num_batches_tracked));
+        visit(Part::state(path, "num_batches_tracked", &[], count));
     }
 
     /// `BatchNormalization` with the moving statistics and the layer's

@@ -1,5 +1,5 @@
 use super::recurrent::{Cell, Recurrent, RecurrentBuffers};
-use super::{ensure_len, Backward, Layer, Mode, Tensor, TensorSource};
+use super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path};
 use crate::onnx::{Graph, Value};
 use rand::Rng;
 
@@ -89,6 +89,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     /// Both directions' gates of every step.
     const WIDEST: usize =
         crate::view::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
+    const STATE: usize = 0;
     type Buffers = BidirectionalBuffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
@@ -181,26 +182,16 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         }
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        self.forward.visit_params(&grads.forward, visit);
-        self.backward.visit_params(&grads.backward, visit);
-    }
-
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        self.forward.params(visit);
-        self.backward.params(visit);
-    }
-
     /// The forward direction's tensors, then the backward's with `_reverse`
     /// (`weight_ih_l0_reverse`, ...), as PyTorch's `bidirectional=True`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        self.forward.tensors_suffixed(prefix, "", visit);
-        self.backward.tensors_suffixed(prefix, "_reverse", visit);
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        self.forward.parts(path, visit);
+        self.backward.parts(path, &mut |part| visit(part.suffixed("_reverse")));
     }
 
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        self.forward.load_suffixed(prefix, "", source)?;
-        self.backward.load_suffixed(prefix, "_reverse", source)
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        self.forward.parts_mut(path, visit);
+        self.backward.parts_mut(path, &mut |part| visit(part.suffixed("_reverse")));
     }
 
     /// The cell's ONNX operator with `direction = "bidirectional"`: at each

@@ -1,6 +1,6 @@
 use super::window::Window;
 use super::winograd::{Placement, Winograd};
-use super::{f32_tensor, load_f32, Activated, Backward, FusedPool, Layer, Mode, Regularizer, Tensor, TensorSource};
+use super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Part, Path, Regularizer};
 use crate::act::Activation;
 use crate::gemm::{gemm, gemm_ld, MatRef, MIN_FLOPS_PER_THREAD};
 use crate::init::Init;
@@ -665,6 +665,7 @@ impl<
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = F * Self::OH * Self::OW;
     const PARAMS: usize = Self::WEIGHTS + F;
+    const STATE: usize = 0;
     type Buffers = ConvBuffers;
 
     /// Glorot uniform whatever the activation, as Keras' `Conv2D`
@@ -723,29 +724,17 @@ impl<
         buffers.preactivations = preactivations;
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        visit(&mut self.weight, &grads.weight);
-        visit(&mut self.bias, &grads.bias);
+    /// `weight` as `[F, C, KH, KW]` (PyTorch's `Conv2d.weight`) with the
+    /// layer's penalty, and `bias` as `[F]`.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        visit(Part::param(path, "weight", &[F, C, KH, KW], &self.weight[..]).regularized(self.regularizer));
+        visit(Part::param(path, "bias", &[F], &self.bias[..]));
     }
 
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        visit(&self.weight);
-        visit(&self.bias);
-    }
-
-    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
-        self.regularizer.penalty(&self.weight, grads.map(|g| &mut g.weight[..]))
-    }
-
-    /// `weight` as `[F, C, KH, KW]` (PyTorch's `Conv2d.weight`) and `bias` as `[F]`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        visit(f32_tensor(prefix, "weight", &[F, C, KH, KW], &self.weight));
-        visit(f32_tensor(prefix, "bias", &[F], &self.bias));
-    }
-
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        load_f32(source, prefix, "weight", &[F, C, KH, KW], &mut self.weight)?;
-        load_f32(source, prefix, "bias", &[F], &mut self.bias)
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        let regularizer = self.regularizer;
+        visit(Part::param(path, "weight", &[F, C, KH, KW], &mut self.weight[..]).regularized(regularizer));
+        visit(Part::param(path, "bias", &[F], &mut self.bias[..]));
     }
 
     /// `Conv` with explicit `pads` (Keras' `same` padding, the extra zero

@@ -1,6 +1,6 @@
 use super::{
-    boxed_zeroed, ensure_len, f32_tensor, load_f32, Activated, Aligned, Backward, Layer, Mode, Regularizer, TakesInput,
-    Tensor, TensorSource,
+    boxed_zeroed, ensure_len, Activated, Aligned, Backward, Data, DataMut, Layer, Mode, Part, Path, Regularizer,
+    TakesInput,
 };
 use crate::act::Activation;
 use crate::gemm::{gemm, MatRef};
@@ -98,6 +98,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     const INPUT: usize = I;
     const OUTPUT: usize = O;
     const PARAMS: usize = I * O + O;
+    const STATE: usize = 0;
     /// The pre-activations of the last batch, when the activation needs them.
     type Buffers = Vec<f32>;
 
@@ -163,36 +164,19 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         crate::optim::sgd_step(self.bias.as_mut_slice(), grads.bias.as_slice(), rate);
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        visit(self.weight.as_mut_slice(), grads.weight.as_slice());
-        visit(self.bias.as_mut_slice(), grads.bias.as_slice());
+    /// `weight` as `[O, I]` (PyTorch's `Linear.weight`, kept column-major)
+    /// with the layer's penalty, and `bias` as `[O]`.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        visit(
+            Part::param(path, "weight", &[O, I], self.weight.as_slice()).column_major().regularized(self.regularizer),
+        );
+        visit(Part::param(path, "bias", &[O], self.bias.as_slice()));
     }
 
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        visit(self.weight.as_slice());
-        visit(self.bias.as_slice());
-    }
-
-    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
-        self.regularizer.penalty(self.weight.as_slice(), grads.map(|g| g.weight.as_mut_slice()))
-    }
-
-    /// `weight` as `[O, I]` row-major (PyTorch's `Linear.weight`) and `bias` as `[O]`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        visit(Tensor {
-            name: format!("{prefix}weight"),
-            shape: vec![O, I],
-            values: self.weight.transpose().as_slice().to_vec().into(),
-        });
-        visit(f32_tensor(prefix, "bias", &[O], self.bias.as_slice()));
-    }
-
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        // Row-major [O, I] is column-major I x O: read it as the transpose.
-        let mut transposed = boxed_zeroed::<SMatrix<f32, I, O>>();
-        load_f32(source, prefix, "weight", &[O, I], transposed.as_mut_slice())?;
-        self.weight.copy_from(&transposed.transpose());
-        load_f32(source, prefix, "bias", &[O], self.bias.as_mut_slice())
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        let regularizer = self.regularizer;
+        visit(Part::param(path, "weight", &[O, I], self.weight.as_mut_slice()).column_major().regularized(regularizer));
+        visit(Part::param(path, "bias", &[O], self.bias.as_mut_slice()));
     }
 
     /// `Gemm` on a vector (`[I]`, the weight as PyTorch's `[O, I]` with

@@ -37,6 +37,7 @@ impl<const N: usize, const RATE_BITS: u32> Layer for Dropout<N, RATE_BITS> {
     const INPUT: usize = N;
     const OUTPUT: usize = N;
     const PARAMS: usize = 0;
+    const STATE: usize = 0;
     /// The scaled mask of the last training batch.
     type Buffers = Vec<f32>;
 
@@ -86,6 +87,8 @@ impl<const N: usize, const RATE_BITS: u32> Layer for Dropout<N, RATE_BITS> {
             grad_input.copy_from_slice(grad);
         }
     }
+
+    crate::no_parts!();
 
     /// The identity, as in inference: no operator.
     fn onnx(&self, _graph: &mut Graph, _prefix: &str, input: Value) -> crate::Result<Value> {

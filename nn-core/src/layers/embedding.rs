@@ -1,4 +1,4 @@
-use super::{f32_tensor, load_f32, Backward, Layer, Mode, Tensor, TensorSource};
+use super::{Backward, Data, DataMut, Layer, Mode, Part, Path};
 use crate::error::{Error, Result};
 use crate::onnx::{Attr, Graph, Value};
 use rand::Rng;
@@ -50,6 +50,7 @@ impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T
     const INPUT: usize = T;
     const OUTPUT: usize = T * D;
     const PARAMS: usize = V * D;
+    const STATE: usize = 0;
     type Buffers = ();
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
@@ -98,21 +99,13 @@ impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T
         }
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        visit(&mut self.weight, &grads.weight);
-    }
-
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        visit(&self.weight);
-    }
-
     /// `weight` as `[V, D]`, PyTorch's `nn.Embedding.weight`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        visit(f32_tensor(prefix, "weight", &[V, D], &self.weight));
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        visit(Part::param(path, "weight", &[V, D], &self.weight[..]));
     }
 
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()> {
-        load_f32(source, prefix, "weight", &[V, D], &mut self.weight)
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        visit(Part::param(path, "weight", &[V, D], &mut self.weight[..]));
     }
 
     /// `Cast` of the `f32` ids to `int64`, then `Gather` of the table's

@@ -26,6 +26,7 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool2d<C
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = C;
     const PARAMS: usize = 0;
+    const STATE: usize = 0;
     type Buffers = ();
 
     fn init<R: Rng + ?Sized>(_rng: &mut R) -> Self {
@@ -54,6 +55,8 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool2d<C
             }
         });
     }
+
+    crate::no_parts!();
 
     /// `GlobalAveragePool` (`[C, 1, 1]`), then `Flatten` (`[C]`).
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {

@@ -71,6 +71,7 @@ impl<
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = C * Self::OH * Self::OW;
     const PARAMS: usize = 0;
+    const STATE: usize = 0;
     /// Where each output's maximum was, as an index into its sample's input.
     type Buffers = Vec<u32>;
 
@@ -107,6 +108,8 @@ impl<
             }
         });
     }
+
+    crate::no_parts!();
 
     /// `MaxPool` with explicit `pads`, which ONNX never lets win.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {

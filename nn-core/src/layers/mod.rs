@@ -14,6 +14,64 @@
 //! needed: `network!` computes every shape itself, writes the numbers, and
 //! asserts at compile time that each layer's `OUTPUT` is the next one's `INPUT`.
 
+/// [`Layer::parts`] and [`Layer::parts_mut`] of a layer that keeps no
+/// tensors (pooling, dropout, a layer of your own that only computes): it
+/// visits none. Written inside the `impl Layer` block.
+///
+/// ```
+/// use nn_core::layers::{Backward, Layer, Mode};
+/// use nn_core::onnx::{Graph, Value};
+///
+/// /// Halves its four inputs.
+/// struct Halve;
+///
+/// impl Layer for Halve {
+///     const INPUT: usize = 4;
+///     const OUTPUT: usize = 4;
+///     const PARAMS: usize = 0;
+///     const STATE: usize = 0;
+///     type Buffers = ();
+///
+///     fn init<R: nn_core::rand::Rng + ?Sized>(_: &mut R) -> Self { Halve }
+///     fn zeroed() -> Self { Halve }
+///     fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
+///         output[..4 * batch].iter_mut().zip(input).for_each(|(o, i)| *o = 0.5 * i);
+///     }
+///     fn backward_batch(&self, pass: Backward<'_, ()>, _: &mut Self) {
+///         if let Some(grad_input) = pass.grad_input {
+///             grad_input[..4 * pass.batch].iter_mut().zip(pass.grad.iter()).for_each(|(d, g)| *d = 0.5 * g);
+///         }
+///     }
+///     nn_core::no_parts!();
+///     fn onnx(&self, _: &mut Graph, _: &str, _: Value) -> nn_core::Result<Value> {
+///         Err(nn_core::Error::export("`Halve` has no ONNX form"))
+///     }
+/// }
+///
+/// let mut count = 0;
+/// Halve.parts(&nn_core::layers::Path::ROOT, &mut |_| count += 1);
+/// assert_eq!(count, 0);
+/// ```
+#[macro_export]
+macro_rules! no_parts {
+    () => {
+        /// None: the layer keeps no tensors.
+        fn parts<'s>(
+            &'s self,
+            _: &$crate::layers::Path<'_>,
+            _: &mut dyn FnMut($crate::layers::Part<'_, $crate::layers::Data<'s>>),
+        ) {
+        }
+
+        fn parts_mut<'s>(
+            &'s mut self,
+            _: &$crate::layers::Path<'_>,
+            _: &mut dyn FnMut($crate::layers::Part<'_, $crate::layers::DataMut<'s>>),
+        ) {
+        }
+    };
+}
+
 mod avg_pool2d;
 mod batch_norm;
 mod bidirectional;
@@ -25,6 +83,7 @@ mod global_avg_pool2d;
 mod gru;
 mod lstm;
 mod max_pool2d;
+mod parts;
 mod per_step;
 mod recurrent;
 mod regularizer;
@@ -43,6 +102,7 @@ pub use global_avg_pool2d::GlobalAvgPool2d;
 pub use gru::{Gru, GruCell};
 pub use lstm::{Lstm, LstmCell};
 pub use max_pool2d::{FusedPool, MaxPool2d};
+pub use parts::{Data, DataMut, Layout, Part, Path, Role};
 pub use per_step::PerStep;
 pub use recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent, RecurrentBuffers};
 pub use regularizer::Regularizer;
@@ -180,16 +240,27 @@ pub struct Backward<'a, B> {
 ///
 /// Implemented by every layer in nn-core and by every network that `network!`
 /// declares, so a network can serve as a layer of another.
+///
+/// What a layer must say has no default: its widths, its counts of
+/// parameters and state, its passes, its tensors ([`Layer::parts`] and
+/// [`Layer::parts_mut`], the one list from which training, saving and
+/// loading are derived) and its ONNX form. What is optional has a default
+/// that is right for a layer that does not need it: rules for the input
+/// values ([`Layer::check_input`]) and state that changes in training
+/// ([`Layer::update_state`]). The provided methods below the parts are
+/// derived from them and are not meant to be written again.
 pub trait Layer: Sized + Send + Sync {
     /// Values per input sample.
     const INPUT: usize;
     /// Values per output sample.
     const OUTPUT: usize;
-    /// Number of trainable parameters.
+    /// Number of trainable parameters: the values of the [`Role::Param`]
+    /// parts.
     const PARAMS: usize;
     /// Number of values of training state that is not a parameter (batch
-    /// norm's moving mean and variance), as Keras counts "non-trainable params".
-    const STATE: usize = 0;
+    /// norm's moving mean and variance), as Keras counts "non-trainable
+    /// params": the `f32` values of the [`Role::State`] parts.
+    const STATE: usize;
     /// The most values per sample the forward pass writes in one place: the
     /// output, or a wider buffer the layer keeps (a recurrent layer's gates
     /// of every step). [`predict`](crate::train::predict) sizes the batches
@@ -217,10 +288,36 @@ pub trait Layer: Sized + Send + Sync {
         mode: &mut Mode<'_>,
     );
 
+    /// Gradients for the batch last passed to [`Layer::forward_batch`] with the
+    /// same input, output and buffers. The parameter gradients are written
+    /// (not added) into `grads`. It may overwrite what the forward pass kept
+    /// in the buffers (a recurrent layer writes its gates' gradients over its
+    /// gates), so each backward pass follows a forward pass of its own.
+    fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self);
+
+    /// Each tensor the layer keeps, in a fixed order, with its name, shape
+    /// and role, under `path` (the modules above the layer): its parameters
+    /// and its state. A layer without tensors visits none.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>));
+
+    /// The same tensors as [`Layer::parts`], in the same order, writable.
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>));
+
+    /// Write the layer as ONNX operators into `graph`, reading `input` (a
+    /// value whose samples hold [`Layer::INPUT`] values, shaped as the layer
+    /// reads them: `[I]`, `[C, H, W]` or `[T, F]`) and returning its output
+    /// (shaped as the layer gives it), for inference: dropout is the
+    /// identity, batch norm uses its moving statistics. Constants are named
+    /// as [`Layer::tensors`] names them, `prefix` first; operators after
+    /// `prefix`. See [`crate::onnx`]. A layer without an ONNX form returns an
+    /// [`Error::Export`](crate::Error::Export) naming it.
+    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value>;
+
     /// Check that `input` (`batch` samples) is something the layer can read:
     /// an embedding checks that its values are token ids. `fit`, `evaluate`
     /// and `predict` call it before the forward pass, with errors naming the
-    /// sample (within `input`) and the position.
+    /// sample (within `input`) and the position. Layers that read any values
+    /// keep the default, which accepts them.
     fn check_input(&self, input: &[f32], batch: usize) -> Result<()> {
         let _ = (input, batch);
         Ok(())
@@ -229,17 +326,12 @@ pub trait Layer: Sized + Send + Sync {
     /// Fold what the last training forward pass measured into the training
     /// state that is not a parameter (batch norm's moving statistics). Called
     /// once per training step, after the loss is known to be finite and
-    /// before the backward pass; layers without such state do nothing.
+    /// before the backward pass. Layers without [`Role::State`] parts keep
+    /// the default, which changes nothing; `testing::check_parts` checks
+    /// that a layer with such parts changes them here.
     fn update_state(&mut self, buffers: &Self::Buffers) {
         let _ = buffers;
     }
-
-    /// Gradients for the batch last passed to [`Layer::forward_batch`] with the
-    /// same input, output and buffers. The parameter gradients are written
-    /// (not added) into `grads`. It may overwrite what the forward pass kept
-    /// in the buffers (a recurrent layer writes its gates' gradients over its
-    /// gates), so each backward pass follows a forward pass of its own.
-    fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self);
 
     /// [`Layer::backward_batch`] fused with the plain SGD step `θ ← θ − rate·g`:
     /// each parameter is updated with its gradient, which a layer may apply as
@@ -247,71 +339,54 @@ pub trait Layer: Sized + Send + Sync {
     /// gradient passed back through `grad_input` is taken with the parameters
     /// as they were before the step.
     ///
-    /// The default computes the gradients into `grads` and then updates.
-    /// [`Dense`] adds `−rate · delta · inputᵀ` straight into its weights,
-    /// which saves writing the weight gradient and reading it back (the
-    /// largest tensor of most networks); the numbers are the same as the
-    /// separate update's when `batch` is at most 256, the product's depth
-    /// per pass.
+    /// Derived: the gradients into `grads`, then the update. [`Dense`]
+    /// adds `−rate · delta · inputᵀ` straight into its weights, which saves
+    /// writing the weight gradient and reading it back (the largest tensor
+    /// of most networks); the numbers are the same as the separate update's
+    /// when `batch` is at most 256, the product's depth per pass.
     fn backward_sgd(&mut self, pass: Backward<'_, Self::Buffers>, grads: &mut Self, rate: f32) {
         self.backward_batch(pass, grads);
         self.visit_params(grads, &mut |params, grads| crate::optim::sgd_step(params, grads, rate));
     }
 
-    /// Visit each parameter tensor as a flat slice with the matching slice of
-    /// `grads`, always in the same order. Layers without parameters visit nothing.
+    /// Each parameter tensor as a flat slice with the matching slice of
+    /// `grads`, in the order of [`Layer::parts`]. Derived from the parts.
     fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        let _ = (grads, visit);
+        parts::visit_params(self, grads, visit);
     }
 
-    /// Visit each parameter tensor read-only, in the same order as [`Layer::visit_params`].
+    /// Each parameter tensor read-only, in the same order as
+    /// [`Layer::visit_params`]. Derived from the parts.
     fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        let _ = visit;
+        parts::params(self, visit);
     }
 
-    /// Visit each tensor of training state that is not a parameter (batch
-    /// norm's moving mean and variance), always in the same order; early
-    /// stopping keeps and restores these with the parameters.
+    /// Each `f32` tensor of training state that is not a parameter (batch
+    /// norm's moving mean and variance), in order; early stopping keeps and
+    /// restores these with the parameters. Derived from the parts.
     fn visit_state(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
-        let _ = visit;
+        parts::visit_state(self, visit);
     }
 
-    /// The weight penalty (L1/L2 regularisation) this layer adds to the loss. When
-    /// `grads` is given, the penalty's gradient is added to it. Zero for layers
-    /// without a regulariser.
+    /// The weight penalty (L1/L2 regularisation) of the parts that carry a
+    /// [`Regularizer`], added to the loss. When `grads` is given, the
+    /// penalty's gradient is added to it. Derived from the parts.
     fn penalty(&self, grads: Option<&mut Self>) -> f64 {
-        let _ = grads;
-        0.0
+        parts::penalty(self, grads)
     }
 
     /// The parameters and state as named tensors in PyTorch's layout, each
     /// name starting with `prefix` (`"0."` for the first module of an
-    /// `nn.Sequential`). Layers without either visit nothing.
+    /// `nn.Sequential`). Derived from the parts.
     fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        let _ = (prefix, visit);
+        parts::tensors(self, prefix, visit);
     }
 
     /// Overwrite the parameters and state from `source`, asked for each tensor
     /// that [`Layer::tensors`] names, in the same order. Stops at `source`'s
-    /// first error.
+    /// first error. Derived from the parts.
     fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> Result<()> {
-        let _ = (prefix, source);
-        Ok(())
-    }
-
-    /// Write the layer as ONNX operators into `graph`, reading `input` (a
-    /// value whose samples hold [`Layer::INPUT`] values, shaped as the layer
-    /// reads them: `[I]`, `[C, H, W]` or `[T, F]`) and returning its output
-    /// (shaped as the layer gives it), for inference: dropout is the
-    /// identity, batch norm uses its moving statistics. Constants are named
-    /// as [`Layer::tensors`] names them, `prefix` first; operators after
-    /// `prefix`. See [`crate::onnx`].
-    ///
-    /// The default is an [`Error::Export`](crate::Error::Export) naming the
-    /// type: a layer without an ONNX form.
-    fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
-        let _ = (graph, prefix, input);
-        Err(crate::Error::export(format!("`{}` has no ONNX form", std::any::type_name::<Self>())))
+        parts::load_tensors(self, prefix, source)
     }
 }
 
@@ -477,21 +552,73 @@ pub(crate) fn sum_columns(values: &[f32], rows: usize, first: usize, sums: &mut 
 /// Defined in [`crate::view`], which builds without std.
 pub use crate::view::Widths;
 
-/// Load one `f32` tensor named `prefix` + `name` of `shape` into `values`.
-pub(crate) fn load_f32(
-    source: &mut TensorSource<'_>,
-    prefix: &str,
-    name: &str,
-    shape: &[usize],
-    values: &mut [f32],
-) -> Result<()> {
-    source(&format!("{prefix}{name}"), shape, Slot::F32(values))
-}
-
-/// An `f32` tensor named `prefix` + `name`, borrowing `values`.
-pub(crate) fn f32_tensor<'a>(prefix: &str, name: &str, shape: &[usize], values: &'a [f32]) -> Tensor<'a> {
-    Tensor { name: format!("{prefix}{name}"), shape: shape.to_vec(), values: values.into() }
-}
-
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{check_parts, values};
+    use super::*;
+    use crate::act::{Relu, Tanh};
+
+    /// Every layer kind declares its tensors once, consistently: see
+    /// [`testing::check_parts`].
+    #[test]
+    fn every_layer_kind_keeps_the_contract_of_its_parts() {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
+        check_parts(&mut Dense::<4, 3, Relu>::init(&mut rng), &values(8, 0.1), 2);
+        check_parts(&mut Conv2d::<2, 5, 5, 3, 3, 3, 1, 1, true, Relu>::init(&mut rng), &values(100, 0.2), 2);
+        check_parts(&mut MaxPool2d::<2, 4, 4, 2, 2, 2, 2, false>::init(&mut rng), &values(64, 0.3), 2);
+        check_parts(&mut AvgPool2d::<2, 4, 4, 2, 2, 2, 2, false>::init(&mut rng), &values(64, 0.3), 2);
+        check_parts(&mut GlobalAvgPool2d::<2, 3, 3>::init(&mut rng), &values(36, 0.4), 2);
+        check_parts(&mut Dropout::<6, { 0.5f32.to_bits() }>::init(&mut rng), &values(12, 0.5), 2);
+        let mut norm = BatchNorm::<3, 4>::init(&mut rng);
+        check_parts(&mut norm, &values(24, 0.6), 2);
+        check_parts(&mut Embedding::<5, 3, 4>::init(&mut rng), &[0.0, 1.0, 4.0, 2.0, 3.0, 3.0, 0.0, 1.0], 2);
+        check_parts(&mut Lstm::<3, 2, 4, false>::init(&mut rng), &values(12, 0.7), 2);
+        check_parts(&mut Gru::<3, 2, 4, true>::init(&mut rng), &values(12, 0.8), 2);
+        check_parts(&mut SimpleRnn::<3, 2, 4, false, Tanh>::init(&mut rng), &values(12, 0.9), 2);
+        check_parts(&mut Bidirectional::<LstmCell, 3, 2, 4, true>::init(&mut rng), &values(12, 1.0), 2);
+        check_parts(&mut PerStep::<Dense<2, 3, Tanh>, 3>::init(&mut rng), &values(12, 1.1), 2);
+    }
+
+    /// A layer that kept a tensor out of its parts would not be saved, and
+    /// the check above says so: a batch norm whose state is hidden fails it.
+    #[test]
+    #[should_panic(expected = "STATE is not the values of its state parts")]
+    fn the_contract_check_finds_a_layer_that_hides_a_tensor() {
+        struct Hiding(BatchNorm<2, 1>);
+        impl Layer for Hiding {
+            const INPUT: usize = 2;
+            const OUTPUT: usize = 2;
+            const PARAMS: usize = 4;
+            const STATE: usize = 4;
+            type Buffers = <BatchNorm<2, 1> as Layer>::Buffers;
+            fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+                Hiding(BatchNorm::init(rng))
+            }
+            fn zeroed() -> Self {
+                Hiding(BatchNorm::zeroed())
+            }
+            fn forward_batch(&self, i: &[f32], o: &mut [f32], b: usize, buf: &mut Self::Buffers, m: &mut Mode<'_>) {
+                self.0.forward_batch(i, o, b, buf, m);
+            }
+            fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self) {
+                self.0.backward_batch(pass, &mut grads.0);
+            }
+            // Only the parameters: the moving statistics are left out.
+            fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+                visit(Part::param(path, "weight", &[2], &self.0.weight[..]));
+                visit(Part::param(path, "bias", &[2], &self.0.bias[..]));
+            }
+            fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+                visit(Part::param(path, "weight", &[2], &mut self.0.weight[..]));
+                visit(Part::param(path, "bias", &[2], &mut self.0.bias[..]));
+            }
+            fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> Result<Value> {
+                self.0.onnx(graph, prefix, input)
+            }
+        }
+        check_parts(&mut Hiding::init(&mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1)), &[0.5; 4], 2);
+    }
+}

@@ -1,4 +1,4 @@
-use super::{Activated, Backward, Layer, Mode, Tensor, TensorSource};
+use super::{Activated, Backward, Data, DataMut, Layer, Mode, Part, Path};
 use crate::onnx::{Graph, Value};
 use rand::Rng;
 
@@ -78,32 +78,17 @@ impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
         self.0.backward_sgd(Backward { batch: pass.batch * T, ..pass }, &mut grads.0, rate);
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        self.0.visit_params(&grads.0, visit);
-    }
-
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        self.0.params(visit);
-    }
-
-    fn visit_state(&mut self, visit: &mut dyn FnMut(&mut [f32])) {
-        self.0.visit_state(visit);
-    }
-
-    fn penalty(&self, grads: Option<&mut Self>) -> f64 {
-        self.0.penalty(grads.map(|g| &mut g.0))
-    }
-
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        self.0.tensors(prefix, visit);
-    }
-
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        self.0.load_tensors(prefix, source)
-    }
-
     /// The inner layer's operators on the whole sequence `[T, L::INPUT]`
     /// (a dense layer's `MatMul` applies to every step).
+    /// The inner layer's tensors: the same weights serve every step.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        self.0.parts(path, visit);
+    }
+
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        self.0.parts_mut(path, visit);
+    }
+
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[T, L::INPUT])?;
         self.0.onnx(graph, prefix, input)

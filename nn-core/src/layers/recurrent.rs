@@ -3,7 +3,7 @@
 //! Each kind (`lstm.rs`, `gru.rs`, `simple_rnn.rs`) is a [`Cell`]: the
 //! arithmetic of one step, on one sample.
 
-use super::{load_f32, Aligned64, Backward, Layer, Mode, Tensor, TensorSource};
+use super::{Aligned64, Backward, Data, DataMut, Layer, Mode, Part, Path};
 use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
 use crate::onnx::{Attr, Graph, Value};
@@ -238,26 +238,6 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
         crate::gemm::MIN_FLOPS_PER_THREAD.div_ceil(2 * Self::ROWS * U)
     }
 
-    /// The tensors, each name ending in `suffix` (`""`, or `"_reverse"` for
-    /// the backward direction of a bidirectional layer).
-    pub(crate) fn tensors_suffixed(&self, prefix: &str, suffix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        let rows = Self::ROWS;
-        let named = |name: &str| format!("{prefix}{name}_l0{suffix}");
-        visit(Tensor {
-            name: named("weight_ih"),
-            shape: vec![rows, F],
-            values: transpose(&self.weight_ih, rows, F).into(),
-        });
-        visit(Tensor {
-            name: named("weight_hh"),
-            shape: vec![rows, U],
-            values: transpose(&self.weight_hh, rows, U).into(),
-        });
-        visit(Tensor { name: named("bias_ih"), shape: vec![rows], values: self.bias_ih[..].into() });
-        let bias_hh = if C::SEPARATE_HIDDEN { self.bias_hh.to_vec() } else { vec![0.0; rows] };
-        visit(Tensor { name: named("bias_hh"), shape: vec![rows], values: bias_hh.into() });
-    }
-
     /// This direction's weights appended to ONNX's `W` (`[G·U, F]`), `R`
     /// (`[G·U, U]`) and `B` (`[2·G·U]`), row-major, gates in the order
     /// `gates` gives (ONNX's gate `k` is nn's gate `gates[k]`).
@@ -281,38 +261,6 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
             }
         }
     }
-
-    /// Load what [`Recurrent::tensors_suffixed`] names (the two biases of a
-    /// cell with one as their sum).
-    pub(crate) fn load_suffixed(
-        &mut self,
-        prefix: &str,
-        suffix: &str,
-        source: &mut TensorSource<'_>,
-    ) -> crate::Result<()> {
-        let rows = Self::ROWS;
-        let mut row_major = vec![0.0; rows * F.max(U)];
-        load_f32(source, prefix, &format!("weight_ih_l0{suffix}"), &[rows, F], &mut row_major[..rows * F])?;
-        transpose_into(&row_major[..rows * F], F, rows, &mut self.weight_ih, rows);
-        load_f32(source, prefix, &format!("weight_hh_l0{suffix}"), &[rows, U], &mut row_major[..rows * U])?;
-        transpose_into(&row_major[..rows * U], U, rows, &mut self.weight_hh, rows);
-        load_f32(source, prefix, &format!("bias_ih_l0{suffix}"), &[rows], &mut self.bias_ih)?;
-        let hidden = &mut row_major[..rows];
-        load_f32(source, prefix, &format!("bias_hh_l0{suffix}"), &[rows], hidden)?;
-        if C::SEPARATE_HIDDEN {
-            self.bias_hh.copy_from_slice(hidden);
-        } else {
-            self.bias_ih.iter_mut().zip(hidden.iter()).for_each(|(b, h)| *b += h);
-        }
-        Ok(())
-    }
-}
-
-/// The transpose of the `rows x cols` column-major `values`, column-major.
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; rows * cols];
-    transpose_into(values, rows, cols, &mut out, cols);
-    out
 }
 
 /// [`transpose`] into `out`, its columns `ld >= cols` values apart, in
@@ -466,6 +414,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const INPUT: usize = T * F;
     const OUTPUT: usize = if SEQ { T * U } else { U };
     const PARAMS: usize = C::GATES * U * (F + U + 1) + Self::HIDDEN_BIAS;
+    const STATE: usize = 0;
     /// The gates of every step.
     const WIDEST: usize = crate::view::max_width(&[T * F, T * C::GATES * U, Self::OUTPUT]);
     type Buffers = RecurrentBuffers;
@@ -696,32 +645,37 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         }
     }
 
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        visit(&mut self.weight_ih, &grads.weight_ih);
-        visit(&mut self.weight_hh, &grads.weight_hh);
-        visit(&mut self.bias_ih, &grads.bias_ih);
+    /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]` (kept
+    /// column-major), `bias_ih_l0` and `bias_hh_l0` `[G·U]`: PyTorch's
+    /// `nn.LSTM`, `nn.GRU` and `nn.RNN`. A cell that keeps one bias for the
+    /// two (an LSTM, a simple RNN) saves `bias_hh_l0` as zeros and adds a
+    /// loaded one to its bias.
+    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+        let rows = Self::ROWS;
+        visit(Part::param(path, "weight_ih_l0", &[rows, F], &self.weight_ih[..]).column_major());
+        visit(Part::param(path, "weight_hh_l0", &[rows, U], &self.weight_hh[..]).column_major());
+        let shape = [rows];
+        let bias_ih = Part::param(path, "bias_ih_l0", &shape, &self.bias_ih[..]);
         if C::SEPARATE_HIDDEN {
-            visit(&mut self.bias_hh, &grads.bias_hh);
+            visit(bias_ih);
+            visit(Part::param(path, "bias_hh_l0", &shape, &self.bias_hh[..]));
+        } else {
+            visit(bias_ih.folding("bias_hh_l0"));
         }
     }
 
-    fn params(&self, visit: &mut dyn FnMut(&[f32])) {
-        visit(&self.weight_ih);
-        visit(&self.weight_hh);
-        visit(&self.bias_ih);
+    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+        let rows = Self::ROWS;
+        visit(Part::param(path, "weight_ih_l0", &[rows, F], &mut self.weight_ih[..]).column_major());
+        visit(Part::param(path, "weight_hh_l0", &[rows, U], &mut self.weight_hh[..]).column_major());
+        let shape = [rows];
+        let bias_ih = Part::param(path, "bias_ih_l0", &shape, &mut self.bias_ih[..]);
         if C::SEPARATE_HIDDEN {
-            visit(&self.bias_hh);
+            visit(bias_ih);
+            visit(Part::param(path, "bias_hh_l0", &shape, &mut self.bias_hh[..]));
+        } else {
+            visit(bias_ih.folding("bias_hh_l0"));
         }
-    }
-
-    /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]`, `bias_ih_l0` and
-    /// `bias_hh_l0` `[G·U]`: PyTorch's `nn.LSTM`, `nn.GRU` and `nn.RNN`.
-    fn tensors(&self, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
-        self.tensors_suffixed(prefix, "", visit);
-    }
-
-    fn load_tensors(&mut self, prefix: &str, source: &mut TensorSource<'_>) -> crate::Result<()> {
-        self.load_suffixed(prefix, "", source)
     }
 
     /// ONNX's `LSTM`, `GRU` or `RNN` (see [`Cell::onnx`]), batch-first in

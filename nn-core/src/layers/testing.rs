@@ -152,3 +152,62 @@ pub fn tensors_of<L: Layer>(layer: &L) -> Vec<Tensor<'static>> {
     });
     tensors
 }
+
+/// The contract of [`Layer::parts`]: `parts` and `parts_mut` name the same
+/// tensors in the same order; each holds the values its shape says;
+/// `PARAMS` and `STATE` count the parts' values; the tensors saved load back
+/// into a zeroed layer as they were; and a layer with state changes it in
+/// `update_state` after a training pass over `input` (a batch of `batch`).
+pub fn check_parts<L: Layer>(layer: &mut L, input: &[f32], batch: usize) {
+    use super::{Data, DataMut, Path, Role};
+    let name = std::any::type_name::<L>();
+    type Seen = (String, Vec<usize>, Role, super::Layout, usize);
+    let describe = |path: &Path<'_>, part_name: &str, suffix: &str| {
+        let mut full = String::new();
+        path.write_prefix(&mut full);
+        format!("{full}{part_name}{suffix}")
+    };
+    let mut read: Vec<Seen> = Vec::new();
+    let (mut params, mut state) = (0, 0);
+    layer.parts(&Path::ROOT, &mut |part| {
+        let len = match part.data {
+            Data::F32(values) => values.len(),
+            Data::I64(values) => values.len(),
+        };
+        assert_eq!(len, part.shape.iter().product::<usize>(), "{name}: {}", part.name);
+        if let Data::F32(_) = part.data {
+            match part.role {
+                Role::Param => params += len,
+                Role::State => state += len,
+            }
+        }
+        read.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, part.layout, len));
+    });
+    let mut written: Vec<Seen> = Vec::new();
+    layer.parts_mut(&Path::ROOT, &mut |part| {
+        let len = match &part.data {
+            DataMut::F32(values) => values.len(),
+            DataMut::I64(values) => values.len(),
+        };
+        written.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, part.layout, len));
+    });
+    assert_eq!(read, written, "{name}: parts and parts_mut differ");
+    assert_eq!(params, L::PARAMS, "{name}: PARAMS is not the values of its parameter parts");
+    assert_eq!(state, L::STATE, "{name}: STATE is not the values of its state parts");
+
+    let copy = loaded_copy(layer);
+    assert_eq!(tensors_of(&copy), tensors_of(layer), "{name}: its tensors do not load back");
+
+    if state > 0 {
+        let before = snapshot_state(layer);
+        let (_, buffers) = forward(layer, input, batch, true);
+        layer.update_state(&buffers);
+        assert_ne!(snapshot_state(layer), before, "{name}: a training step leaves its state as it was");
+    }
+}
+
+fn snapshot_state<L: Layer>(layer: &mut L) -> Vec<f32> {
+    let mut values = Vec::new();
+    layer.visit_state(&mut |s| values.extend_from_slice(s));
+    values
+}

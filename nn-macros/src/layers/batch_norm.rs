@@ -2,7 +2,7 @@
 //! each feature of a vector or each channel of an image. PyTorch:
 //! `BatchNorm1d(C, eps, momentum = 1 - momentum)` or `BatchNorm2d(...)`.
 
-use super::{Code, Holds, Planned};
+use super::{Code, Planned};
 use crate::args;
 use crate::ast::LayerSpec;
 use crate::ctxt::Ctxt;
@@ -68,6 +68,5 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         Some(quote!(::nn::__private::view::BatchNormView<#channels, #spatial, #bits>)),
     );
     code.configure = configure;
-    code.holds = Holds { params: true, state: true, penalty: false, input_rules: false };
     Some(Planned::new(incoming.clone(), "batch_norm", 1, Some(code)))
 }

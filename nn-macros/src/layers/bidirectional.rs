@@ -3,7 +3,7 @@
 //! same module with `bidirectional=True`, its tensors for the backward
 //! direction ending in `_reverse`.
 
-use super::{recurrent, Code, Holds, Planned};
+use super::{recurrent, Code, Planned};
 use crate::args;
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
@@ -55,6 +55,5 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     let ty = plan.layer(quote!(Bidirectional));
     let mut code = Code::plain(ty.clone(), Some(plan.view(quote!(BidirectionalView))));
     code.init = plan.init().map(|direction| quote!(<#ty>::with(rng, |rng| #direction)));
-    code.holds = Holds::PARAMS;
     Some(Planned::new(plan.output(2 * units), format!("bidirectional ({})", plan.label), 2, Some(code)))
 }

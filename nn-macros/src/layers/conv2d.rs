@@ -2,7 +2,7 @@
 //! a 2-D convolution over an image. PyTorch: `Conv2d(C, FILTERS, KERNEL,
 //! stride, padding)`, then the activation's module.
 
-use super::{image_input, weight_options, window, Code, Fusion, Holds, Planned};
+use super::{image_input, weight_options, window, Code, Fusion, Planned};
 use crate::args::{self, ActivationChoice};
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
@@ -69,15 +69,6 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         Shape::Image([f, oh, ow]),
         format!("conv2d ({label})"),
         1 + usize::from(module),
-        Some(Code {
-            ty,
-            init,
-            configure,
-            activated: true,
-            holds: Holds::WEIGHTS,
-            type_checks: Vec::new(),
-            view,
-            fusion: Fusion::Convolution,
-        }),
+        Some(Code { ty, init, configure, activated: true, type_checks: Vec::new(), view, fusion: Fusion::Convolution }),
     ))
 }

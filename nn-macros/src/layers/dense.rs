@@ -3,7 +3,7 @@
 //! `Linear(IN, OUT)` (which works on the last dimension), then the
 //! activation's module.
 
-use super::{weight_options, Code, Fusion, Holds, Planned};
+use super::{weight_options, Code, Fusion, Planned};
 use crate::args::{self, ActivationChoice};
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
@@ -78,23 +78,13 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     let label = format!("dense ({label})");
     let Some(steps) = steps else {
         let view = Some(view);
-        let code = Code {
-            ty: dense,
-            init,
-            configure,
-            activated: true,
-            holds: Holds::WEIGHTS,
-            type_checks,
-            view,
-            fusion: Fusion::Alone,
-        };
+        let code = Code { ty: dense, init, configure, activated: true, type_checks, view, fusion: Fusion::Alone };
         return Some(Planned::new(Shape::Vector(Width::Known(out)), label, modules, Some(code)));
     };
     let ty = quote!(::nn::__private::layers::PerStep<#dense, #steps>);
     let init = init.map(|inner| quote!(::nn::__private::layers::PerStep(#inner)));
     let configure = if configure.is_empty() { configure } else { quote!(.map(|layer| layer #configure)) };
     let view = Some(quote!(::nn::__private::view::PerStepView<#view, #steps>));
-    let code =
-        Code { ty, init, configure, activated: true, holds: Holds::WEIGHTS, type_checks, view, fusion: Fusion::Alone };
+    let code = Code { ty, init, configure, activated: true, type_checks, view, fusion: Fusion::Alone };
     Some(Planned::new(Shape::Sequence([steps, out]), label, modules, Some(code)))
 }

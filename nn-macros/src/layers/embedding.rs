@@ -2,7 +2,7 @@
 //! each replaced by its vector. PyTorch: `nn.Embedding(VOCABULARY, DIM)` (its
 //! input as integers).
 
-use super::{Code, Holds, Planned};
+use super::{Code, Planned};
 use crate::args;
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
@@ -40,11 +40,10 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         }
     };
     (vocabulary > 0 && dim > 0).then_some(())?;
-    let mut code = Code::plain(
+    let code = Code::plain(
         quote!(::nn::__private::layers::Embedding<#vocabulary, #dim, #steps>),
         Some(quote!(::nn::__private::view::EmbeddingView<#vocabulary, #dim, #steps>)),
     );
-    code.holds = Holds { params: true, state: false, penalty: false, input_rules: true };
     let mut planned = Planned::new(Shape::Sequence([steps, dim]), "embedding", 1, Some(code));
     planned.reads_input = true;
     Some(planned)

@@ -63,10 +63,6 @@ pub struct Code {
     pub configure: TokenStream,
     /// Whether it ends in an activation (implements `Activated`).
     pub activated: bool,
-    /// What it holds: parameters (and tensors in weight files), training
-    /// state that is not a parameter, a weight penalty. The network calls
-    /// only what a layer has.
-    pub holds: Holds,
     /// Checks only the compiler can make (a nested network's widths).
     pub type_checks: Vec<TokenStream>,
     /// Its type in `nn::view` (which builds without std), for the network's
@@ -92,25 +88,6 @@ pub enum Fusion {
     MaxPool,
 }
 
-/// What a layer holds, for the calls a network makes on it.
-#[derive(Clone, Copy, Default)]
-pub struct Holds {
-    pub params: bool,
-    pub state: bool,
-    pub penalty: bool,
-    /// Rules for its input values (an embedding's token ids).
-    pub input_rules: bool,
-}
-
-impl Holds {
-    /// Parameters and a penalty on them (`dense`, `conv2d`).
-    pub const WEIGHTS: Holds = Holds { params: true, state: false, penalty: true, input_rules: false };
-    /// Parameters only (the recurrent layers).
-    pub const PARAMS: Holds = Holds { params: true, state: false, penalty: false, input_rules: false };
-    /// Anything (a nested network).
-    pub const ALL: Holds = Holds { params: true, state: true, penalty: true, input_rules: true };
-}
-
 impl Code {
     /// A layer built by `Layer::init`, holding nothing, without an
     /// activation, whose view is `view`.
@@ -120,7 +97,6 @@ impl Code {
             init: None,
             configure: TokenStream::new(),
             activated: false,
-            holds: Holds::default(),
             type_checks: Vec::new(),
             view,
             fusion: Fusion::Alone,

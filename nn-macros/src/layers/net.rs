@@ -1,6 +1,6 @@
 //! `net(Path)`: another network used as a layer. PyTorch: its own `Sequential`.
 
-use super::{Code, Holds, Planned};
+use super::{Code, Planned};
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
 use crate::shape::{Shape, Width};
@@ -37,7 +37,6 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     // A network is its own view's type too.
     let mut code = Code::plain(ty.clone(), Some(ty));
     code.activated = true;
-    code.holds = Holds::ALL;
     code.type_checks.push(quote_spanned!(span=> ::nn::__private::takes_input::<#path, #input>()));
     Some(Planned::new(
         Shape::Vector(output),

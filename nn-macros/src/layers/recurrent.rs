@@ -4,7 +4,7 @@
 //! (`nn.GRU`, `nn.RNN`), which returns a tuple, then a module that takes the
 //! last step (or every step): two modules (see the README's Weights).
 
-use super::{sequence_input, Code, Holds, Planned};
+use super::{sequence_input, Code, Planned};
 use crate::args::{self, Args};
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
@@ -82,7 +82,6 @@ pub fn check_simple_rnn(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Op
 fn single(plan: RecurrentPlan) -> Option<Planned> {
     let mut code = Code::plain(plan.layer_type(), Some(plan.view(quote!(RecurrentView))));
     code.init = plan.init();
-    code.holds = Holds::PARAMS;
     Some(Planned::new(plan.output(plan.units), plan.label.clone(), 2, Some(code)))
 }
 
