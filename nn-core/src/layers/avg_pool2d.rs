@@ -1,5 +1,5 @@
-use super::window::Window;
 use super::{Backward, Layer, Mode};
+use crate::kernels::window::Window;
 use crate::onnx::{Attr, Graph, Value};
 use crate::parallel::{for_each_rows, min_rows};
 use rand::Rng;
@@ -124,7 +124,7 @@ impl<
     /// window over the edge averages the image values it covers.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[C, H, W])?;
-        let mut attributes = Self::WINDOW.onnx_attributes();
+        let mut attributes = crate::onnx::window_attributes([PH, PW], [SH, SW], Self::WINDOW.pads());
         attributes.push(("count_include_pad", Attr::Int(0)));
         Ok(graph.node("AveragePool", &format!("{prefix}avgpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }

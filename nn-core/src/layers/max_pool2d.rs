@@ -1,5 +1,5 @@
-use super::window::Window;
 use super::{ensure_len, Backward, Layer, Mode};
+use crate::kernels::window::Window;
 use crate::onnx::{Graph, Value};
 use crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows};
 use rand::Rng;
@@ -111,7 +111,7 @@ impl<
     /// `MaxPool` with explicit `pads`, which ONNX never lets win.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[C, H, W])?;
-        let attributes = Self::WINDOW.onnx_attributes();
+        let attributes = crate::onnx::window_attributes([PH, PW], [SH, SW], Self::WINDOW.pads());
         Ok(graph.node("MaxPool", &format!("{prefix}maxpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }
 }
