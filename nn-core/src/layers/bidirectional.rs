@@ -1,5 +1,6 @@
 use super::recurrent::{Cell, Recurrent, RecurrentBuffers};
 use super::{ensure_len, Backward, Layer, Mode, Tensor, TensorSource};
+use crate::kernels::recurrent::reverse_steps;
 use crate::onnx::{Graph, Value};
 use rand::Rng;
 
@@ -44,15 +45,6 @@ pub struct BidirectionalBuffers {
     backward_grad: Vec<f32>,
     /// The gradient to the reversed input.
     reversed_grad: Vec<f32>,
-}
-
-/// Each sample's steps of `width` values in reverse order, from `from` into `to`.
-fn reverse_steps<const T: usize>(from: &[f32], to: &mut [f32], width: usize, batch: usize) {
-    for (from, to) in from[..T * width * batch].chunks_exact(T * width).zip(to.chunks_exact_mut(T * width)) {
-        for (t, step) in from.chunks_exact(width).enumerate() {
-            to[(T - 1 - t) * width..(T - t) * width].copy_from_slice(step);
-        }
-    }
 }
 
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Clone
