@@ -9,6 +9,7 @@
 //! - [`conv_direct`]: a shallow convolution computed without the window matrix;
 //! - [`winograd`]: 3x3 convolutions by Winograd's F(2x2, 3x3);
 //! - [`conv`]: a convolution's passes over a batch, through one of the three;
+//! - [`pool`]: max and average pooling of one sample;
 //! - [`cell`]: one step of an LSTM, a GRU or a simple RNN on one sample;
 //! - [`recurrent`]: a recurrent layer's loop over time for a batch, and
 //!   backpropagation through time.
@@ -24,6 +25,7 @@ pub(crate) mod cell;
 pub(crate) mod conv;
 pub(crate) mod conv_direct;
 pub(crate) mod im2col;
+pub(crate) mod pool;
 #[cfg(feature = "std")]
 pub(crate) mod recurrent;
 pub(crate) mod window;
