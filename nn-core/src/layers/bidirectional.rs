@@ -1,6 +1,5 @@
 use super::recurrent::{Cell, Recurrent, RecurrentBuffers};
 use super::{ensure_len, Backward, Layer, Mode, Tensor, TensorSource};
-use crate::kernels::recurrent::reverse_steps;
 use crate::onnx::{Graph, Value};
 use rand::Rng;
 
@@ -101,7 +100,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     ) {
         let half = Self::HALF;
         let reversed = ensure_len(&mut b.reversed, T * F * batch);
-        reverse_steps::<T>(input, reversed, F, batch);
+        crate::kernels::recurrent::reverse_steps::<T>(input, reversed, F, batch);
         let forward_out = ensure_len(&mut b.forward_out, half * batch);
         let backward_out = ensure_len(&mut b.backward_out, half * batch);
         self.forward.forward_batch(input, forward_out, batch, &mut b.forward, mode);
@@ -207,6 +206,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
 mod tests {
     use super::*;
     use crate::act::Tanh;
+    use crate::kernels::recurrent::reverse_steps;
     use crate::layers::{testing, GruCell, LstmCell, SimpleRnnCell};
 
     #[test]

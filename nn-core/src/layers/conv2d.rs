@@ -1,4 +1,3 @@
-use super::{aligned_len, ensure_len};
 use super::{f32_tensor, load_f32, Activated, Backward, FusedPool, Layer, Mode, Regularizer, Tensor, TensorSource};
 use crate::act::Activation;
 use crate::init::Init;
@@ -90,7 +89,7 @@ impl<
     /// Winograd's forward pass (nothing where it does not apply), made
     /// again only when the weights changed.
     fn conv_params<'a>(&'a self, made_from: &mut Vec<f32>, kernels: &'a mut Vec<f32>) -> Params<'a> {
-        let kernels = Self::CONV.forward_kernels(&self.weight, made_from, |len| aligned_len(kernels, len));
+        let kernels = Self::CONV.forward_kernels(&self.weight, made_from, |len| super::aligned_len(kernels, len));
         Params { weight: &self.weight, bias: &self.bias, kernels }
     }
 
@@ -128,7 +127,7 @@ impl<
         let (o, po) = (Self::OUTPUT, P::OUTPUT);
         if !Self::fuses::<P>() {
             let mut unpooled = std::mem::take(&mut buffers.unpooled);
-            let values = ensure_len(&mut unpooled, o * batch);
+            let values = super::ensure_len(&mut unpooled, o * batch);
             self.forward_batch(input, values, batch, buffers, mode);
             pool.forward_batch(values, output, batch, argmax, mode);
             buffers.unpooled = unpooled;
@@ -136,7 +135,7 @@ impl<
         }
         let ConvBuffers { scratch, kernels, kernels_from, .. } = buffers;
         let params = self.conv_params(kernels_from, kernels);
-        let argmax = ensure_len(argmax, po * batch);
+        let argmax = super::ensure_len(argmax, po * batch);
         Self::CONV.forward_pooled::<A>(params, input, (output, po), argmax, batch, P::pool_sample, scratch);
     }
 
@@ -158,7 +157,7 @@ impl<
         if !Self::fuses::<P>() {
             let (values, mut gradient) =
                 (std::mem::take(&mut buffers.unpooled), std::mem::take(&mut buffers.unpooled_grad));
-            let unpooled = ensure_len(&mut gradient, o * batch);
+            let unpooled = super::ensure_len(&mut gradient, o * batch);
             let pooling = Backward {
                 input: &values[..o * batch],
                 output,
@@ -214,9 +213,11 @@ impl<
         grads: &mut Self,
     ) {
         let ConvBuffers { partial, scratch, turned_kernels, turned_from, .. } = buffers;
-        let partial = ensure_len(partial, Self::CONV.partial_len(batch));
+        let partial = super::ensure_len(partial, Self::CONV.partial_len(batch));
         let turned = match grad_input {
-            Some(_) => Self::CONV.turned_kernels(&self.weight, turned_from, |len| aligned_len(turned_kernels, len)),
+            Some(_) => {
+                Self::CONV.turned_kernels(&self.weight, turned_from, |len| super::aligned_len(turned_kernels, len))
+            }
             None => &[],
         };
         let pass = BackwardPass { input, grad, deltas, grad_input, batch, partial, turned, scratch };
@@ -376,7 +377,7 @@ impl<
     ) {
         let o = Self::OUTPUT;
         let ConvBuffers { preactivations, scratch, kernels, kernels_from, .. } = buffers;
-        let preactivations = if A::NEEDS_INPUT { ensure_len(preactivations, o * batch) } else { &mut [] };
+        let preactivations = if A::NEEDS_INPUT { super::ensure_len(preactivations, o * batch) } else { &mut [] };
         let params = self.conv_params(kernels_from, kernels);
         Self::CONV.forward::<A>(params, input, output, preactivations, batch, scratch);
     }
