@@ -1,7 +1,8 @@
-//! What the recurrent layers share: the loop over time that calls a cell's
-//! step, its gradient through time, and the weights in PyTorch's layout.
-//! Each kind (`lstm.rs`, `gru.rs`, `simple_rnn.rs`) is a [`Cell`]: the
-//! arithmetic of one step, on one sample.
+//! What the recurrent layers share: the layer over a cell, its weights in
+//! PyTorch's layout and its ONNX operators. Each kind (`lstm.rs`, `gru.rs`,
+//! `simple_rnn.rs`) is a [`Cell`]: the arithmetic of one step, on one sample
+//! (`kernels/cell.rs`); the loop over time that calls it, and its gradient
+//! through time, are `kernels/recurrent.rs`.
 
 use super::{load_f32, Aligned64, Backward, Layer, Mode, Tensor, TensorSource};
 use crate::init::Init;
