@@ -18,6 +18,7 @@ pub mod error;
 pub mod gemm;
 pub mod init;
 pub mod io;
+mod kernels;
 pub mod layers;
 pub mod loss;
 pub mod metrics;

@@ -1,5 +1,6 @@
-use super::window::Window;
 use super::{Backward, Layer, Mode};
+use crate::kernels::pool::{avg_pool, avg_pool_backward};
+use crate::kernels::window::Window;
 use crate::onnx::{Attr, Graph, Value};
 use crate::parallel::{for_each_rows, min_rows};
 use rand::Rng;
@@ -80,18 +81,9 @@ impl<
 
     fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
         let (i, o) = (Self::INPUT, Self::OUTPUT);
-        let window = Self::WINDOW;
-        let positions = window.positions();
         for_each_rows(batch, min_rows(i), 4, [(output, o)], |samples, [out]| {
             for (n, out) in samples.zip(out.chunks_exact_mut(o)) {
-                let sample = &input[n * i..(n + 1) * i];
-                for (channel, out) in sample.chunks_exact(H * W).zip(out.chunks_exact_mut(positions)) {
-                    window.for_each_window(|p, ys, xs| {
-                        let count = (ys.len() * xs.len()) as f32;
-                        let sum: f32 = ys.map(|y| channel[y * W + xs.start..y * W + xs.end].iter().sum::<f32>()).sum();
-                        out[p] = sum / count;
-                    });
-                }
+                avg_pool::<C, H, W, PH, PW, SH, SW, SAME>(&input[n * i..(n + 1) * i], out);
             }
         });
     }
@@ -99,24 +91,12 @@ impl<
     fn backward_batch(&self, pass: Backward<'_, ()>, _grads: &mut Self) {
         let Backward { grad, grad_input, batch, .. } = pass;
         let (i, o) = (Self::INPUT, Self::OUTPUT);
-        let window = Self::WINDOW;
-        let positions = window.positions();
         let Some(grad_input) = grad_input else { return };
         let grad = &grad[..o * batch];
         for_each_rows(batch, min_rows(i), 4, [(grad_input, i)], |samples, [dx]| {
             dx.fill(0.0);
             for (n, dx) in samples.zip(dx.chunks_exact_mut(i)) {
-                let g = &grad[n * o..(n + 1) * o];
-                for (channel, g) in dx.chunks_exact_mut(H * W).zip(g.chunks_exact(positions)) {
-                    window.for_each_window(|p, ys, xs| {
-                        let share = g[p] / (ys.len() * xs.len()) as f32;
-                        for y in ys {
-                            for v in &mut channel[y * W + xs.start..y * W + xs.end] {
-                                *v += share;
-                            }
-                        }
-                    });
-                }
+                avg_pool_backward::<C, H, W, PH, PW, SH, SW, SAME>(&grad[n * o..(n + 1) * o], dx);
             }
         });
     }
@@ -127,7 +107,7 @@ impl<
     /// window over the edge averages the image values it covers.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[C, H, W])?;
-        let mut attributes = Self::WINDOW.onnx_attributes();
+        let mut attributes = crate::onnx::window_attributes([PH, PW], [SH, SW], Self::WINDOW.pads());
         attributes.push(("count_include_pad", Attr::Int(0)));
         Ok(graph.node("AveragePool", &format!("{prefix}avgpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }

@@ -46,15 +46,6 @@ pub struct BidirectionalBuffers {
     reversed_grad: Vec<f32>,
 }
 
-/// Each sample's steps of `width` values in reverse order, from `from` into `to`.
-fn reverse_steps<const T: usize>(from: &[f32], to: &mut [f32], width: usize, batch: usize) {
-    for (from, to) in from[..T * width * batch].chunks_exact(T * width).zip(to.chunks_exact_mut(T * width)) {
-        for (t, step) in from.chunks_exact(width).enumerate() {
-            to[(T - 1 - t) * width..(T - t) * width].copy_from_slice(step);
-        }
-    }
-}
-
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Clone
     for Bidirectional<C, T, F, U, SEQ>
 {
@@ -110,7 +101,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     ) {
         let half = Self::HALF;
         let reversed = ensure_len(&mut b.reversed, T * F * batch);
-        reverse_steps::<T>(input, reversed, F, batch);
+        crate::kernels::recurrent::reverse_steps::<T>(input, reversed, F, batch);
         let forward_out = ensure_len(&mut b.forward_out, half * batch);
         let backward_out = ensure_len(&mut b.backward_out, half * batch);
         self.forward.forward_batch(input, forward_out, batch, &mut b.forward, mode);
@@ -206,6 +197,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
 mod tests {
     use super::*;
     use crate::act::Tanh;
+    use crate::kernels::recurrent::reverse_steps;
     use crate::layers::{testing, GruCell, LstmCell, SimpleRnnCell};
 
     #[test]

@@ -1,11 +1,9 @@
-use super::window::Window;
-use super::winograd::{Placement, Winograd};
 use super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Part, Path, Regularizer};
 use crate::act::Activation;
-use crate::gemm::{gemm, gemm_ld, MatRef, MIN_FLOPS_PER_THREAD};
 use crate::init::Init;
+use crate::kernels::conv::{BackwardPass, Conv, Deltas, Params};
+use crate::kernels::window::Window;
 use crate::onnx::{Graph, Value};
-use crate::parallel::for_each_group;
 use rand::Rng;
 use std::marker::PhantomData;
 
@@ -32,29 +30,18 @@ use std::marker::PhantomData;
 /// assert_eq!(<First as Layer>::PARAMS, 320);
 /// ```
 ///
-/// The batch goes through im2col and the crate's matrix product one sample
-/// at a time: the sample's windows become the rows of a `OH·OW x C·KH·KW`
-/// matrix (kept in each thread's scratch memory), which times the weights
-/// gives all `F` output channels. Samples are shared between threads; the
-/// weight gradient is summed in fixed groups of samples and then over the
-/// groups in order, so it is the same on any number of threads.
-///
-/// Where they measured faster, the passes skip the window matrix:
-/// - a 3x3 kernel of stride 1 goes through Winograd's F(2x2, 3x3)
-///   (`winograd.rs`), which multiplies 2.25 times less: the forward pass and
-///   the weight gradient over at least 16 channels, the gradient to the
-///   input from at least 16 filters (the MNIST CNN's second convolution:
-///   forward 467 against 577 us for 12 samples, backward 6.5 against 7.0 ms
-///   for 128). Its results differ from the window matrix's by rounding.
-/// - a convolution of stride 1 without padding whose windows hold at most
-///   16 values (a first convolution over one channel) is computed directly
-///   in its forward pass, each output the same sum in the same order as the
-///   product's, so the same bits.
+/// The batch goes through im2col and the crate's matrix product, one
+/// sample's windows at a time, or, where they measured faster, through
+/// Winograd's F(2x2, 3x3) (a 3x3 kernel of stride 1 over at least 16
+/// channels or from at least 16 filters: results that differ by rounding)
+/// or a direct kernel (a first convolution's shallow windows: the same
+/// bits). Samples are shared between threads, and the results are the same
+/// on any number of threads.
 ///
 /// A convolution followed by a max pooling runs with it sample by sample
 /// ([`Conv2d::forward_pooled`], which `network!` calls for the pair): its
 /// output is pooled while in the cache and never stored, with the same
-/// results as the two layers' passes (the MNIST CNN's epoch 6.3 to 5.5 s).
+/// results as the two layers' passes.
 pub struct Conv2d<
     const C: usize,
     const H: usize,
@@ -76,80 +63,6 @@ pub struct Conv2d<
     activation: PhantomData<A>,
 }
 
-/// Samples per group of the backward pass: each group's weight gradient is
-/// summed on one thread, then the groups' in order.
-const GROUP: usize = 8;
-
-/// Largest window (`C·KH·KW` values) that [`shallow`] computes: in a
-/// product this shallow the kernel loads and stores its tiles of `C` for
-/// few multiplications (the MNIST CNN's first convolution, 9 deep, ran at
-/// about 40 GFLOP/s a thread through it, against 90-100 for deep products).
-const SHALLOW_DEPTH: usize = 16;
-/// Outputs of a row that [`shallow`] computes at once, per filter.
-const SHALLOW_LANES: usize = 16;
-/// Filters that [`shallow`] computes at once.
-const SHALLOW_FILTERS: usize = 4;
-
-crate::cpu::with_avx2! {
-    /// The pre-activations of one sample of a convolution of stride 1
-    /// without padding, directly: [`SHALLOW_FILTERS`] filters and
-    /// [`SHALLOW_LANES`] outputs of a row at a time (the row's last block
-    /// moved back to end at the row's end), each output the sum the window
-    /// matrix's product makes (the window's products added in the same
-    /// order, then the bias), without the window matrix.
-    fn shallow<const C: usize, const H: usize, const W: usize, const F: usize, const KH: usize, const KW: usize>(
-        weight: &[f32],
-        bias: &[f32],
-        input: &[f32],
-        output: &mut [f32],
-    ) {
-        let (oh, ow, depth) = (H - KH + 1, W - KW + 1, C * KH * KW);
-        let (weight, bias, input) = (&weight[..F * depth], &bias[..F], &input[..C * H * W]);
-        let output = &mut output[..F * oh * ow];
-        for f0 in (0..F).step_by(SHALLOW_FILTERS) {
-            for y in 0..oh {
-                let mut start = 0;
-                loop {
-                    let x = start.min(ow - SHALLOW_LANES);
-                    let mut acc = [[0.0f32; SHALLOW_LANES]; SHALLOW_FILTERS];
-                    for c in 0..C {
-                        for i in 0..KH {
-                            let line = &input[(c * H + y + i) * W..(c * H + y + i + 1) * W];
-                            for j in 0..KW {
-                                let values: &[f32; SHALLOW_LANES] =
-                                    line[x + j..x + j + SHALLOW_LANES].try_into().expect("a block of a row");
-                                let k = (c * KH + i) * KW + j;
-                                for (g, acc) in acc.iter_mut().enumerate() {
-                                    let w = weight[(f0 + g) * depth + k];
-                                    for (a, v) in acc.iter_mut().zip(values) {
-                                        *a = w.mul_add(*v, *a);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    for (g, acc) in acc.iter().enumerate() {
-                        let b = bias[f0 + g];
-                        let at = ((f0 + g) * oh + y) * ow + x;
-                        for (o, a) in output[at..at + SHALLOW_LANES].iter_mut().zip(acc) {
-                            *o = a + b;
-                        }
-                    }
-                    if x + SHALLOW_LANES >= ow {
-                        break;
-                    }
-                    start += SHALLOW_LANES;
-                }
-            }
-        }
-    }
-}
-
-/// Samples per group of a forward pass by Winograd's algorithm: their
-/// tiles go through each of its matrix products together. Groups of 2 or 4
-/// measured no faster than 1 (`predict` on the MNIST CNN).
-const WINOGRAD_GROUP: usize = 1;
-
 impl<
         const C: usize,
         const H: usize,
@@ -163,102 +76,21 @@ impl<
         A: Activation,
     > Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
 {
-    const WINDOW: Window = Window::new(C, [H, W], [KH, KW], [SH, SW], SAME);
+    /// The passes: which kernel, scratch memory, threads.
+    const CONV: Conv<C, H, W, F, KH, KW, SH, SW, SAME> = Conv;
+    const WINDOW: Window = Conv::<C, H, W, F, KH, KW, SH, SW, SAME>::WINDOW;
     /// Output rows.
     pub const OH: usize = Self::WINDOW.oh;
     /// Output columns.
     pub const OW: usize = Self::WINDOW.ow;
-    /// Output positions per channel.
-    const POSITIONS: usize = Self::WINDOW.positions();
-    /// Values under one window: `C · KH · KW`.
-    const DEPTH: usize = C * KH * KW;
-    /// Values from one row of the window matrix to the next: the output
-    /// positions, padded so that each row starts on a cache line and the
-    /// matrix product reads it in place.
-    const LD: usize = Self::POSITIONS.next_multiple_of(16);
-    const WEIGHTS: usize = F * Self::DEPTH;
-    /// The forward pass by [`shallow`], where it applies: stride 1, no
-    /// padding, windows of at most [`SHALLOW_DEPTH`] values, output rows of
-    /// at least [`SHALLOW_LANES`] values, filters in fours.
-    const SHALLOW: bool = SH == 1
-        && SW == 1
-        && Self::WINDOW.ph == 0
-        && Self::WINDOW.pw == 0
-        && Self::DEPTH <= SHALLOW_DEPTH
-        && Self::WINDOW.ow >= SHALLOW_LANES
-        && F.is_multiple_of(SHALLOW_FILTERS);
-    /// The gradient to the input as a convolution of the output's gradient:
-    /// of stride 1, the kernels turned half a turn, filters and channels
-    /// swapped, the padding what the window leaves of the kernel.
-    const TURNED: Window = Window {
-        c: F,
-        h: Self::WINDOW.oh,
-        w: Self::WINDOW.ow,
-        kh: KH,
-        kw: KW,
-        sh: 1,
-        sw: 1,
-        oh: H,
-        ow: W,
-        ph: (KH - 1).saturating_sub(Self::WINDOW.ph),
-        pw: (KW - 1).saturating_sub(Self::WINDOW.pw),
-    };
-    /// The gradient to the input by Winograd's F(2x2, 3x3), where it
-    /// applies: a 3x3 kernel of stride 1 and at least 16 filters.
-    const WINOGRAD_TURNED: Option<Winograd> =
-        if SH == 1 && SW == 1 && Winograd::applies(&Self::TURNED) { Some(Winograd::new(Self::TURNED)) } else { None };
-    /// The forward pass by Winograd's F(2x2, 3x3), where it applies.
-    const WINOGRAD: Option<Winograd> =
-        if Winograd::applies(&Self::WINDOW) { Some(Winograd::new(Self::WINDOW)) } else { None };
+    const WEIGHTS: usize = Conv::<C, H, W, F, KH, KW, SH, SW, SAME>::WEIGHTS;
 
-    /// Samples per group of the forward pass.
-    const FORWARD_GROUP: usize = if Self::WINOGRAD.is_some() { WINOGRAD_GROUP } else { 1 };
-
-    /// The scratch memory of one thread's forward pass.
-    fn forward_scratch_len() -> usize {
-        match Self::WINOGRAD {
-            Some(winograd) => winograd.scratch_len(F, WINOGRAD_GROUP),
-            None => Self::DEPTH * Self::LD,
-        }
-    }
-
-    /// The kernels of Winograd's forward pass (nothing where it does not
-    /// apply), transformed again only when the weights changed.
-    fn forward_kernels<'a>(&self, made_from: &mut Vec<f32>, kernels: &'a mut Vec<f32>) -> &'a [f32] {
-        if Self::WINOGRAD.is_none() {
-            return &[];
-        }
-        Winograd::kernels::<C, F>(
-            |f, c| self.weight[(f * C + c) * 9..][..9].try_into().expect("3x3 kernels"),
-            &self.weight,
-            made_from,
-            kernels,
-        )
-    }
-
-    /// The forward pass of the samples in `inputs` (one, or Winograd's
-    /// group): the activations into `out` and, when the activation needs
-    /// them, the pre-activations into `pre` (else empty).
-    fn forward_group(&self, kernels: &[f32], inputs: &[f32], out: &mut [f32], pre: &mut [f32], scratch: &mut [f32]) {
-        let (i, o, p, depth) = (Self::INPUT, Self::OUTPUT, Self::POSITIONS, Self::DEPTH);
-        let samples = inputs.len() / i;
-        if let Some(winograd) = Self::WINOGRAD {
-            winograd.forward::<C, F>(Placement::Direct, kernels, &self.bias, inputs, samples, out, scratch);
-        } else {
-            for (sample, out) in inputs.chunks_exact(i).zip(out.chunks_exact_mut(o)) {
-                if Self::SHALLOW {
-                    shallow::<C, H, W, F, KH, KW>(&self.weight, &self.bias, sample, out);
-                } else {
-                    Self::WINDOW.im2col(sample, scratch, Self::LD);
-                    for (column, bias) in out.chunks_exact_mut(p).zip(self.bias.iter()) {
-                        column.fill(*bias);
-                    }
-                    gemm(1.0, MatRef::col_major_ld(scratch, p, depth, Self::LD), self.weight_ref(), 1.0, out);
-                }
-            }
-        }
-        pre.copy_from_slice(&out[..pre.len()]);
-        A::forward(&mut out[..samples * o], o);
+    /// The parameters as the passes read them, with the kernels of
+    /// Winograd's forward pass (nothing where it does not apply), made
+    /// again only when the weights changed.
+    fn conv_params<'a>(&'a self, made_from: &mut Vec<f32>, kernels: &'a mut Vec<f32>) -> Params<'a> {
+        let kernels = Self::CONV.forward_kernels(&self.weight, made_from, |len| super::aligned_len(kernels, len));
+        Params { weight: &self.weight, bias: &self.bias, kernels }
     }
 
     /// Whether [`Conv2d::forward_pooled`] runs the pooling `P` sample by
@@ -292,7 +124,7 @@ impl<
         argmax: &mut Vec<u32>,
         mode: &mut Mode<'_>,
     ) {
-        let (i, o, po) = (Self::INPUT, Self::OUTPUT, P::OUTPUT);
+        let (o, po) = (Self::OUTPUT, P::OUTPUT);
         if !Self::fuses::<P>() {
             let mut unpooled = std::mem::take(&mut buffers.unpooled);
             let values = super::ensure_len(&mut unpooled, o * batch);
@@ -302,29 +134,9 @@ impl<
             return;
         }
         let ConvBuffers { scratch, kernels, kernels_from, .. } = buffers;
-        let kernels = self.forward_kernels(kernels_from, kernels);
+        let params = self.conv_params(kernels_from, kernels);
         let argmax = super::ensure_len(argmax, po * batch);
-        let room = o.next_multiple_of(16);
-        let group = Self::FORWARD_GROUP;
-        for_each_group(
-            batch,
-            group,
-            Self::min_per_thread(group),
-            [(&mut output[..po * batch], po)],
-            (argmax, group * po),
-            (scratch, group * room + Self::forward_scratch_len()),
-            |samples, [out], at, scratch| {
-                let (values, scratch) = scratch.split_at_mut(samples.len() * room);
-                let values = &mut values[..samples.len() * o];
-                let inputs = &input[samples.start * i..samples.end * i];
-                self.forward_group(kernels, inputs, values, &mut [], scratch);
-                for ((values, out), at) in
-                    values.chunks_exact(o).zip(out.chunks_exact_mut(po)).zip(at.chunks_exact_mut(po))
-                {
-                    P::pool_sample(values, out, at);
-                }
-            },
-        );
+        Self::CONV.forward_pooled::<A>(params, input, (output, po), argmax, batch, P::pool_sample, scratch);
     }
 
     /// The backward pass of [`Conv2d::forward_pooled`]: `pass` as the
@@ -400,128 +212,23 @@ impl<
         buffers: &mut ConvBuffers,
         grads: &mut Self,
     ) {
-        let (i, o, p, depth) = (Self::INPUT, Self::OUTPUT, Self::POSITIONS, Self::DEPTH);
-        let params = Self::PARAMS;
-        let groups = batch.div_ceil(GROUP);
         let ConvBuffers { partial, scratch, turned_kernels, turned_from, .. } = buffers;
-        let partial = super::ensure_len(partial, groups * params);
-        let (grad_input, width) = match grad_input {
-            Some(g) => (&mut g[..i * batch], i),
-            None => (&mut [][..], 0),
-        };
-        let turned = match Self::WINOGRAD_TURNED {
-            Some(winograd) if width > 0 => {
-                let kernel = |c: usize, f: usize| {
-                    let mut g: [f32; 9] = self.weight[(f * C + c) * 9..][..9].try_into().expect("3x3 kernels");
-                    g.reverse();
-                    g
-                };
-                Some((winograd, Winograd::kernels::<F, C>(kernel, &self.weight, turned_from, turned_kernels)))
+        let partial = super::ensure_len(partial, Self::CONV.partial_len(batch));
+        let turned = match grad_input {
+            Some(_) => {
+                Self::CONV.turned_kernels(&self.weight, turned_from, |len| super::aligned_len(turned_kernels, len))
             }
-            _ => None,
+            None => &[],
         };
-        let dcol_len = match turned {
-            Some((winograd, _)) => winograd.scratch_len(C, 1),
-            None => depth * Self::LD,
-        };
-        // The window matrix, or what Winograd's weight gradient keeps.
-        let rows_len = match Self::WINOGRAD {
-            Some(winograd) => winograd.gradient_scratch_len(F).next_multiple_of(16),
-            None => (p * depth).next_multiple_of(16),
-        };
-        // A sample's output gradient, where it is not `grad` in place.
-        let delta_len = match deltas {
-            Deltas::Output { .. } => 0,
-            Deltas::Pooled { .. } => o.next_multiple_of(16),
-        };
-        let (grad, grad_width) = grad;
-        for_each_group(
-            batch,
-            GROUP,
-            Self::min_per_thread(GROUP),
-            [(grad, grad_width), (grad_input, width)],
-            (partial, params),
-            (scratch, delta_len + rows_len + dcol_len),
-            |samples, [grad, dx], own, scratch| {
-                let (own_delta, scratch) = scratch.split_at_mut(delta_len);
-                let (rows, dcol) = scratch.split_at_mut(rows_len);
-                let (dw, db) = own.split_at_mut(Self::WEIGHTS);
-                db.fill(0.0);
-                for (k, n) in samples.enumerate() {
-                    let delta = match deltas {
-                        Deltas::Output { output, preactivations, activate } => {
-                            let delta = &mut grad[k * o..(k + 1) * o];
-                            if activate {
-                                if A::NEEDS_INPUT {
-                                    A::backward_from_input(&preactivations[n * o..(n + 1) * o], delta, o);
-                                } else {
-                                    A::backward(&output[n * o..(n + 1) * o], delta, o);
-                                }
-                            }
-                            delta
-                        }
-                        Deltas::Pooled { pooled, argmax, per_sample } => {
-                            // Each pooled output's gradient through the
-                            // activation at its value (the output's where its
-                            // maximum was), then to that place (no place gets
-                            // two: the windows are disjoint).
-                            let delta = &mut own_delta[..o];
-                            delta.fill(0.0);
-                            let at = n * per_sample..(n + 1) * per_sample;
-                            let g = &mut grad[k * per_sample..(k + 1) * per_sample];
-                            A::backward(&pooled[at.clone()], g, per_sample);
-                            for (g, at) in g.iter().zip(&argmax[at]) {
-                                delta[*at as usize] += g;
-                            }
-                            delta
-                        }
-                    };
-                    let delta_ref = MatRef::col_major(delta, p, F);
-                    if let Some(winograd) = Self::WINOGRAD {
-                        winograd.add_weight_gradient::<C, F>(&input[n * i..(n + 1) * i], delta, k == 0, rows);
-                    } else {
-                        Self::WINDOW.im2row::<KW>(&input[n * i..(n + 1) * i], rows);
-                        // dL/dW += windowsᵀ · delta, as C·KH·KW x F column-major: [F, C, KH, KW].
-                        let beta = if k == 0 { 0.0 } else { 1.0 };
-                        gemm(1.0, MatRef::col_major(rows, depth, p), delta_ref, beta, dw);
-                    }
-                    for (b, column) in db.iter_mut().zip(delta.chunks_exact(p)) {
-                        *b += crate::cpu::sum(column);
-                    }
-                    if let Some((winograd, kernels)) = turned {
-                        let dx = &mut dx[k * i..(k + 1) * i];
-                        winograd.forward::<F, C>(Placement::Grid, kernels, &[0.0; C], delta, 1, dx, dcol);
-                    } else if width > 0 {
-                        // dL/dwindows = delta · Wᵀ, then each window value back to its pixel.
-                        gemm_ld(1.0, delta_ref, self.weight_ref().t(), 0.0, dcol, Self::LD);
-                        Self::WINDOW.col2im(dcol, Self::LD, &mut dx[k * i..(k + 1) * i]);
-                    }
-                }
-                if let Some(winograd) = Self::WINOGRAD {
-                    winograd.weight_gradient::<C, F>(rows, dw);
-                }
-            },
-        );
-        let (first, rest) = partial.split_at(params);
-        let (dw, db) = first.split_at(Self::WEIGHTS);
-        grads.weight.copy_from_slice(dw);
-        grads.bias.copy_from_slice(db);
-        for group in rest.chunks_exact(params) {
-            let (dw, db) = group.split_at(Self::WEIGHTS);
-            for (g, v) in grads.weight.iter_mut().zip(dw) {
-                *g += v;
-            }
-            for (g, v) in grads.bias.iter_mut().zip(db) {
-                *g += v;
-            }
-        }
+        let pass = BackwardPass { input, grad, deltas, grad_input, batch, partial, turned, scratch };
+        Self::CONV.backward::<A>(&self.weight, pass, &mut grads.weight, &mut grads.bias);
     }
 
     /// Weights drawn by `init` with fan-in `C·KH·KW` and fan-out `F·KH·KW`
     /// (Keras' for convolutions); biases zero.
     pub fn with_init<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
         let mut layer = Self::zeroed();
-        init.fill(&mut layer.weight, Self::DEPTH, F * KH * KW, rng);
+        init.fill(&mut layer.weight, C * KH * KW, F * KH * KW, rng);
         layer
     }
 
@@ -535,18 +242,6 @@ impl<
     pub fn seeded(seed: u64) -> Self {
         use rand::SeedableRng;
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
-    }
-
-    /// The weights as the `C·KH·KW x F` column-major matrix they are.
-    fn weight_ref(&self) -> MatRef<'_> {
-        MatRef::col_major(&self.weight, Self::DEPTH, F)
-    }
-
-    /// Fewest samples (or groups of them) worth a thread of their own: a
-    /// matrix product's worth of work.
-    fn min_per_thread(samples: usize) -> usize {
-        let flops = 2 * Self::POSITIONS * Self::DEPTH * F * samples;
-        MIN_FLOPS_PER_THREAD.div_ceil(flops.max(1))
     }
 }
 
@@ -636,19 +331,6 @@ pub struct ConvBuffers {
     unpooled_grad: Vec<f32>,
 }
 
-/// Where each sample's gradient with respect to a convolution's output
-/// comes from in its backward pass.
-#[derive(Clone, Copy)]
-enum Deltas<'a> {
-    /// The gradient as given, in place: with respect to the outputs (the
-    /// activation's derivative at `output`, or at `preactivations` when it
-    /// needs them, still to apply, when `activate`) or to the pre-activations.
-    Output { output: &'a [f32], preactivations: &'a [f32], activate: bool },
-    /// A fused max pooling's gradient, `per_sample` values a sample, its
-    /// outputs `pooled` and where each maximum was, `argmax`.
-    Pooled { pooled: &'a [f32], argmax: &'a [u32], per_sample: usize },
-}
-
 impl<
         const C: usize,
         const H: usize,
@@ -694,25 +376,11 @@ impl<
         buffers: &mut ConvBuffers,
         _: &mut Mode<'_>,
     ) {
-        let (i, o) = (Self::INPUT, Self::OUTPUT);
-        let output = &mut output[..o * batch];
+        let o = Self::OUTPUT;
         let ConvBuffers { preactivations, scratch, kernels, kernels_from, .. } = buffers;
         let preactivations = if A::NEEDS_INPUT { super::ensure_len(preactivations, o * batch) } else { &mut [] };
-        let kept = if A::NEEDS_INPUT { o } else { 0 };
-        let kernels = self.forward_kernels(kernels_from, kernels);
-        let group = Self::FORWARD_GROUP;
-        for_each_group(
-            batch,
-            group,
-            Self::min_per_thread(group),
-            [(output, o), (preactivations, kept)],
-            (&mut [0.0f32; 0], 0),
-            (scratch, Self::forward_scratch_len()),
-            |samples, [out, pre], _, scratch| {
-                let inputs = &input[samples.start * i..samples.end * i];
-                self.forward_group(kernels, inputs, out, pre, scratch);
-            },
-        );
+        let params = self.conv_params(kernels_from, kernels);
+        Self::CONV.forward::<A>(params, input, output, preactivations, batch, scratch);
     }
 
     fn backward_batch(&self, pass: Backward<'_, ConvBuffers>, grads: &mut Self) {
@@ -744,7 +412,7 @@ impl<
         let weight = graph.constant(&format!("{prefix}weight"), &[F, C, KH, KW], &self.weight);
         let bias = graph.constant(&format!("{prefix}bias"), &[F], &self.bias);
         let inputs = [input.name.as_str(), &weight, &bias];
-        let attributes = Self::WINDOW.onnx_attributes();
+        let attributes = crate::onnx::window_attributes([KH, KW], [SH, SW], Self::WINDOW.pads());
         let conv = graph.node("Conv", &format!("{prefix}conv"), &inputs, attributes, &[F, Self::OH, Self::OW]);
         A::onnx(graph, prefix, conv)
     }
@@ -778,175 +446,8 @@ mod tests {
         check(&Conv2d::<3, 4, 5, 16, 3, 3, 1, 1, true, Tanh>::seeded(14), 1);
         check(&Conv2d::<16, 6, 5, 16, 3, 3, 1, 1, false, Tanh>::seeded(15), 1);
         // Winograd's weight gradient with same padding (a batch of a full
-        // group and a partial one: `winograd_gradients_match_their_definitions`).
+        // group and a partial one: `kernels/conv.rs` checks its definition).
         check(&Conv2d::<16, 4, 5, 4, 3, 3, 1, 1, true, Tanh>::seeded(16), 2);
-        assert!(Conv2d::<2, 5, 6, 16, 3, 3, 1, 1, false, Tanh>::WINOGRAD_TURNED.is_some());
-        assert!(Conv2d::<2, 7, 7, 16, 3, 3, 2, 2, false, Tanh>::WINOGRAD_TURNED.is_none());
-    }
-
-    /// The forward pass of a ReLU convolution against the definition, summed in f64.
-    fn check_forward<
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const F: usize,
-        const KH: usize,
-        const KW: usize,
-        const SH: usize,
-        const SW: usize,
-        const SAME: bool,
-    >(
-        seed: u64,
-        batch: usize,
-    ) {
-        type L<
-            const C: usize,
-            const H: usize,
-            const W: usize,
-            const F: usize,
-            const KH: usize,
-            const KW: usize,
-            const SH: usize,
-            const SW: usize,
-            const SAME: bool,
-        > = Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, Relu>;
-        let layer = L::<C, H, W, F, KH, KW, SH, SW, SAME>::seeded(seed);
-        let input = testing::values(C * H * W * batch, 0.9);
-        let (output, _) = testing::forward(&layer, &input, batch, false);
-        let window = L::<C, H, W, F, KH, KW, SH, SW, SAME>::WINDOW;
-        let (oh, ow, ph, pw) = (window.oh, window.ow, window.ph, window.pw);
-        for n in 0..batch {
-            for f in 0..F {
-                for y in 0..oh {
-                    for x in 0..ow {
-                        let mut sum = f64::from(layer.bias[f]);
-                        for c in 0..C {
-                            for i in 0..KH {
-                                for j in 0..KW {
-                                    let (iy, ix) =
-                                        ((y * SH + i) as isize - ph as isize, (x * SW + j) as isize - pw as isize);
-                                    if (0..H as isize).contains(&iy) && (0..W as isize).contains(&ix) {
-                                        let v = input[n * C * H * W + (c * H + iy as usize) * W + ix as usize];
-                                        let w = layer.weight[((f * C + c) * KH + i) * KW + j];
-                                        sum += f64::from(v) * f64::from(w);
-                                    }
-                                }
-                            }
-                        }
-                        let got = output[n * F * oh * ow + (f * oh + y) * ow + x];
-                        assert!(
-                            (f64::from(got) - sum.max(0.0)).abs() < 1e-5,
-                            "n {n} f {f} y {y} x {x}: {got} vs {sum}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    /// The forward pass through the window matrix (a strided, padded 3x2
-    /// kernel) against the definition.
-    #[test]
-    fn forward_matches_the_definition() {
-        assert_eq!(
-            (Conv2d::<2, 5, 6, 3, 3, 2, 2, 1, true, Relu>::OH, Conv2d::<2, 5, 6, 3, 3, 2, 2, 1, true, Relu>::OW),
-            (3, 6)
-        );
-        assert!(Conv2d::<2, 5, 6, 3, 3, 2, 2, 1, true, Relu>::WINOGRAD.is_none());
-        check_forward::<2, 5, 6, 3, 3, 2, 2, 1, true>(7, 2);
-    }
-
-    /// The forward pass of a shallow convolution (one or two channels,
-    /// rows of 18 and 16 outputs) against the definition, and bit for bit
-    /// against the window matrix's product it stands in for.
-    #[test]
-    fn shallow_forward_matches_the_definition_and_the_window_matrix() {
-        type L = Conv2d<1, 6, 20, 8, 3, 3, 1, 1, false, Relu>;
-        assert!(L::SHALLOW && L::WINOGRAD.is_none());
-        const { assert!(Conv2d::<2, 5, 18, 4, 2, 2, 1, 1, false, Relu>::SHALLOW) };
-        check_forward::<1, 6, 20, 8, 3, 3, 1, 1, false>(13, 2);
-        check_forward::<2, 5, 18, 4, 2, 2, 1, 1, false>(14, 3);
-
-        let layer = L::seeded(15);
-        let input = testing::values(L::INPUT, 0.9);
-        let (output, _) = testing::forward(&layer, &input, 1, false);
-        let mut col = vec![0.0; L::DEPTH * L::LD];
-        L::WINDOW.im2col(&input, &mut col, L::LD);
-        let mut product = vec![0.0; L::OUTPUT];
-        for (column, bias) in product.chunks_exact_mut(L::POSITIONS).zip(layer.bias.iter()) {
-            column.fill(*bias);
-        }
-        gemm(1.0, MatRef::col_major_ld(&col, L::POSITIONS, L::DEPTH, L::LD), layer.weight_ref(), 1.0, &mut product);
-        for (got, want) in output.iter().zip(&product) {
-            assert_eq!(got.to_bits(), want.max(0.0).to_bits(), "{got} against {want}");
-        }
-    }
-
-    /// Winograd's weight gradient and gradient to the input against their
-    /// definitions, summed in f64: same padding (every tile reads zeros), a
-    /// batch of a full group of samples and a partial one.
-    #[test]
-    fn winograd_gradients_match_their_definitions() {
-        const C: usize = 16;
-        const F: usize = 16;
-        const H: usize = 4;
-        const W: usize = 5;
-        type L = Conv2d<C, H, W, F, 3, 3, 1, 1, true, Linear>;
-        assert!(L::WINOGRAD.is_some() && L::WINOGRAD_TURNED.is_some());
-        let (layer, batch) = (L::seeded(17), 10);
-        let input = testing::values(L::INPUT * batch, 0.7);
-        let (output, mut buffers) = testing::forward(&layer, &input, batch, true);
-        let delta = testing::values(L::OUTPUT * batch, 0.4);
-        let (grads, grad_input) = testing::backward(&layer, &input, &output, delta.clone(), batch, &mut buffers);
-        // Same padding: (H, W) out, one zero around.
-        let x = |n: usize, c: usize, y: isize, x: isize| {
-            if (0..H as isize).contains(&y) && (0..W as isize).contains(&x) {
-                f64::from(input[n * C * H * W + (c * H + y as usize) * W + x as usize])
-            } else {
-                0.0
-            }
-        };
-        let d = |n: usize, f: usize, y: usize, x: usize| f64::from(delta[n * F * H * W + (f * H + y) * W + x]);
-        let close = |want: f64, got: f32, what: &str| {
-            assert!((want - f64::from(got)).abs() < 1e-5 * (1.0 + want.abs()), "{what}: {got} against {want}");
-        };
-        for f in 0..F {
-            for c in 0..C {
-                for (i, j) in (0..3).flat_map(|i| (0..3).map(move |j| (i, j))) {
-                    let mut sum = 0.0;
-                    for n in 0..batch {
-                        for (y, xx) in (0..H).flat_map(|y| (0..W).map(move |xx| (y, xx))) {
-                            sum += d(n, f, y, xx) * x(n, c, (y + i) as isize - 1, (xx + j) as isize - 1);
-                        }
-                    }
-                    close(sum, grads.weight[((f * C + c) * 3 + i) * 3 + j], &format!("dW[{f}][{c}][{i}][{j}]"));
-                }
-            }
-        }
-        for n in 0..batch {
-            for (c, y, xx) in (0..C).flat_map(|c| (0..H).flat_map(move |y| (0..W).map(move |xx| (c, y, xx)))) {
-                let mut sum = 0.0;
-                for (f, i, j) in (0..F).flat_map(|f| (0..3).flat_map(move |i| (0..3).map(move |j| (f, i, j)))) {
-                    let (oy, ox) = (y as isize + 1 - i as isize, xx as isize + 1 - j as isize);
-                    if (0..H as isize).contains(&oy) && (0..W as isize).contains(&ox) {
-                        let w = f64::from(layer.weight[((f * C + c) * 3 + i) * 3 + j]);
-                        sum += w * d(n, f, oy as usize, ox as usize);
-                    }
-                }
-                close(sum, grad_input[n * C * H * W + (c * H + y) * W + xx], &format!("dx[{n}][{c}][{y}][{xx}]"));
-            }
-        }
-    }
-
-    /// The forward pass by Winograd's algorithm against the definition:
-    /// valid and same padding, output sizes odd and even (a last tile half
-    /// outside the output), more filters than a panel of the product.
-    #[test]
-    fn winograd_forward_matches_the_definition() {
-        assert!(Conv2d::<16, 7, 8, 5, 3, 3, 1, 1, false, Relu>::WINOGRAD.is_some());
-        check_forward::<16, 7, 8, 5, 3, 3, 1, 1, false>(9, 3);
-        check_forward::<16, 5, 6, 20, 3, 3, 1, 1, true>(10, 2);
-        check_forward::<32, 13, 13, 64, 3, 3, 1, 1, false>(11, 2);
     }
 
     /// A convolution and the max pooling `P` after it through

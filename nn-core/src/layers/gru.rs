@@ -1,5 +1,5 @@
 use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
-use crate::act::gate;
+use crate::kernels::cell::{gru_backward, gru_forward};
 use crate::onnx::Attr;
 
 /// A gated recurrent unit layer (Keras' `GRU` with its default
@@ -34,40 +34,12 @@ impl Cell for GruCell {
 
     fn forward(step: ForwardStep<'_>) {
         let ForwardStep { gates, bias, hidden, h_prev, h, .. } = step;
-        let u = h.len();
-        gates.iter_mut().zip(bias).for_each(|(g, b)| *g += b);
-        for (g, z) in gates[..2 * u].iter_mut().zip(hidden) {
-            *g += z;
-        }
-        gate::sigmoid_in_place(&mut gates[..2 * u]);
-        let (rz, n) = gates.split_at_mut(2 * u);
-        let (r, z) = rz.split_at(u);
-        for k in 0..u {
-            n[k] += r[k] * hidden[2 * u + k];
-        }
-        gate::tanh_in_place(n);
-        for k in 0..u {
-            h[k] = (1.0 - z[k]) * n[k] + z[k] * h_prev[k];
-        }
+        gru_forward(gates, bias, hidden, h_prev, h);
     }
 
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, gates, hidden, h_prev, dgates, dhidden, dh_prev, .. } = step;
-        let u = dh.len();
-        let (r, rest) = gates.split_at(u);
-        let (z, n) = rest.split_at(u);
-        let (dr, rest) = dgates.split_at_mut(u);
-        let (dz, dn) = rest.split_at_mut(u);
-        let (dhr, rest) = dhidden.split_at_mut(u);
-        let (dhz, dhn) = rest.split_at_mut(u);
-        for k in 0..u {
-            let dn_pre = dh[k] * (1.0 - z[k]) * (1.0 - n[k] * n[k]);
-            let dz_pre = dh[k] * (h_prev[k] - n[k]) * z[k] * (1.0 - z[k]);
-            let dr_pre = dn_pre * hidden[2 * u + k] * r[k] * (1.0 - r[k]);
-            dh_prev[k] += dh[k] * z[k];
-            (dr[k], dz[k], dn[k]) = (dr_pre, dz_pre, dn_pre);
-            (dhr[k], dhz[k], dhn[k]) = (dr_pre, dz_pre, dn_pre * r[k]);
-        }
+        gru_backward(dh, gates, hidden, h_prev, dgates, dhidden, dh_prev);
     }
 
     /// ONNX's `GRU` with `linear_before_reset = 1` (the reset gate applied

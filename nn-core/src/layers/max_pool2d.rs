@@ -1,5 +1,6 @@
-use super::window::Window;
 use super::{ensure_len, Backward, Layer, Mode};
+use crate::kernels::pool::max_pool;
+use crate::kernels::window::Window;
 use crate::onnx::{Graph, Value};
 use crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows};
 use rand::Rng;
@@ -114,7 +115,7 @@ impl<
     /// `MaxPool` with explicit `pads`, which ONNX never lets win.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[C, H, W])?;
-        let attributes = Self::WINDOW.onnx_attributes();
+        let attributes = crate::onnx::window_attributes([PH, PW], [SH, SW], Self::WINDOW.pads());
         Ok(graph.node("MaxPool", &format!("{prefix}maxpool"), &[&input.name], attributes, &[C, Self::OH, Self::OW]))
     }
 }
@@ -148,115 +149,7 @@ impl<
     const DISJOINT: bool = SH >= PH && SW >= PW;
 
     fn pool_sample(sample: &[f32], out: &mut [f32], at: &mut [u32]) {
-        let window = Self::WINDOW;
-        let positions = window.positions();
-        for c in 0..C {
-            let base = c * H * W;
-            let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
-            if !SAME && Self::OW >= NARROW {
-                pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
-                continue;
-            }
-            window.for_each_window(|p, ys, xs| {
-                let mut best = (f32::NEG_INFINITY, base + ys.start * W + xs.start);
-                'rows: for y in ys {
-                    for x in xs.clone() {
-                        let index = base + y * W + x;
-                        let v = sample[index];
-                        if v.is_nan() {
-                            best = (v, index);
-                            break 'rows;
-                        }
-                        if v > best.0 {
-                            best = (v, index);
-                        }
-                    }
-                }
-                out[p] = best.0;
-                at[p] = best.1 as u32;
-            });
-        }
-    }
-}
-
-/// Windows compared side by side in a row of at least that many.
-const LANES: usize = 8;
-/// Windows compared side by side in narrower rows (at least this wide).
-const NARROW: usize = 4;
-
-crate::cpu::with_avx2! {
-    /// Max pooling of one `H x W` plane whose every window lies inside it
-    /// (valid padding), with rows of at least [`NARROW`] windows: each
-    /// output's maximum into `out` and its index (plus `base`) into `at`.
-    /// A row's windows are taken [`LANES`] side by side (or [`NARROW`], in
-    /// rows narrower than that), the last block of a row moved back to end
-    /// at the row's end, so that no window is left to a scalar loop (the
-    /// windows the last block shares with the one before are computed twice,
-    /// alike).
-    fn pool_rows<const H: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
-        plane: &[f32],
-        out: &mut [f32],
-        at: &mut [u32],
-        base: u32,
-    ) {
-        let (oh, ow) = ((H - PH) / SH + 1, (W - PW) / SW + 1);
-        for y in 0..oh {
-            let (out, at) = (&mut out[y * ow..(y + 1) * ow], &mut at[y * ow..(y + 1) * ow]);
-            if ow >= LANES {
-                pool_row::<LANES, W, PH, PW, SH, SW>(plane, y, out, at, base);
-            } else {
-                pool_row::<NARROW, W, PH, PW, SH, SW>(plane, y, out, at, base);
-            }
-        }
-    }
-}
-
-/// Row `y` of windows of [`pool_rows`], `L` at a time; `out.len() >= L`.
-///
-/// `L` windows side by side are compared value by value as selects over
-/// arrays, which vectorise (each comparison goes either way at random, so
-/// branches would mispredict). The first of equal maxima wins, and the
-/// first NaN stays: a value is taken when it is not at most the best so far
-/// (larger, or NaN) and the best is not NaN, written as a negated `<=`, which
-/// compiles to faster selects than the same test with `>` and `is_nan` (1.08
-/// against 1.31 ms for the MNIST CNN's first pooling, batch 128).
-#[inline(always)]
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
-fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
-    plane: &[f32],
-    y: usize,
-    out: &mut [f32],
-    at: &mut [u32],
-    base: u32,
-) {
-    let ow = out.len();
-    let mut x = 0;
-    while x < ow {
-        let x0 = x.min(ow - L);
-        let first = y * SH * W + x0 * SW;
-        let corner = &plane[first..first + (PH - 1) * W + (L - 1) * SW + PW];
-        let mut best = [0.0f32; L];
-        let mut offset = [0u32; L];
-        for k in 0..L {
-            (best[k], offset[k]) = (corner[k * SW], (k * SW) as u32);
-        }
-        for r in 0..PH {
-            for c in 0..PW {
-                for k in 0..L {
-                    let next = r * W + c + k * SW;
-                    let v = corner[next];
-                    let take = !(v <= best[k]) & !best[k].is_nan();
-                    best[k] = if take { v } else { best[k] };
-                    offset[k] = if take { next as u32 } else { offset[k] };
-                }
-            }
-        }
-        let at0 = base + first as u32;
-        for k in 0..L {
-            out[x0 + k] = best[k];
-            at[x0 + k] = at0 + offset[k];
-        }
-        x += L;
+        max_pool::<C, H, W, PH, PW, SH, SW, SAME>(sample, out, at);
     }
 }
 
@@ -285,65 +178,6 @@ mod tests {
         let (out, argmax) = testing::forward(&Pool::default(), &image, 1, false);
         assert_eq!(out, [-1.0, -3.0, -5.0, -11.0, -13.0, -15.0, -21.0, -23.0, -25.0]);
         assert_eq!(argmax, [0, 2, 4, 10, 12, 14, 20, 22, 24]);
-    }
-
-    /// The maximum and its index by the definition, the first of equal
-    /// maxima winning, or the first NaN.
-    fn reference(plane: &[f32], w: usize, ys: std::ops::Range<usize>, xs: std::ops::Range<usize>) -> (f32, usize) {
-        let mut best: Option<(f32, usize)> = None;
-        for y in ys {
-            for x in xs.clone() {
-                let v = plane[y * w + x];
-                best = match best {
-                    Some(b) if b.0.is_nan() || !(v > b.0 || v.is_nan()) => Some(b),
-                    _ => Some((v, y * w + x)),
-                };
-            }
-        }
-        best.unwrap()
-    }
-
-    /// Rows wide enough for the lanes that compare eight windows at once
-    /// (41 columns), rows of 4 to 7 windows (11 columns, as the MNIST CNN's
-    /// second pooling sees), and rows too narrow for either (3 windows);
-    /// values with many ties and a NaN, strides below, at and above the window.
-    #[test]
-    fn every_window_matches_the_definition() {
-        fn check<
-            const H: usize,
-            const W: usize,
-            const PH: usize,
-            const PW: usize,
-            const SH: usize,
-            const SW: usize,
-            const SAME: bool,
-        >() {
-            let mut image: Vec<f32> = (0..2 * H * W).map(|v| ((v * 7919) % 13) as f32).collect();
-            image[2 * W + W * 3 / 4] = f32::NAN;
-            let layer = MaxPool2d::<2, H, W, PH, PW, SH, SW, SAME>;
-            let (out, argmax) = testing::forward(&layer, &image, 1, false);
-            let window = Window::new(2, [H, W], [PH, PW], [SH, SW], SAME);
-            let positions = window.positions();
-            for c in 0..2 {
-                let plane = &image[c * H * W..(c + 1) * H * W];
-                window.for_each_window(|p, ys, xs| {
-                    let (value, index) = reference(plane, W, ys, xs);
-                    let got = (out[c * positions + p], argmax[c * positions + p] as usize);
-                    assert!(
-                        (got.0 == value || got.0.is_nan() && value.is_nan()) && got.1 == c * H * W + index,
-                        "{H}x{W}, {PH}x{PW}/{SH}x{SW} {SAME}: channel {c}, window {p}: {got:?} vs {value}, {index}"
-                    );
-                });
-            }
-        }
-        check::<19, 41, 2, 2, 2, 2, false>();
-        check::<19, 41, 3, 2, 1, 1, false>();
-        check::<19, 41, 2, 3, 3, 3, false>();
-        check::<19, 41, 2, 2, 2, 2, true>();
-        check::<11, 11, 2, 2, 2, 2, false>();
-        check::<11, 11, 3, 3, 2, 2, false>();
-        check::<11, 14, 2, 2, 2, 2, false>();
-        check::<7, 7, 2, 2, 2, 2, false>();
     }
 
     #[test]

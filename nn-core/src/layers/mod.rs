@@ -88,8 +88,6 @@ mod per_step;
 mod recurrent;
 mod regularizer;
 mod simple_rnn;
-mod window;
-mod winograd;
 
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm::BatchNorm;

@@ -1,15 +1,17 @@
-//! What the recurrent layers share: the loop over time that calls a cell's
-//! step, its gradient through time, and the weights in PyTorch's layout.
-//! Each kind (`lstm.rs`, `gru.rs`, `simple_rnn.rs`) is a [`Cell`]: the
-//! arithmetic of one step, on one sample.
+//! What the recurrent layers share: the layer over a cell, its weights in
+//! PyTorch's layout and its ONNX operators. Each kind (`lstm.rs`, `gru.rs`,
+//! `simple_rnn.rs`) is a [`Cell`]: the arithmetic of one step, on one sample
+//! (`kernels/cell.rs`); the loop over time that calls it, and its gradient
+//! through time, are `kernels/recurrent.rs`.
 
 use super::{Aligned64, Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::gemm::{gemm, MatRef};
 use crate::init::Init;
+use crate::kernels::recurrent::{BackwardMemory, ForwardMemory, Recurrence, Steps, Weights};
 use crate::onnx::{Attr, Graph, Value};
-use crate::parallel::for_each_rows_of_steps;
 use rand::Rng;
 use std::marker::PhantomData;
+
+pub use crate::kernels::cell::{BackwardStep, ForwardStep};
 
 /// The arithmetic of one step of a recurrent layer on one sample, between
 /// the matrix products that the layer makes for the whole batch.
@@ -118,59 +120,6 @@ pub(crate) fn onnx_layer<C: Cell, const T: usize, const F: usize, const U: usize
     }
 }
 
-/// What one forward step of a [`Cell`] works on, for one sample.
-pub struct ForwardStep<'a> {
-    /// `G·U` values: the pre-activations but for the bias before, the
-    /// gates' values after.
-    pub gates: &'a mut [f32],
-    /// `G·U` values: the bias of the input's projection (`bias_ih`), for the
-    /// cell to add to `gates` before anything else (in the same pass as its
-    /// gate functions, rather than a pass of its own over every sample's
-    /// gates: 1-2% of `predict`'s time).
-    pub bias: &'a [f32],
-    /// `G·U` values: the previous output's projection (empty unless kept apart).
-    pub hidden: &'a [f32],
-    /// The previous output (zeros at the first step).
-    pub h_prev: &'a [f32],
-    /// The previous step's [`Cell::STATE`] values per unit (zeros at the
-    /// first step; empty for a cell without state).
-    pub c_prev: &'a [f32],
-    /// Receives this step's [`Cell::STATE`] values per unit.
-    pub c: &'a mut [f32],
-    /// Receives the output.
-    pub h: &'a mut [f32],
-}
-
-/// What one backward step of a [`Cell`] works on, for one sample.
-pub struct BackwardStep<'a> {
-    /// The gradient with respect to this step's output.
-    pub dh: &'a [f32],
-    /// The gradient with respect to this step's state (its first `U`
-    /// values) on entry, the previous state's on return (empty for a cell
-    /// without state).
-    pub dc: &'a mut [f32],
-    /// The gates as the forward step left them.
-    pub gates: &'a [f32],
-    /// The previous output's projection (empty unless kept apart).
-    pub hidden: &'a [f32],
-    /// The previous output, as in the forward step.
-    pub h_prev: &'a [f32],
-    /// The previous state, as in the forward step.
-    pub c_prev: &'a [f32],
-    /// This step's state values, as the forward step left them.
-    pub c: &'a [f32],
-    /// This step's output.
-    pub h: &'a [f32],
-    /// Receives the gradient with respect to the gates' pre-activations.
-    pub dgates: &'a mut [f32],
-    /// Receives the gradient with respect to the previous output's
-    /// projection (empty unless kept apart).
-    pub dhidden: &'a mut [f32],
-    /// Zeros on entry; the gradient reaching the previous output other than
-    /// through `W_hh` is added here (a GRU's `z ⊙ dh`).
-    pub dh_prev: &'a mut [f32],
-}
-
 /// A recurrent layer: a sequence of `T` steps of `F` features in, the cell
 /// `C` run over it with `U` units; out the last step's output (`U` values),
 /// or, when `SEQ` (Keras' `return_sequences=True`), every step's (`[T, U]`).
@@ -232,12 +181,6 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
     }
 
-    /// Fewest samples worth a thread of their own in a step: a matrix
-    /// product's worth of work.
-    fn min_per_thread() -> usize {
-        crate::gemm::MIN_FLOPS_PER_THREAD.div_ceil(2 * Self::ROWS * U)
-    }
-
     /// This direction's weights appended to ONNX's `W` (`[G·U, F]`), `R`
     /// (`[G·U, U]`) and `B` (`[2·G·U]`), row-major, gates in the order
     /// `gates` gives (ONNX's gate `k` is nn's gate `gates[k]`).
@@ -263,85 +206,10 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
     }
 }
 
-/// [`transpose`] into `out`, its columns `ld >= cols` values apart, in
-/// blocks of 8 x 8 values, so that the reads and the writes each stay on a
-/// few cache lines (a 512 x 128 matrix: 69 us value by value, 36 us so).
-fn transpose_into(values: &[f32], rows: usize, cols: usize, out: &mut [f32], ld: usize) {
-    const BLOCK: usize = 8;
-    let values = &values[..rows * cols];
-    let out = &mut out[..ld * (rows.max(1) - 1) + cols];
-    for j0 in (0..cols).step_by(BLOCK) {
-        for i0 in (0..rows).step_by(BLOCK) {
-            for j in j0..(j0 + BLOCK).min(cols) {
-                for i in i0..(i0 + BLOCK).min(rows) {
-                    out[i * ld + j] = values[j * rows + i];
-                }
-            }
-        }
-    }
-}
-
-/// The column stride of the copies of `W_hh` (`rows` rows) and of its
-/// transpose that the time loop's products read: `rows` rounded up to whole
-/// 64-byte lines (16 values), and to an odd number of them. A product reads
-/// a panel of 16 rows of its left matrix one column after another; at a
-/// stride of 512 values (2 KiB: an LSTM's 4 x 128 gates) those lines all fall
-/// on 2 of the first-level cache's 64 sets, which hold 16 of them, so a
-/// panel's 128 lines came from the second level again for every 6 samples.
-/// At an odd number of lines they spread over all 64 sets. Measured on
-/// `RowLstm` (`docs/performance.md`): `predict` about 6% faster, a training
-/// batch about 2% faster, the same bits.
-fn spaced_stride(rows: usize) -> usize {
-    16 * (rows.div_ceil(16) | 1)
-}
-
-/// Above this size of the gates of all steps, a recurrent layer's forward
-/// pass makes each step's input projections inside the time loop (for the
-/// thread's samples, just before the step's recurrent product adds to them)
-/// instead of all of them in one product first. All steps' gates outgrow
-/// the caches at a training batch (7.3 MB for `lstm(128)` over 28 steps of
-/// 128 samples), so the one product's output went to memory and came back at
-/// every step; the machine's phases of slower memory made that a training
-/// batch 4-5% slower (`docs/performance.md`). Below it (`predict`'s 18
-/// samples: 1 MB), the one product stays faster, by about 1%.
-const PER_STEP_PROJECTION_BYTES: usize = 2 << 20;
-
-/// `batch` sequences of `T` steps of `width` values, sample-major
-/// (`[n][t][·]`), into time-major order (`[t][n][·]`), or back with `back`.
-fn reorder<const T: usize>(from: &[f32], to: &mut [f32], width: usize, batch: usize, back: bool) {
-    for n in 0..batch {
-        for t in 0..T {
-            let (sample, time) = ((n * T + t) * width, (t * batch + n) * width);
-            let (src, dst) = if back { (time, sample) } else { (sample, time) };
-            to[dst..dst + width].copy_from_slice(&from[src..src + width]);
-        }
-    }
-}
-
 /// The `len` values that [`super::aligned_len`] gave out of `buffer`.
 fn aligned(buffer: &[f32], len: usize) -> &[f32] {
     let skip = buffer.as_ptr().align_offset(64).min(16);
     &buffer[skip..skip + len]
-}
-
-/// Sample `sample`'s `width` values in `block` (a step's values for the
-/// batch), or, at the first step (`t == 0`), zeros.
-fn sample_of<'a>(block: &'a [f32], zeros: &'a [f32], t: usize, sample: usize, width: usize) -> &'a [f32] {
-    if t > 0 {
-        &block[sample * width..(sample + 1) * width]
-    } else {
-        &zeros[..width]
-    }
-}
-
-/// The block of step `t - 1` in time-major `all` (`width` values for each of
-/// `batch` samples), or nothing at the first step.
-fn step_before(all: &[f32], t: usize, batch: usize, width: usize) -> &[f32] {
-    if t > 0 {
-        &all[(t - 1) * batch * width..t * batch * width]
-    } else {
-        &[]
-    }
 }
 
 /// The sum of the columns of `sums.len()` values each in `values`, into
@@ -403,11 +271,40 @@ pub struct RecurrentBuffers {
     /// The gradient to the input.
     dx: Vec<f32>,
     /// `W_hh`'s transpose, for the gradient to each previous output, its
-    /// columns [`spaced_stride`] apart; then the transposes of the weights'
-    /// gradients, as computed.
+    /// columns spaced (see `kernels/recurrent.rs`); then the transposes of
+    /// the weights' gradients, as computed.
     transposed: Vec<f32>,
-    /// `W_hh`, its columns [`spaced_stride`] apart, for the forward pass.
+    /// `W_hh`, its columns spaced, for the forward pass.
     weight_hh: Vec<f32>,
+}
+
+impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Recurrent<C, T, F, U, SEQ> {
+    /// The weights as the loop over time reads them.
+    fn weights(&self) -> Weights<'_> {
+        Weights {
+            weight_ih: &self.weight_ih,
+            weight_hh: &self.weight_hh,
+            bias_ih: &self.bias_ih,
+            bias_hh: &self.bias_hh,
+        }
+    }
+}
+
+/// Every cell is run by the loop over time (`kernels/recurrent.rs`).
+impl<C: Cell> Steps for C {
+    const GATES: usize = <C as Cell>::GATES;
+    const STATE: usize = <C as Cell>::STATE;
+    const SEPARATE_HIDDEN: bool = <C as Cell>::SEPARATE_HIDDEN;
+
+    #[inline(always)]
+    fn forward(step: ForwardStep<'_>) {
+        <C as Cell>::forward(step);
+    }
+
+    #[inline(always)]
+    fn backward(step: BackwardStep<'_>) {
+        <C as Cell>::backward(step);
+    }
 }
 
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Layer for Recurrent<C, T, F, U, SEQ> {
@@ -446,202 +343,46 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         _: &mut Mode<'_>,
     ) {
         let (rows, steps) = (Self::ROWS, batch * T);
-        let x = super::ensure_len(&mut b.x, F * steps);
-        reorder::<T>(input, x, F, batch, false);
-        // The input projections: for a small batch, those of every step of
-        // every sample in one product; for a large one, each step's inside the
-        // time loop, just before the step reads them (see
-        // `PER_STEP_PROJECTION_BYTES`). The same sums either way. (The cell
-        // adds the bias, step by step, after the recurrent projection.)
-        let gates = super::aligned_len(&mut b.gates, rows * steps);
-        let weight_ih = MatRef::col_major(&self.weight_ih, rows, F);
-        let per_step = rows * steps * size_of::<f32>() > PER_STEP_PROJECTION_BYTES;
-        if !per_step {
-            gemm(1.0, weight_ih, MatRef::col_major(x, F, steps), 0.0, gates);
-        }
-        let x = &*x;
-        let hidden = super::aligned_len(&mut b.hidden, if C::SEPARATE_HIDDEN { rows * steps } else { 0 });
-        let h = super::ensure_len(&mut b.h, U * steps);
         let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
-        let c = super::ensure_len(&mut b.c, state * steps);
-        let zeros = &*super::ensure_len(&mut b.zeros, U.max(state));
-        let ld = spaced_stride(rows);
-        let spaced = super::aligned_len(&mut b.weight_hh, ld * U);
-        for (column, to) in self.weight_hh.chunks_exact(rows).zip(spaced.chunks_exact_mut(ld)) {
-            to[..rows].copy_from_slice(column);
-        }
-        let weight_hh = MatRef::col_major_ld(spaced, rows, U, ld);
-        // Each thread takes its samples through every step: a sample's steps
-        // depend on its own earlier steps only.
-        let blocks = [
-            (&mut gates[..rows * steps], rows, T),
-            (&mut hidden[..kept * steps], kept, T),
-            (&mut h[..U * steps], U, T),
-            (&mut c[..state * steps], state, T),
-        ];
-        for_each_rows_of_steps(
-            batch,
-            Self::min_per_thread(),
-            blocks,
-            |samples, [mut gates, mut hidden, mut h, mut c]| {
-                let n = samples.len();
-                for t in 0..T {
-                    let (gates, hidden) = (gates.step(t), hidden.step(t));
-                    if per_step {
-                        let first = t * batch + samples.start;
-                        let x_t = MatRef::col_major(&x[F * first..F * (first + n)], F, n);
-                        gemm(1.0, weight_ih, x_t, 0.0, &mut *gates);
-                    }
-                    let (h_prev, h_t) = h.previous_and_step(t);
-                    let (c_prev, c_t) = c.previous_and_step(t);
-                    // W_hh · h_{t-1} for these samples, into their gates or kept apart.
-                    if C::SEPARATE_HIDDEN {
-                        for column in hidden.chunks_exact_mut(rows) {
-                            column.copy_from_slice(&self.bias_hh);
-                        }
-                    }
-                    if t > 0 {
-                        let previous = MatRef::col_major(h_prev, U, n);
-                        gemm(
-                            1.0,
-                            weight_hh,
-                            previous,
-                            1.0,
-                            if C::SEPARATE_HIDDEN { &mut *hidden } else { &mut *gates },
-                        );
-                    }
-                    for k in 0..n {
-                        C::forward(ForwardStep {
-                            gates: &mut gates[k * rows..(k + 1) * rows],
-                            bias: &self.bias_ih,
-                            hidden: &hidden[k * kept..(k + 1) * kept],
-                            h_prev: sample_of(h_prev, zeros, t, k, U),
-                            c_prev: sample_of(c_prev, zeros, t, k, state),
-                            c: &mut c_t[k * state..(k + 1) * state],
-                            h: &mut h_t[k * U..(k + 1) * U],
-                        });
-                    }
-                }
-            },
-        );
-        if SEQ {
-            reorder::<T>(h, output, U, batch, true);
-        } else {
-            output[..U * batch].copy_from_slice(&h[(T - 1) * U * batch..]);
-        }
+        let memory = ForwardMemory {
+            x: super::ensure_len(&mut b.x, F * steps),
+            gates: super::aligned_len(&mut b.gates, rows * steps),
+            hidden: super::aligned_len(&mut b.hidden, kept * steps),
+            h: super::ensure_len(&mut b.h, U * steps),
+            c: super::ensure_len(&mut b.c, state * steps),
+            zeros: super::ensure_len(&mut b.zeros, U.max(state)),
+            weight_hh: super::aligned_len(&mut b.weight_hh, Recurrence::<C, T, F, U, SEQ>::FORWARD_LD * U),
+        };
+        Recurrence::<C, T, F, U, SEQ>::forward(self.weights(), input, output, batch, memory);
     }
 
     fn backward_batch(&self, pass: Backward<'_, RecurrentBuffers>, grads: &mut Self) {
         let Backward { grad, grad_input, batch, buffers: b, .. } = pass;
         let (rows, steps) = (Self::ROWS, batch * T);
-        let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
-        let (x, h, c, zeros) = (&b.x[..], &b.h[..], &b.c[..], &b.zeros[..]);
-        let hidden = aligned(&b.hidden, kept * steps);
-        let gates = super::aligned_len(&mut b.gates, rows * steps);
-        let dgates = super::aligned_len(&mut b.dgates, rows * batch);
-        let dhidden = super::aligned_len(&mut b.dhidden, kept * steps);
-        let carry = super::ensure_len(&mut b.carry, U * batch);
-        let memory = if C::STATE > 0 { U } else { 0 };
-        let dc = super::ensure_len(&mut b.dc, memory * batch);
-        carry.fill(0.0);
-        dc.fill(0.0);
-        let ld = spaced_stride(U);
-        let weight_hh_t = super::aligned_len(&mut b.transposed, ld * rows);
-        transpose_into(&self.weight_hh, rows, U, weight_hh_t, ld);
-        let weight_hh_t = MatRef::col_major_ld(weight_hh_t, U, rows, ld);
-        let blocks = [
-            (&mut gates[..rows * steps], rows, T),
-            (&mut dgates[..], rows, 1),
-            (&mut dhidden[..kept * steps], kept, T),
-            (&mut carry[..U * batch], U, 1),
-            (&mut dc[..memory * batch], memory, 1),
-        ];
-        // Each thread takes its samples back through every step, as forward.
-        for_each_rows_of_steps(
-            batch,
-            Self::min_per_thread(),
-            blocks,
-            |samples, [mut gates, mut dgates, mut dhidden, mut carry, mut dc]| {
-                let n = samples.len();
-                let mut dh = [0.0f32; U];
-                for t in (0..T).rev() {
-                    let at = |width: usize| t * batch * width..(t + 1) * batch * width;
-                    let (h_prev, c_prev) = (step_before(h, t, batch, U), step_before(c, t, batch, state));
-                    let (hidden_t, h_t, c_t) = (&hidden[at(kept)], &h[at(U)], &c[at(state)]);
-                    let gates_t = gates.step(t);
-                    let (dgates, dhidden, carry, dc) = (dgates.step(0), dhidden.step(t), carry.step(0), dc.step(0));
-                    for (k, sample) in samples.clone().enumerate() {
-                        // The gradient reaching this step's output: from the next
-                        // step (carried, which from here collects the gradient to
-                        // h_{t-1}) and from the layer above (every step with SEQ,
-                        // else the last). Moved and cleared in one loop: as a copy
-                        // and a fill they were calls of `memcpy` and `memset`.
-                        let carried = &mut carry[k * U..(k + 1) * U];
-                        for (d, c) in dh.iter_mut().zip(carried.iter_mut()) {
-                            *d = std::mem::take(c);
-                        }
-                        let above = if SEQ {
-                            Some(&grad[(sample * T + t) * U..(sample * T + t + 1) * U])
-                        } else {
-                            (t == T - 1).then(|| &grad[sample * U..(sample + 1) * U])
-                        };
-                        if let Some(above) = above {
-                            dh.iter_mut().zip(above).for_each(|(d, a)| *d += a);
-                        }
-                        C::backward(BackwardStep {
-                            dh: &dh,
-                            dc: &mut dc[k * memory..(k + 1) * memory],
-                            gates: &gates_t[k * rows..(k + 1) * rows],
-                            hidden: &hidden_t[sample * kept..(sample + 1) * kept],
-                            h_prev: sample_of(h_prev, zeros, t, sample, U),
-                            c_prev: sample_of(c_prev, zeros, t, sample, state),
-                            c: &c_t[sample * state..(sample + 1) * state],
-                            h: &h_t[sample * U..(sample + 1) * U],
-                            dgates: &mut dgates[k * rows..(k + 1) * rows],
-                            dhidden: &mut dhidden[k * kept..(k + 1) * kept],
-                            dh_prev: carried,
-                        });
-                    }
-                    if t > 0 {
-                        // dh_{t-1} += W_hhᵀ · (the gradient to this step's hidden projection).
-                        let dz = if C::SEPARATE_HIDDEN { &*dhidden } else { &*dgates };
-                        gemm(1.0, weight_hh_t, MatRef::col_major(dz, rows, n), 1.0, carry);
-                    }
-                    // This step's gradients replace its gates, in the cache
-                    // lines the cell has just read. (Written into a buffer of
-                    // every step's gradients, they made the cache fetch that
-                    // buffer's lines from memory first: `docs/performance.md`.)
-                    gates_t.copy_from_slice(&dgates[..rows * n]);
-                }
-            },
-        );
-        // Every step's gradients to the gates' pre-activations, where the gates were.
-        let dgates = aligned(&b.gates, rows * steps);
-        // The weights' gradients, all steps at once: dW_hh = Σ_t dz_t · h_{t-1}ᵀ
-        // over the steps after the first (time-major, they are neighbours).
-        let dz: &[f32] = if C::SEPARATE_HIDDEN { dhidden } else { dgates };
-        if T > 1 {
-            // As its transpose, h · dzᵀ (U x G·U): two threads share its
-            // G·U columns better than dW_hh's U.
-            let later = MatRef::col_major(&dz[rows * batch..], rows, (T - 1) * batch);
-            let earlier = MatRef::col_major(&h[..U * (T - 1) * batch], U, (T - 1) * batch);
-            let transposed = super::aligned_len(&mut b.transposed, rows * U);
-            gemm(1.0, earlier, later.t(), 0.0, transposed);
-            transpose_into(transposed, U, rows, &mut grads.weight_hh, rows);
-        } else {
-            grads.weight_hh.fill(0.0);
-        }
-        column_sums(dgates, &mut grads.bias_ih);
+        let kept = if C::SEPARATE_HIDDEN { rows } else { 0 };
+        let dc = if C::STATE > 0 { U * batch } else { 0 };
+        let dx = if grad_input.is_some() { F * steps } else { 0 };
+        let memory = BackwardMemory {
+            x: &b.x,
+            h: &b.h,
+            c: &b.c,
+            zeros: &b.zeros,
+            hidden: aligned(&b.hidden, kept * steps),
+            gates: super::aligned_len(&mut b.gates, rows * steps),
+            dgates: super::aligned_len(&mut b.dgates, rows * batch),
+            dhidden: super::aligned_len(&mut b.dhidden, kept * steps),
+            carry: super::ensure_len(&mut b.carry, U * batch),
+            dc: super::ensure_len(&mut b.dc, dc),
+            transposed: super::aligned_len(&mut b.transposed, Recurrence::<C, T, F, U, SEQ>::BACKWARD_LD * rows),
+            dx: super::ensure_len(&mut b.dx, dx),
+        };
+        let weight_grads = (&mut grads.weight_ih[..], &mut grads.weight_hh[..]);
+        Recurrence::<C, T, F, U, SEQ>::backward(self.weights(), grad, grad_input, batch, memory, weight_grads);
+        // The biases' gradients: every step's gradients to the gates'
+        // pre-activations (and to the hidden projections kept apart), summed.
+        column_sums(aligned(&b.gates, rows * steps), &mut grads.bias_ih);
         if C::SEPARATE_HIDDEN {
-            column_sums(dhidden, &mut grads.bias_hh);
-        }
-        // dW_ih = Σ_t dgates_t · x_tᵀ, straight into the `G·U x F` layout.
-        let dgates = MatRef::col_major(dgates, rows, steps);
-        gemm(1.0, dgates, MatRef::col_major(x, F, steps).t(), 0.0, &mut grads.weight_ih);
-        if let Some(grad_input) = grad_input {
-            let dx = super::ensure_len(&mut b.dx, F * steps);
-            gemm(1.0, MatRef::col_major(&self.weight_ih, rows, F).t(), dgates, 0.0, dx);
-            reorder::<T>(dx, grad_input, F, batch, true);
+            column_sums(aligned(&b.dhidden, kept * steps), &mut grads.bias_hh);
         }
     }
 
@@ -689,6 +430,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
 mod tests {
     use super::*;
     use crate::act::{Gelu, Relu, Swish, Tanh};
+    use crate::kernels::recurrent::PER_STEP_PROJECTION_BYTES;
     use crate::layers::testing::{self, gradient_check};
     use crate::layers::{Gru, GruCell, Lstm, LstmCell, SimpleRnn, Slot};
 

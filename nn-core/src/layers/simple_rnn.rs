@@ -1,5 +1,6 @@
 use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
 use crate::act::Activation;
+use crate::kernels::cell::{simple_rnn_backward, simple_rnn_forward};
 use crate::onnx::Attr;
 use std::marker::PhantomData;
 
@@ -34,19 +35,12 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
     /// activation such as GELU or swish needs ([`Activation::NEEDS_INPUT`]).
     fn forward(step: ForwardStep<'_>) {
         let ForwardStep { gates, bias, h, .. } = step;
-        gates.iter_mut().zip(bias).for_each(|(g, b)| *g += b);
-        h.copy_from_slice(gates);
-        A::forward(h, h.len());
+        simple_rnn_forward::<A>(gates, bias, h);
     }
 
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, h, gates, dgates, .. } = step;
-        dgates.copy_from_slice(dh);
-        if A::NEEDS_INPUT {
-            A::backward_from_input(gates, dgates, h.len());
-        } else {
-            A::backward(h, dgates, h.len());
-        }
+        simple_rnn_backward::<A>(dh, gates, h, dgates);
     }
 
     /// ONNX's `RNN` with the activation as it names it, once per direction;

@@ -90,6 +90,18 @@ pub enum Attr {
     Texts(Vec<String>),
 }
 
+/// The attributes of an operator over sliding windows (`Conv`, `MaxPool`,
+/// `AveragePool`): `kernel_shape`, `strides` and explicit `pads` (top, left,
+/// bottom, right).
+pub(crate) fn window_attributes(
+    kernel: [usize; 2],
+    strides: [usize; 2],
+    pads: [usize; 4],
+) -> Vec<(&'static str, Attr)> {
+    let ints = |values: &[usize]| Attr::Ints(values.iter().map(|v| *v as i64).collect());
+    vec![("kernel_shape", ints(&kernel)), ("strides", ints(&strides)), ("pads", ints(&pads))]
+}
+
 /// An activation as ONNX's recurrent operators take it (their
 /// `activations`, `activation_alpha` and `activation_beta` attributes).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,7 +1,7 @@
 //! `avgpool2d`: the mean of each window, as a view runs it.
 
-use super::window::{for_each_window, Axis};
 use super::{Error, Infer, Prefix, Weights};
+use crate::kernels::window::{for_each_window, Axis};
 
 /// The view of [`layers::AvgPool2d`](crate::layers::AvgPool2d), with its
 /// const parameters: the mean of each `PH x PW` window of each of `C`

@@ -1,8 +1,8 @@
 //! `conv2d`: a 2-D convolution, as a view runs it.
 
-use super::window::Axis;
 use super::{Error, F32s, Infer, Prefix, Weights};
 use crate::act::Activation;
+use crate::kernels::window::Axis;
 use core::marker::PhantomData;
 
 /// The view of [`layers::Conv2d`](crate::layers::Conv2d), with its const

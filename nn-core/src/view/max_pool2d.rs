@@ -1,7 +1,7 @@
 //! `maxpool2d`: the largest value of each window, as a view runs it.
 
-use super::window::{for_each_window, Axis};
 use super::{Error, Infer, Prefix, Weights};
+use crate::kernels::window::{for_each_window, Axis};
 
 /// The view of [`layers::MaxPool2d`](crate::layers::MaxPool2d), with its
 /// const parameters: the largest value of each `PH x PW` window of each of

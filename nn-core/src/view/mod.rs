@@ -66,7 +66,6 @@ mod per_step;
 mod recurrent;
 mod simple_rnn;
 mod weights;
-pub(crate) mod window;
 
 pub use avg_pool2d::AvgPool2dView;
 pub use batch_norm::{BatchNormParams, BatchNormView};

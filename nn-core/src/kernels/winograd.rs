@@ -20,8 +20,9 @@
 //! ([`Winograd::add_weight_gradient`]).
 //!
 //! The results differ from the window matrix's by rounding only: both sum
-//! the same terms, in a different order. The layer's tests hold the forward
-//! pass and both gradients within 1e-5 of their definitions summed in f64.
+//! the same terms, in a different order. The tests of `conv.rs` hold the
+//! forward pass and both gradients within 1e-5 of their definitions summed
+//! in f64.
 
 use super::window::Window;
 use crate::gemm::{gemm, gemm_ld, MatRef};
@@ -32,7 +33,7 @@ const TILE: usize = 16;
 /// Fewest input channels for which the transformed products are used: the
 /// products' depth is the channels, and a first convolution over one or
 /// three channels stays on the window matrix (or the direct kernel of
-/// `conv2d.rs`). The MNIST CNN's second convolution, over 32, measured
+/// `conv_direct.rs`). The MNIST CNN's second convolution, over 32, measured
 /// faster through them; sizes between were not measured.
 const MIN_CHANNELS: usize = 16;
 
@@ -179,22 +180,29 @@ impl Winograd {
         }
     }
 
+    /// Values of the kernels [`Winograd::kernels`] makes for `filters`
+    /// filters over `channels` channels.
+    pub const fn kernels_len(channels: usize, filters: usize) -> usize {
+        TILE * channels * filters
+    }
+
     /// The kernels [`Winograd::forward`] takes for `OUT` filters over `IN`
     /// channels, `kernel(filter, channel)` each (3x3, row-major), read from
-    /// `weight`: those in `kernels` when `made_from` holds the same weights,
-    /// bit for bit (a prediction's batches after its first), else made afresh.
+    /// `weight`: those in `kernels` ([`Winograd::kernels_len`] values) when
+    /// `made_from` holds the same weights, bit for bit (a prediction's
+    /// batches after its first), else made afresh.
     pub fn kernels<'a, const IN: usize, const OUT: usize>(
         kernel: impl Fn(usize, usize) -> [f32; 9],
         weight: &[f32],
         made_from: &mut Vec<f32>,
-        kernels: &'a mut Vec<f32>,
+        kernels: &'a mut [f32],
     ) -> &'a [f32] {
         let same = made_from.len() == weight.len()
             && made_from
                 .chunks(16)
                 .zip(weight.chunks(16))
                 .all(|(a, b)| a.iter().zip(b).fold(0, |differ, (x, y)| differ | (x.to_bits() ^ y.to_bits())) == 0);
-        let kernels = super::aligned_len(kernels, TILE * IN * OUT);
+        let kernels = &mut kernels[..TILE * IN * OUT];
         if !same {
             transform_kernels::<IN, OUT>(kernel, kernels);
             made_from.clear();

@@ -1,91 +1,12 @@
-//! The sliding windows of convolution and pooling: output sizes and padding
-//! (Keras' rules), and the copies between an image and its windows.
+//! The window matrix of a convolution (im2col) and its reverse for
+//! gradients (col2im): one sample's windows copied into the rows (or the
+//! columns) of a matrix, so that the crate's one matrix product computes the
+//! convolution, and the window values' gradients added back to the pixels
+//! they came from.
 
-use crate::view::window::Axis;
-pub(crate) use crate::view::window::{output_size, padding_before};
-
-/// The geometry of a window over one sample of `c` channels of `h x w` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Window {
-    pub c: usize,
-    pub h: usize,
-    pub w: usize,
-    pub kh: usize,
-    pub kw: usize,
-    pub sh: usize,
-    pub sw: usize,
-    pub oh: usize,
-    pub ow: usize,
-    /// Padding before the first row and column.
-    pub ph: usize,
-    pub pw: usize,
-}
+use super::window::Window;
 
 impl Window {
-    pub const fn new(c: usize, [h, w]: [usize; 2], [kh, kw]: [usize; 2], [sh, sw]: [usize; 2], same: bool) -> Self {
-        Window {
-            c,
-            h,
-            w,
-            kh,
-            kw,
-            sh,
-            sw,
-            oh: output_size(h, kh, sh, same),
-            ow: output_size(w, kw, sw, same),
-            ph: padding_before(h, kh, sh, same),
-            pw: padding_before(w, kw, sw, same),
-        }
-    }
-
-    /// The attributes ONNX's `Conv`, `MaxPool` and `AveragePool` take for
-    /// this window: `kernel_shape`, `strides` and explicit `pads` (top,
-    /// left, bottom, right: Keras' padding, its extra zero after).
-    pub fn onnx_attributes(&self) -> Vec<(&'static str, crate::onnx::Attr)> {
-        use crate::onnx::Attr;
-        // The padding both sides together: what the output needs beyond the input.
-        let total = |input: usize, kernel: usize, stride: usize, out: usize| {
-            ((out - 1) * stride + kernel).saturating_sub(input)
-        };
-        let (th, tw) = (total(self.h, self.kh, self.sh, self.oh), total(self.w, self.kw, self.sw, self.ow));
-        let pads = [self.ph, self.pw, th - self.ph, tw - self.pw];
-        vec![
-            ("kernel_shape", Attr::Ints(vec![self.kh as i64, self.kw as i64])),
-            ("strides", Attr::Ints(vec![self.sh as i64, self.sw as i64])),
-            ("pads", Attr::Ints(pads.iter().map(|p| *p as i64).collect())),
-        ]
-    }
-
-    /// Output positions per channel.
-    pub const fn positions(&self) -> usize {
-        self.oh * self.ow
-    }
-
-    /// Rows of the window matrix: every channel's kernel positions.
-    pub const fn depth(&self) -> usize {
-        self.c * self.kh * self.kw
-    }
-
-    /// The height axis and the width axis of the window.
-    #[inline(always)]
-    const fn axes(&self) -> (Axis, Axis) {
-        let rows = Axis { size: self.h, kernel: self.kh, stride: self.sh, pad: self.ph, out: self.oh };
-        let cols = Axis { size: self.w, kernel: self.kw, stride: self.sw, pad: self.pw, out: self.ow };
-        (rows, cols)
-    }
-
-    /// The output rows (or columns) for which kernel offset `k` lands inside
-    /// the image, along the height axis when `rows`, else the width axis.
-    #[inline(always)]
-    fn valid(&self, k: usize, rows: bool) -> std::ops::Range<usize> {
-        let (height, width) = self.axes();
-        if rows {
-            height.inside(k)
-        } else {
-            width.inside(k)
-        }
-    }
-
     /// The window matrix of one sample, one row per kernel position:
     /// `col[q · ld + p]` is the input value under kernel position
     /// `q = (c · kh + i) · kw + j` when the window is at output position
@@ -94,7 +15,7 @@ impl Window {
     /// past `positions` are left alone).
     ///
     /// This, [`Window::im2row`] and [`Window::col2im`] are always inlined:
-    /// a layer calls them on its constant window, so every size in their
+    /// a convolution calls them on its constant window, so every size in their
     /// loops is a constant and a row's copy is a few vector moves, not a
     /// call to `memmove` for each 11 values (the MNIST CNN's second
     /// convolution: backward 8.3 to 7.0-7.4 ms per batch of 128).
@@ -201,65 +122,11 @@ impl Window {
             }
         }
     }
-
-    /// Call `f(p, ys, xs)` for each output position `p` of one channel with
-    /// the input rows and columns its window covers inside the image.
-    #[inline(always)]
-    pub fn for_each_window(&self, f: impl FnMut(usize, std::ops::Range<usize>, std::ops::Range<usize>)) {
-        let (rows, cols) = self.axes();
-        crate::view::window::for_each_window(rows, cols, f);
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// ONNX's explicit pads are Keras' padding, the extra zero after:
-    /// a (3, 5) kernel of stride 2 on 28 x 28 needs 1 and 3 in all (14
-    /// outputs), padded 0 before and 1 after, 1 before and 2 after; valid
-    /// padding has none.
-    #[test]
-    fn onnx_pads_put_the_extra_zero_after() {
-        use crate::onnx::Attr;
-        let same = Window::new(1, [28, 28], [3, 5], [2, 2], true).onnx_attributes();
-        assert_eq!(same[0], ("kernel_shape", Attr::Ints(vec![3, 5])));
-        assert_eq!(same[1], ("strides", Attr::Ints(vec![2, 2])));
-        assert_eq!(same[2], ("pads", Attr::Ints(vec![0, 1, 1, 2])));
-        let valid = Window::new(1, [28, 28], [3, 5], [2, 2], false).onnx_attributes();
-        assert_eq!(valid[2], ("pads", Attr::Ints(vec![0, 0, 0, 0])));
-    }
-
-    /// Keras' output sizes: `Conv2D(3)` on 28 is 26, `MaxPooling2D(2)` on 26 is
-    /// 13, `Conv2D(3)` on 13 is 11, `MaxPooling2D(2)` on 11 is 5; "same" with
-    /// stride 2 on 28 is 14 and on 5 is 3.
-    #[test]
-    fn output_sizes_follow_keras() {
-        assert_eq!(output_size(28, 3, 1, false), 26);
-        assert_eq!(output_size(26, 2, 2, false), 13);
-        assert_eq!(output_size(13, 3, 1, false), 11);
-        assert_eq!(output_size(11, 2, 2, false), 5);
-        assert_eq!(output_size(28, 3, 1, true), 28);
-        assert_eq!(output_size(28, 3, 2, true), 14);
-        assert_eq!(output_size(5, 2, 2, true), 3);
-        assert_eq!(output_size(7, 5, 2, false), 2);
-    }
-
-    /// Total padding `max(0, (out - 1) · s + k - in)`, the smaller half before.
-    #[test]
-    fn same_padding_puts_the_extra_zero_after() {
-        // 28, k 3, s 1: total 2, one before.
-        assert_eq!(padding_before(28, 3, 1, true), 1);
-        // 28, k 4, s 1: total 3, one before, two after.
-        assert_eq!(padding_before(28, 4, 1, true), 1);
-        // 28, k 3, s 2: out 14, total 1, none before.
-        assert_eq!(padding_before(28, 3, 2, true), 0);
-        // 5, k 2, s 2: out 3, total 1, none before.
-        assert_eq!(padding_before(5, 2, 2, true), 0);
-        // 6, k 5, s 1: total 4, two before.
-        assert_eq!(padding_before(6, 5, 1, true), 2);
-        assert_eq!(padding_before(28, 3, 1, false), 0);
-    }
 
     /// im2col against the definition, value by value, for strides 1 and 2,
     /// both paddings and an uneven kernel.
@@ -307,15 +174,5 @@ mod tests {
             window.col2im(&col, ld, &mut back);
             assert_eq!(back, expected_back, "{kernel:?} {stride:?} {same}");
         }
-    }
-
-    #[test]
-    fn windows_are_clipped_to_the_image() {
-        let window = Window::new(1, [5, 5], [2, 2], [2, 2], true);
-        let mut seen = Vec::new();
-        window.for_each_window(|p, ys, xs| seen.push((p, ys, xs)));
-        assert_eq!(seen.len(), 9);
-        assert_eq!(seen[0], (0, 0..2, 0..2));
-        assert_eq!(seen[8], (8, 4..5, 4..5));
     }
 }
