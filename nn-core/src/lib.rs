@@ -28,6 +28,7 @@ mod parallel;
 pub mod plot;
 mod progress;
 pub mod sample;
+mod tensor;
 pub mod train;
 pub mod view;
 

@@ -6,11 +6,12 @@ use crate::act::Activation;
 use crate::callbacks::{EarlyStopping, Verdict};
 use crate::data::{Batch, Data};
 use crate::error::{Error, Result};
-use crate::layers::{ensure_len, Activated, Backward, Layer, Mode};
+use crate::layers::{Activated, Backward, Layer, Mode};
 use crate::loss::Loss;
 use crate::metrics;
 use crate::optim::Optimizer;
 use crate::progress::{EpochProgress, Verbosity};
+use crate::tensor::ensure_len;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
