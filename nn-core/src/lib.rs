@@ -16,6 +16,7 @@ mod cpu;
 pub mod data;
 pub mod error;
 pub mod gemm;
+mod history;
 pub mod init;
 pub mod io;
 pub mod layers;
