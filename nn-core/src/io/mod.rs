@@ -37,8 +37,6 @@ mod dtype;
 #[cfg(feature = "std")]
 mod json;
 #[cfg(feature = "std")]
-pub(crate) mod network;
-#[cfg(feature = "std")]
 mod read;
 #[cfg(feature = "std")]
 mod write;
@@ -48,6 +46,8 @@ pub use dtype::Dtype;
 pub use read::{TensorView, WeightFile};
 #[cfg(feature = "std")]
 pub use write::serialize;
+#[cfg(feature = "std")]
+pub(crate) use write::Writer;
 
 /// The header key that holds the file's metadata rather than a tensor.
 pub const METADATA_KEY: &str = "__metadata__";
