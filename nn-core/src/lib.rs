@@ -29,6 +29,7 @@ mod parallel;
 pub mod plot;
 mod progress;
 pub mod sample;
+mod safetensors;
 mod tensor;
 pub mod train;
 pub mod view;

@@ -10,7 +10,7 @@
 //! times its type's size, and the spans tile the data exactly: no overlap, no
 //! gap, nothing after the last one.
 
-use super::dtype::{self, ConvertError, Dtype};
+use crate::safetensors::dtype::{self, ConvertError, Dtype};
 use super::json::{self, Value};
 use super::METADATA_KEY;
 use crate::error::{Error, Result};
