@@ -47,4 +47,3 @@ pub use read::{TensorView, WeightFile};
 pub use write::serialize;
 #[cfg(feature = "std")]
 pub(crate) use write::Writer;
-

@@ -54,8 +54,8 @@ use crate::onnx::{Graph, Value};
 use rand::Rng;
 
 // Defined below the layers, so that the formats that read and write them need no layer.
-pub use crate::tensor::{Slot, Tensor, TensorSource, Values};
 pub(crate) use crate::tensor::{aligned_len, ensure_len};
+pub use crate::tensor::{Slot, Tensor, TensorSource, Values};
 
 /// Whether a batched forward pass trains (dropout active, drawing from the
 /// generator; batch norm on the batch's statistics) or infers (every layer
