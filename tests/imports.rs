@@ -188,11 +188,12 @@ fn tokens(src: &str) -> Vec<Tok> {
                 }
             }
         } else if c == '"' {
-            i = skip_string(&s, i + 1, 0);
+            i = skip_string(&s, i + 1, None);
         } else if c == '\'' {
             // A char literal ('a', '\n', '\u{..}') or a lifetime ('a).
             if at(i + 1) == '\\' {
-                i += 2;
+                // The quote, the backslash and the escaped character.
+                i += 3;
                 while i < s.len() && s[i] != '\'' {
                     i += 1;
                 }
@@ -222,7 +223,7 @@ fn tokens(src: &str) -> Vec<Tok> {
             }
             if raw_prefix && at(i + hashes) == '"' {
                 // A raw string: r"..", r#".."#, br##".."##.
-                i = skip_string(&s, i + hashes + 1, hashes);
+                i = skip_string(&s, i + hashes + 1, Some(hashes));
             } else if word == "r" && hashes == 1 && (at(i + 1).is_alphabetic() || at(i + 1) == '_') {
                 // A raw identifier, r#type: read on as the identifier.
                 i += 1;
@@ -232,7 +233,7 @@ fn tokens(src: &str) -> Vec<Tok> {
                 }
                 out.push(Tok::Ident(s[start..i].iter().collect()));
             } else if matches!(word.as_str(), "b" | "c") && at(i) == '"' {
-                i = skip_string(&s, i + 1, 0);
+                i = skip_string(&s, i + 1, None);
             } else if word == "b" && at(i) == '\'' {
                 i += 1;
                 while i < s.len() && s[i] != '\'' {
@@ -253,13 +254,13 @@ fn tokens(src: &str) -> Vec<Tok> {
     out
 }
 
-/// The index after a string whose body starts at `i` and which ends with
-/// `"` and `hashes` times `#` (escapes count only in a string without hashes
-/// that is not raw; a raw string without hashes has none that matter, as
-/// `\"` cannot occur in it).
-fn skip_string(s: &[char], mut i: usize, hashes: usize) -> usize {
+/// The index after a string whose body starts at `i`: an ordinary string,
+/// with escapes, for `raw` `None`; a raw string ending in `"` and that many
+/// `#` for `Some(hashes)`.
+fn skip_string(s: &[char], mut i: usize, raw: Option<usize>) -> usize {
+    let hashes = raw.unwrap_or(0);
     while i < s.len() {
-        if s[i] == '\\' && hashes == 0 {
+        if s[i] == '\\' && raw.is_none() {
             i += 2;
         } else if s[i] == '"' && (0..hashes).all(|k| s.get(i + 1 + k) == Some(&'#')) {
             return i + 1 + hashes;
@@ -433,7 +434,7 @@ fn scanner_counts_code_and_skips_comments_and_strings() {
             let _ = "crate::string \" crate::escaped";
             let _ = r#"crate::raw " crate::raw2"#;
             let _ = crate::error::Error::Io;
-            let _ = '"'; crate::after_char; '\''
+            let _ = r"C:\"; let _ = '"'; let _ = '\''; crate::after_char; b'\\'
         }
         mod inner { use super::super::sibling; }
         #[cfg(test)]
