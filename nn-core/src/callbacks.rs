@@ -3,7 +3,7 @@
 //! always ends with [`Error::NonFiniteLoss`](crate::Error::NonFiniteLoss), naming the
 //! epoch and batch, before that step reaches the weights (Keras' `TerminateOnNaN`).
 
-use crate::train::EpochLog;
+use crate::history::EpochLog;
 
 /// The quantity [`EarlyStopping`] watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +143,7 @@ impl EarlyStoppingState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::Evaluation;
+    use crate::history::Evaluation;
 
     fn log(epoch: usize, val_loss: f32) -> EpochLog {
         EpochLog { epoch, loss: 1.0, accuracy: 0.5, validation: Some(Evaluation { loss: val_loss, accuracy: 0.5 }) }

@@ -46,7 +46,7 @@ pub enum Error {
     /// Weight bytes a network's view cannot read (see [`crate::view`]): the
     /// format, or the tensor that does not fit. Boxed, as it is large.
     #[error("{0}")]
-    View(Box<crate::view::Error>),
+    View(Box<crate::safetensors::Error>),
     /// The loss stopped being a finite number during training.
     #[error("loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate or check the data")]
     NonFiniteLoss {
@@ -145,8 +145,8 @@ impl Error {
 }
 
 /// So that `Name::view(bytes)?` works where errors are [`Error`]s.
-impl From<crate::view::Error> for Error {
-    fn from(error: crate::view::Error) -> Self {
+impl From<crate::safetensors::Error> for Error {
+    fn from(error: crate::safetensors::Error) -> Self {
         Error::View(Box::new(error))
     }
 }

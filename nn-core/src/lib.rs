@@ -16,6 +16,7 @@ mod cpu;
 pub mod data;
 pub mod error;
 pub mod gemm;
+mod history;
 pub mod init;
 pub mod io;
 mod kernels;
@@ -28,7 +29,9 @@ pub mod optim;
 mod parallel;
 pub mod plot;
 mod progress;
+mod safetensors;
 pub mod sample;
+mod tensor;
 pub mod train;
 pub mod view;
 

@@ -1,5 +1,11 @@
 #![cfg(feature = "std")]
-//! The trait every `network!` struct implements, and its `summary()`.
+//! The trait every `network!` struct implements, and its `summary()`; below
+//! it, a whole network to and from a safetensors file (`weights`) and as an
+//! ONNX model (`export`), over the formats of [`crate::io`] and
+//! [`crate::onnx`].
+
+mod export;
+mod weights;
 
 use crate::data::{Batch, Data};
 use crate::error::Result;
@@ -120,7 +126,7 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// # }
     /// ```
     fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::network::save(self, path.as_ref())
+        weights::save(self, path.as_ref())
     }
 
     /// Overwrite the parameters with those of the safetensors file at `path`,
@@ -162,7 +168,7 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// # }
     /// ```
     fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::network::load(self, path.as_ref())
+        weights::load(self, path.as_ref())
     }
 
     /// A network with the parameters of the safetensors file at `path`; see
@@ -204,7 +210,7 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// # }
     /// ```
     fn to_bytes(&self) -> Vec<u8> {
-        crate::io::network::to_bytes(self)
+        weights::to_bytes(self)
     }
 
     /// The network as an ONNX model, encoded: what
@@ -237,7 +243,7 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// # }
     /// ```
     fn to_onnx(&self) -> Result<Vec<u8>> {
-        crate::onnx::to_bytes(self)
+        export::to_bytes(self)
     }
 
     /// Save the network to `path` as an ONNX model (see
@@ -286,7 +292,7 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
     /// # }
     /// ```
     fn load_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        crate::io::network::load_bytes(self, bytes, Path::new(crate::io::network::IN_MEMORY))
+        weights::load_bytes(self, bytes, Path::new(weights::IN_MEMORY))
     }
 
     /// A network with the parameters of safetensors bytes held in memory; see

@@ -7,7 +7,7 @@
 //! results do not depend on the number of threads.
 
 use crate::gemm::{for_each_range, for_each_range_on, threads_for};
-use crate::layers::ensure_len;
+use crate::tensor::ensure_len;
 use std::marker::PhantomData;
 use std::ops::Range;
 

@@ -33,29 +33,17 @@
 
 #[cfg(feature = "std")]
 pub(crate) mod atomic;
-mod dtype;
 #[cfg(feature = "std")]
 mod json;
-#[cfg(feature = "std")]
-pub(crate) mod network;
 #[cfg(feature = "std")]
 mod read;
 #[cfg(feature = "std")]
 mod write;
 
-pub use dtype::Dtype;
+pub use crate::safetensors::{Dtype, FORMAT_KEY, METADATA_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
 #[cfg(feature = "std")]
 pub use read::{TensorView, WeightFile};
 #[cfg(feature = "std")]
 pub use write::serialize;
-
-/// The header key that holds the file's metadata rather than a tensor.
-pub const METADATA_KEY: &str = "__metadata__";
-
-/// The metadata key naming the layout convention of a file's tensors.
-pub const FORMAT_KEY: &str = "format";
-/// The value of [`FORMAT_KEY`] for PyTorch's layout, which networks save and load.
-pub const PYTORCH_FORMAT: &str = "pt";
-/// The metadata key under which a network saves its summary, so a file of
-/// another architecture can be explained layer by layer.
-pub const SUMMARY_KEY: &str = "summary";
+#[cfg(feature = "std")]
+pub(crate) use write::Writer;

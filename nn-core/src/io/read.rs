@@ -10,10 +10,10 @@
 //! times its type's size, and the spans tile the data exactly: no overlap, no
 //! gap, nothing after the last one.
 
-use super::dtype::{self, ConvertError, Dtype};
 use super::json::{self, Value};
 use super::METADATA_KEY;
 use crate::error::{Error, Result};
+use crate::safetensors::dtype::{self, ConvertError, Dtype};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 use super::json::write_string;
 use super::METADATA_KEY;
 use crate::error::{Error, Result};
-use crate::layers::{Tensor, Values};
+use crate::tensor::{Tensor, Values};
 use std::collections::HashSet;
 
 /// The bytes of a safetensors file holding `tensors` (as `F32`, or `I64` for

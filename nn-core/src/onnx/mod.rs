@@ -32,7 +32,6 @@
 pub(crate) mod proto;
 
 use crate::error::{Error, Result};
-use prost::Message;
 use proto::tensor_proto::DataType;
 use std::collections::HashSet;
 
@@ -327,34 +326,10 @@ fn attribute(name: &str, value: Attr) -> proto::AttributeProto {
     attribute
 }
 
-/// The ONNX model of `network`, encoded.
-pub(crate) fn to_bytes<N: crate::network::Network<I, O>, const I: usize, const O: usize>(
-    network: &N,
-) -> Result<Vec<u8>> {
-    let declared: usize = N::INPUT_SHAPE.iter().product();
-    if declared != I {
-        return Err(Error::export(format!(
-            "the network declares its input as {:?}, {declared} values, but takes {I}",
-            N::INPUT_SHAPE
-        )));
-    }
-    let mut graph = Graph::new();
-    let input = Value { name: INPUT.to_string(), dims: N::INPUT_SHAPE.to_vec() };
-    let output = network.onnx(&mut graph, "", input.clone())?;
-    if output.len() != O {
-        return Err(Error::export(format!(
-            "the network's last value has shape {:?}, {} values per sample, but the network gives {O}",
-            output.dims,
-            output.len()
-        )));
-    }
-    let model = graph.into_model(&network.summary().name, &input, output);
-    Ok(model.encode_to_vec())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message;
 
     fn value(name: &str, dims: &[usize]) -> Value {
         Value { name: name.to_string(), dims: dims.to_vec() }

@@ -57,7 +57,6 @@ mod bidirectional;
 mod conv2d;
 mod dense;
 mod embedding;
-mod error;
 mod global_avg_pool2d;
 mod gru;
 mod lstm;
@@ -73,7 +72,6 @@ pub use bidirectional::{BidirectionalParams, BidirectionalView};
 pub use conv2d::{Conv2dParams, Conv2dView};
 pub use dense::{DenseParams, DenseView};
 pub use embedding::{EmbeddingParams, EmbeddingView};
-pub use error::{Dims, Error, Format, Name};
 pub use global_avg_pool2d::GlobalAvgPool2dView;
 pub use gru::GruStep;
 pub use lstm::LstmStep;
@@ -81,7 +79,10 @@ pub use max_pool2d::MaxPool2dView;
 pub use per_step::PerStepView;
 pub use recurrent::{RecurrentParams, RecurrentView, Step};
 pub use simple_rnn::SimpleRnnStep;
-pub use weights::{Weights, MAX_TENSORS};
+pub use weights::Weights;
+
+// Below the crate's `Error`, which holds one of these.
+pub use crate::safetensors::{Dims, Error, Format, Name, MAX_TENSORS};
 
 use core::fmt;
 

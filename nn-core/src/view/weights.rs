@@ -5,14 +5,10 @@
 //! kilobytes for a network of tens of tensors), and pairs of tensors are
 //! compared by scanning it once per tensor.
 
-use super::error::{Dims, Error, Format, Name};
+use super::{Dims, Error, Format, Name, MAX_TENSORS};
 use super::{F32s, Infer, Prefix};
 use crate::io::{Dtype, FORMAT_KEY, METADATA_KEY, PYTORCH_FORMAT};
 use core::fmt;
-
-/// The most tensors a blob may hold for a view: [`Weights`] notes which
-/// ones a network has read in a bitmap of this many bits.
-pub const MAX_TENSORS: usize = 1024;
 
 /// A safetensors blob, checked, borrowing its bytes: the 8-byte header
 /// length, the JSON header naming each tensor's dtype, shape and byte span,

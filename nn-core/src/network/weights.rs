@@ -3,12 +3,10 @@
 //! network's summary in the metadata, and loading that checks each tensor the
 //! network expects against the file before it changes anything.
 
-use super::read::WeightFile;
-use super::write::Writer;
-use super::{atomic, Dtype, FORMAT_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
+use super::Network;
 use crate::error::{ArchitectureMismatch, Error, Result};
-use crate::layers::Slot;
-use crate::network::Network;
+use crate::io::{atomic, Dtype, WeightFile, Writer, FORMAT_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
+use crate::tensor::Slot;
 use std::path::Path;
 
 /// How errors name bytes that did not come from a file.

@@ -1,7 +1,7 @@
 //! What can be wrong with a weight blob a view reads, as values that need no
 //! heap: names and shapes are copied into fixed-size fields.
 
-use crate::io::Dtype;
+use super::Dtype;
 use core::fmt;
 
 /// Why a view could not be made from a weight blob: the bytes break the
