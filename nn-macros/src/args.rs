@@ -240,7 +240,7 @@ pub struct ActivationChoice {
     pub module: bool,
 }
 
-/// Rule: an activation is one of `names::ACTIVATIONS`, written `name` or, for
+/// Rule: an activation is one of `vocab::ACTIVATIONS`, written `name` or, for
 /// those with a parameter, `name(value)`; an unknown one is reported and
 /// replaced by `linear`. No argument means `linear`.
 pub fn activation(arg: Option<&Arg>, cx: &mut Ctxt) -> ActivationChoice {
@@ -273,8 +273,8 @@ pub fn activation(arg: Option<&Arg>, cx: &mut Ctxt) -> ActivationChoice {
         }
     };
     let word = ident.to_string();
-    let Some(spec) = crate::names::ACTIVATIONS.iter().find(|a| a.name == word) else {
-        let names: Vec<&str> = crate::names::ACTIVATIONS.iter().map(|a| a.name).collect();
+    let Some(spec) = crate::vocab::ACTIVATIONS.iter().find(|a| a.name == word) else {
+        let names: Vec<&str> = crate::vocab::ACTIVATIONS.iter().map(|a| a.name).collect();
         unknown_name(&ident, "activation", &names, cx);
         return linear();
     };
@@ -297,10 +297,10 @@ pub fn activation(arg: Option<&Arg>, cx: &mut Ctxt) -> ActivationChoice {
     }
 }
 
-/// Rule: `init = NAME` names one of `names::INITIALISERS`; returns its `Init` variant.
+/// Rule: `init = NAME` names one of `vocab::INITIALISERS`; returns its `Init` variant.
 pub fn initialiser(value: &Expr, cx: &mut Ctxt) -> Option<Ident> {
-    let names: Vec<&str> = crate::names::INITIALISERS.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = crate::vocab::INITIALISERS.iter().map(|(name, _)| *name).collect();
     let word = name(value, "initialiser", &names, cx)?;
-    let variant = crate::names::INITIALISERS.iter().find(|(name, _)| *name == word).map(|(_, v)| *v)?;
+    let variant = crate::vocab::INITIALISERS.iter().find(|(name, _)| *name == word).map(|(_, v)| *v)?;
     Some(Ident::new(variant, syn::spanned::Spanned::span(value)))
 }

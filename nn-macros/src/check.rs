@@ -8,7 +8,7 @@ use crate::args::size;
 use crate::ast::{Entry, InputValue, LayerSpec, Network};
 use crate::ctxt::Ctxt;
 use crate::layers::Planned;
-use crate::names::LAYERS;
+use crate::layers::LAYERS;
 use crate::shape::{Shape, Width};
 use syn::LitInt;
 
@@ -139,7 +139,7 @@ fn has_layers(net: &Network, cx: &mut Ctxt) {
     }
 }
 
-/// Rule: a layer's name is one of `names::LAYERS`; its kind checks the rest.
+/// Rule: a layer's name is one of `layers::LAYERS`; its kind checks the rest.
 /// `None` when it is too broken to plan (it is left out, and the shape
 /// flowing in passes on to the next layer).
 fn check_layer(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {

@@ -2,7 +2,7 @@
 //!
 //! The macro works in three steps: `ast` parses the tokens, `check` walks
 //! the layers, computing every shape and collecting every mistake (each layer
-//! kind's rules in its module under `layers`, registered in `names`), and
+//! kind's rules in its module under `layers`, registered there in `LAYERS`), and
 //! `expand` writes the struct and its impls, with `view` writing what builds
 //! without std: the network's view, inference from borrowed weights.
 //! Mistakes never stop the expansion: they are reported together, and the
@@ -15,10 +15,10 @@ mod check;
 mod ctxt;
 mod expand;
 mod layers;
-mod names;
 mod shape;
 mod suggest;
 mod view;
+mod vocab;
 
 use proc_macro::TokenStream;
 

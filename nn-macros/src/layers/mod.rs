@@ -1,7 +1,7 @@
 //! One module per layer kind: its arguments, its output shape and its rules,
 //! its nn-core type (and its type in `nn::view`), its modules in PyTorch's
 //! `nn.Sequential` and its summary line. Each kind's `check` turns a layer as written, and the shape flowing
-//! into it, into a [`Planned`] layer; `names::LAYERS` registers them.
+//! into it, into a [`Planned`] layer; [`LAYERS`] registers them: a new kind is one module and one line there.
 
 pub mod batch_norm;
 pub mod bidirectional;
@@ -22,6 +22,25 @@ use crate::ctxt::Ctxt;
 use crate::shape::Shape;
 use proc_macro2::TokenStream;
 use quote::quote;
+
+/// The layer kinds, each by its name and the function that checks it (its
+/// module under `layers/`). A new kind is one module and one line here.
+pub const LAYERS: &[Kind] = &[
+    Kind { name: "dense", check: dense::check },
+    Kind { name: "dropout", check: dropout::check },
+    Kind { name: "flatten", check: flatten::check },
+    Kind { name: "net", check: net::check },
+    Kind { name: "conv2d", check: conv2d::check },
+    Kind { name: "maxpool2d", check: pool2d::check_max },
+    Kind { name: "avgpool2d", check: pool2d::check_avg },
+    Kind { name: "global_avgpool2d", check: global_avgpool2d::check },
+    Kind { name: "batch_norm", check: batch_norm::check },
+    Kind { name: "lstm", check: recurrent::check_lstm },
+    Kind { name: "gru", check: recurrent::check_gru },
+    Kind { name: "simple_rnn", check: recurrent::check_simple_rnn },
+    Kind { name: "bidirectional", check: bidirectional::check },
+    Kind { name: "embedding", check: embedding::check },
+];
 
 /// A layer kind: its name in `network!` and its check.
 pub struct Kind {

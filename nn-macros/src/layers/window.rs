@@ -5,7 +5,7 @@
 use crate::args::{self, Args};
 use crate::ast::Arg;
 use crate::ctxt::Ctxt;
-use crate::names::PADDINGS;
+use crate::vocab::PADDINGS;
 
 /// A checked window over an image of `h x w`.
 pub struct Window {

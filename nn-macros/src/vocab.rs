@@ -1,26 +1,6 @@
-//! Every name the macro knows, in one place: layers, activations,
-//! initialisers and paddings.
-
-use crate::layers;
-
-/// The layer kinds, each by its name and the function that checks it (its
-/// module under `layers/`). A new kind is one module and one line here.
-pub const LAYERS: &[layers::Kind] = &[
-    layers::Kind { name: "dense", check: layers::dense::check },
-    layers::Kind { name: "dropout", check: layers::dropout::check },
-    layers::Kind { name: "flatten", check: layers::flatten::check },
-    layers::Kind { name: "net", check: layers::net::check },
-    layers::Kind { name: "conv2d", check: layers::conv2d::check },
-    layers::Kind { name: "maxpool2d", check: layers::pool2d::check_max },
-    layers::Kind { name: "avgpool2d", check: layers::pool2d::check_avg },
-    layers::Kind { name: "global_avgpool2d", check: layers::global_avgpool2d::check },
-    layers::Kind { name: "batch_norm", check: layers::batch_norm::check },
-    layers::Kind { name: "lstm", check: layers::recurrent::check_lstm },
-    layers::Kind { name: "gru", check: layers::recurrent::check_gru },
-    layers::Kind { name: "simple_rnn", check: layers::recurrent::check_simple_rnn },
-    layers::Kind { name: "bidirectional", check: layers::bidirectional::check },
-    layers::Kind { name: "embedding", check: layers::embedding::check },
-];
+//! The words options take, in one place: activations, initialisers and
+//! paddings. The lowest floor of the macro: it imports nothing of the crate,
+//! so `args` checks against it and every layer module reads it.
 
 /// An activation a layer accepts: its name, its nn-core type, and the default
 /// of its one parameter if it takes one (passed to the type as the `f32`'s bits).
