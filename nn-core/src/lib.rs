@@ -60,7 +60,7 @@ extern crate core as std;
 pub mod __private {
     pub use crate::__private_core::*;
     pub use crate::init;
-    pub use crate::layers::{Activated, Backward, Layer, Mode, TakesInput, Tensor, TensorSource, Widths};
+    pub use crate::layers::{Activated, Backward, Layer, Mode, Pair, TakesInput, Tensor, TensorSource, Widths};
     pub use crate::network::Network;
     pub use crate::sample::Sample;
     pub use crate::train::scratch;

@@ -54,7 +54,7 @@ struct Field {
 
 /// Whether fields `k` and `k + 1` run as one pair (see [`Fusion`]).
 fn fused(fields: &[Field], k: usize) -> bool {
-    fields[k].fusion == Fusion::Convolution && fields.get(k + 1).is_some_and(|next| next.fusion == Fusion::MaxPool)
+    fields[k].fusion == Fusion::Leads && fields.get(k + 1).is_some_and(|next| next.fusion == Fusion::Follows)
 }
 
 fn fields(plan: &Plan) -> Vec<Field> {
@@ -340,6 +340,11 @@ fn between(k: usize) -> TokenStream {
     quote!(&buffers.#a[..])
 }
 
+/// `<First as Pair<Next>>`: the trait through which a pair runs.
+fn pair(first: &TokenStream, next: &TokenStream) -> TokenStream {
+    quote!(<#first as ::nn::__private::Pair<#next>>)
+}
+
 /// Batched forward through the scratch values `a{k}`; a fused pair (see
 /// [`Fusion`]) as one call, which leaves the values between its two layers
 /// (`a{k}` of its first) unused.
@@ -365,9 +370,10 @@ fn forward_batch(fields: &[Field], input_width: &Width) -> TokenStream {
         let b = format_ident!("b{}", k);
         let x = if k == 0 { quote!(input) } else { between(k - 1) };
         if fused(fields, k) {
-            let (pool, out, argmax) = (&fields[k + 1].name, out(k + 1), format_ident!("b{}", k + 1));
+            let (next, next_ty, out) = (&fields[k + 1].name, &fields[k + 1].ty, out(k + 1));
+            let (pair, next_b) = (pair(&fields[k].ty, next_ty), format_ident!("b{}", k + 1));
             body.extend(quote! {
-                self.#name.forward_pooled(&self.#pool, #x, #out, batch, &mut buffers.#b, &mut buffers.#argmax, mode);
+                #pair::forward_pair(&self.#name, &self.#next, #x, #out, batch, &mut buffers.#b, &mut buffers.#next_b, mode);
             });
             k += 2;
         } else {
@@ -427,10 +433,14 @@ fn backward(fields: &[Field], input_width: &Width, sgd: bool) -> TokenStream {
         };
         body.extend(match (first < k, sgd) {
             (true, sgd) => {
-                let (pool, argmax) = (&fields[k].name, format_ident!("b{}", k));
-                let call = if sgd { quote!(backward_pooled_sgd) } else { quote!(backward_pooled) };
-                let rate = if sgd { quote!(, rate) } else { TokenStream::new() };
-                quote!(self.#name.#call(&self.#pool, #pass, &mut buffers.#argmax, &mut grads.#name #rate);)
+                let (next, next_b, pair) =
+                    (&fields[k].name, format_ident!("b{}", k), pair(&fields[first].ty, &fields[k].ty));
+                let (call, this, rate) = if sgd {
+                    (quote!(backward_pair_sgd), quote!(&mut self.#name), quote!(, rate))
+                } else {
+                    (quote!(backward_pair), quote!(&self.#name), TokenStream::new())
+                };
+                quote!(#pair::#call(#this, &self.#next, #pass, &mut buffers.#next_b, &mut grads.#name #rate);)
             }
             (false, true) => quote!(#layer::backward_sgd(&mut self.#name, #pass, &mut grads.#name, rate);),
             (false, false) => quote!(#layer::backward_batch(&self.#name, #pass, &mut grads.#name);),

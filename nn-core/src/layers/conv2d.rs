@@ -1,4 +1,4 @@
-use super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Part, Path, Regularizer};
+use super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Pair, Part, Path, Regularizer};
 use crate::act::Activation;
 use crate::init::Init;
 use crate::kernels::conv::{BackwardPass, Conv, Deltas, Params};
@@ -415,6 +415,51 @@ impl<
         let attributes = crate::onnx::window_attributes([KH, KW], [SH, SW], Self::WINDOW.pads());
         let conv = graph.node("Conv", &format!("{prefix}conv"), &inputs, attributes, &[F, Self::OH, Self::OW]);
         A::onnx(graph, prefix, conv)
+    }
+}
+
+/// A convolution and the max pooling after it: [`Conv2d::forward_pooled`]
+/// and its backward passes.
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+        P: FusedPool,
+    > Pair<P> for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    fn forward_pair(
+        &self,
+        pool: &P,
+        input: &[f32],
+        output: &mut [f32],
+        batch: usize,
+        buffers: &mut ConvBuffers,
+        argmax: &mut Vec<u32>,
+        mode: &mut Mode<'_>,
+    ) {
+        self.forward_pooled(pool, input, output, batch, buffers, argmax, mode);
+    }
+
+    fn backward_pair(&self, pool: &P, pass: Backward<'_, ConvBuffers>, argmax: &mut Vec<u32>, grads: &mut Self) {
+        self.backward_pooled(pool, pass, argmax, grads);
+    }
+
+    fn backward_pair_sgd(
+        &mut self,
+        pool: &P,
+        pass: Backward<'_, ConvBuffers>,
+        argmax: &mut Vec<u32>,
+        grads: &mut Self,
+        rate: f32,
+    ) {
+        self.backward_pooled_sgd(pool, pass, argmax, grads, rate);
     }
 }
 

@@ -69,6 +69,6 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         Shape::Image([f, oh, ow]),
         format!("conv2d ({label})"),
         1 + usize::from(module),
-        Some(Code { ty, init, configure, activated: true, type_checks: Vec::new(), view, fusion: Fusion::Convolution }),
+        Some(Code { ty, init, configure, activated: true, type_checks: Vec::new(), view, fusion: Fusion::Leads }),
     ))
 }

@@ -93,18 +93,18 @@ pub struct Code {
 }
 
 /// A layer's part in a pair of layers that runs sample by sample, so that
-/// the values between the two stay in the cache: a `conv2d` and the
-/// `maxpool2d` right after it (nn-core's `Conv2d::forward_pooled`, which
-/// falls back to the two passes where the pair cannot be fused).
+/// the values between the two stay in the cache (nn-core's `layers::Pair`,
+/// which the first layer's type implements for the second's): a layer that
+/// `Leads` and the one right after it that `Follows` run as one.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub enum Fusion {
     /// Runs alone.
     #[default]
     Alone,
-    /// A convolution, which runs a max pooling after it.
-    Convolution,
-    /// A max pooling (nn-core's `FusedPool`).
-    MaxPool,
+    /// Runs the layer after it, when that one follows.
+    Leads,
+    /// Runs inside the layer before it, when that one leads.
+    Follows,
 }
 
 impl Code {

@@ -16,7 +16,7 @@ const OPTIONS: &[&str] = &["stride", "padding"];
 pub fn check_max(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
     let mut planned = check(spec, incoming, (quote!(MaxPool2d), quote!(MaxPool2dView)), cx)?;
     if let Some(code) = &mut planned.code {
-        code.fusion = Fusion::MaxPool;
+        code.fusion = Fusion::Follows;
     }
     Some(planned)
 }
