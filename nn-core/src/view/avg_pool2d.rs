@@ -1,7 +1,7 @@
 //! `avgpool2d`: the mean of each window, as a view runs it.
 
 use super::{Error, Infer, Prefix, Weights};
-use crate::kernels::window::{for_each_window, Axis};
+use crate::kernels::window::Axis;
 
 /// The view of [`layers::AvgPool2d`](crate::layers::AvgPool2d), with its
 /// const parameters: the mean of each `PH x PW` window of each of `C`
@@ -66,15 +66,8 @@ impl<
         Ok(())
     }
 
+    /// The layer's own pooling of one sample (`kernels::pool`), the same bits.
     fn forward(_: &(), input: &[f32], output: &mut [f32]) {
-        let (rows, cols) = (Self::ROWS, Self::COLS);
-        let positions = rows.out * cols.out;
-        for (channel, out) in input[..C * H * W].chunks_exact(H * W).zip(output.chunks_exact_mut(positions)) {
-            for_each_window(rows, cols, |p, ys, xs| {
-                let count = (ys.len() * xs.len()) as f32;
-                let sum: f32 = ys.map(|y| channel[y * W + xs.start..y * W + xs.end].iter().sum::<f32>()).sum();
-                out[p] = sum / count;
-            });
-        }
+        crate::kernels::pool::avg_pool::<C, H, W, PH, PW, SH, SW, SAME>(input, output);
     }
 }
