@@ -1,8 +1,8 @@
 //! A VGG-style network (VGG-16's 13 convolutions in five blocks, five
 //! poolings and three dense layers, on 32x32 colour images) declared with
 //! `network!`: it builds in seconds, as every shape is a number the macro
-//! wrote (the README gives the time it adds to the release build of the
-//! tests), and it trains.
+//! wrote (docs/performance.md gives the time it adds to the release build
+//! of the tests), and it trains.
 
 use nn::prelude::*;
 

@@ -530,11 +530,10 @@ const MIN_BATCH: usize = 8;
 
 /// Samples in each batch [`predict`] runs through the network: as many as
 /// fill [`CACHED_BYTES`] with the widest layer's values, between
-/// [`MIN_BATCH`] and `INFERENCE_BATCH`. Measured at batch 1000 (`bench_cnn`,
-/// `bench_lstm`, `bench_mlp`, batches of 1024 against 4 to 128 samples):
-/// the MNIST CNN (21,632 values after its first convolution: 12 samples)
-/// 25,900 to 28,300-29,900 samples/s, the RowLstm (14,336 gates: 18) 30,600-
-/// 31,300 to about 32,500 (at 32), and the MLP (784: 334) unchanged.
+/// [`MIN_BATCH`] and `INFERENCE_BATCH` (the MNIST CNN: 12 samples, the
+/// RowLstm: 18, the MLP: 334). Batches of 1,024 were slower for the CNN and
+/// the LSTM; `docs/performance.md` ("Inference, both networks") has the
+/// measurements.
 fn samples_per_batch<N: Layer>() -> usize {
     (CACHED_BYTES / (4 * N::WIDEST.max(1))).clamp(MIN_BATCH, INFERENCE_BATCH)
 }

@@ -22,7 +22,8 @@ mod vocab;
 
 use proc_macro::TokenStream;
 
-/// Declare a neural network; see the `nn` crate's documentation.
+/// Declare a neural network; see the `nn` crate's documentation and the guide's
+/// first chapter, `docs/guide/01-the-macro.md`.
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let parsed = syn::parse_macro_input!(input as ast::Networks);

@@ -21,204 +21,45 @@
 //! The kernel is BLIS-shaped: `C` is computed in tiles of 16 rows by 6 columns,
 //! each by a micro-kernel that keeps the tile in twelve AVX registers and adds,
 //! at each step of `k`, 16 values of `A` times 6 broadcast values of `B` (AVX2
-//! and FMA, detected at run time; plain loops on other CPUs). What differs from
-//! a textbook BLIS is what the MLP's shapes ask for (`B` is the batch size):
-//!
-//! | product                 | m x k x n      | `A`          | `B`          |
-//! |-------------------------|----------------|--------------|--------------|
-//! | forward, layer 1        | 128 x 784 x B  | column-major | column-major |
-//! | forward, layer 2        | 10 x 128 x B   | column-major | column-major |
-//! | weight gradient, 2      | 10 x B x 128   | column-major | row-major    |
-//! | gradient to layer 1     | 128 x 10 x B   | row-major    | column-major |
-//! | weight gradient, 1      | 128 x B x 784  | column-major | row-major    |
-//!
-//! - **Operands read where they lie.** Both layouts of `B` are read in place:
-//!   the micro-kernel broadcasts from six column pointers or from one row
-//!   pointer. A column-major `A` is read in place too (a panel's 16 rows at
-//!   step `p` are 16 consecutive values, one column stride after step `p - 1`).
-//!   The layers store their weights on a cache line ([`crate::layers::Aligned`])
-//!   with columns a multiple of 16 values apart when they have 16k rows, so
-//!   each step reads one line; a matrix not so placed reads two, and is copied
-//!   into contiguous, aligned panels when a block of it meets at least 64
-//!   columns of `B` (and `k >= 64`), where the copy pays. A row-major `A`
-//!   (the 128x10 `Wᵀ`) is always packed, and so is a last panel of `B` with
-//!   fewer than 6 columns.
-//! - **The loop.** A full tile's loop over `k` is written in assembly, so that
-//!   the six broadcasts of `B` take their addresses from two pointers
-//!   (`b`, `b + ldb`, `b + 2·ldb`) as BLIS's kernels do; compiled from
-//!   intrinsics, they went through a chain of five additions per step. In
-//!   loops of at least 128 steps each step asks for the line of `A` eight
-//!   steps ahead, and a tile that adds into `C` asks for its lines of `C`
-//!   before the loop; measured by alternating the two versions every 20
-//!   training steps within one process (the machine's speed drifts too much
-//!   between processes to see a few per cent), the forward pass of the MNIST
-//!   MLP took 3-7% less time and the backward pass at batch 32 0-10% less.
-//! - **Short edges.** Tiles of 9 to 15 rows read `A` with a masked load and
-//!   tiles of at most 8 rows use one register per column, so `m = 10` (the
-//!   output layer) computes 16 lanes for 10 rows, not 32. The last rows of a
-//!   partial tile are stored with 4-, 2- and 1-lane stores: masked stores are
-//!   slow on AMD's cores.
-//! - **Blocking.** `k` is cut into equal passes of at most `KC = 256` steps
-//!   (784 = 4 x 196, where 256 + 256 + 256 + 16 would leave a pass too short
-//!   to repay its loads and stores of `C`); within a pass rows come in blocks
-//!   of `MC = 128` (a packed block is 128 KiB, for L2), and every panel of `B`
-//!   (6 columns, at most 6 KiB, for L1) meets every panel of the block, in one
-//!   call of the kernel.
-//! - **One column.** A product with a single column (the forward pass of one
-//!   sample) reads `A` once, 64 rows at a time in eight registers, instead of
-//!   computing five wasted columns per tile.
-//! - **Memory.** Each thread's packing memory (a block of `A`, `MC x KC`
-//!   values, and a panel of `B`, `KC x 6`: 134 KiB) is allocated once, at full
-//!   size, by its first product; no product allocates after that
-//!   (`tests/alloc.rs` counts, with and without worker threads). The
-//!   matrixmultiply and gemm crates allocate packing memory on every call, and
-//!   rayon's job queues allocate too.
+//! and FMA, detected at run time; plain loops on other CPUs). `k` is cut into
+//! equal passes of at most 256 steps and the rows into blocks of 128, for the
+//! caches. What differs from a textbook BLIS is what the networks' shapes ask
+//! for: both layouts of `B` and a column-major `A` are read where they lie (the
+//! layers keep their weights on a cache line, [`crate::layers::Aligned`]) and
+//! packed only where the copy pays; a short edge (the 10 rows of an output
+//! layer) is read with a masked load, 16 lanes for 10 rows rather than 32; a product
+//! with one column (one sample) is a matrix-vector loop; and each thread's
+//! packing memory is allocated once, so no product allocates after the first
+//! (`tests/alloc.rs` counts). A full tile's loop over `k` is written in
+//! assembly, so that the six broadcasts of `B` take their addresses as BLIS's
+//! kernels do.
 //!
 //! # Threads
 //!
 //! A product that gives each thread at least about a million floating-point
-//! operations (at two threads: the MLP's 128x784 products at every batch
-//! size, and its 10x128x1000 inference product) is shared between [`threads`]
-//! threads through a pool written with `std` only: one worker thread per extra
-//! core, started by the first product that needs it and then parked. The
-//! caller publishes the product and computes it too; the threads claim chunks
-//! of columns (an even share, one chunk per thread) from an atomic counter, or
-//! chunks of rows (whole 16-row panels) when there are too few columns. A worker that
-//! arrives after the chunks are gone (it woke late, or another process had
-//! its core) takes none, and the caller does its share: the caller only waits
-//! for chunks already started. Workers spin for about 100 µs before
-//! sleeping, so the back-to-back products of a training step do not each pay
-//! a wake-up. [`set_threads`] (or the `NN_THREADS` variable) sets the number
-//! of threads; `1` means no pool at all.
+//! operations is shared between [`threads`] threads through a pool written
+//! with `std` only (`pool`): the caller publishes the product and computes it
+//! too, and the threads claim even chunks of columns (or of 16-row panels)
+//! from an atomic counter, so a worker that wakes late takes none and the
+//! caller only waits for chunks already started. [`set_threads`] (or the
+//! `NN_THREADS` variable) sets the number of threads; `1` means no pool. A
+//! caller that finds the pool busy computes alone, so the pool can neither
+//! deadlock nor serialise independent callers.
 //!
-//! Several user threads may call [`gemm`] at once: the pool serves one caller
-//! at a time, and a caller that finds it busy (another thread's product, or a
-//! product started from inside a job) computes alone rather than wait, so the
-//! pool can neither deadlock nor serialise independent callers.
+//! # Why a kernel of its own
 //!
-//! # Measured
-//!
-//! `cargo run --release --example bench_gemm` on the 2-vCPU AMD EPYC machine
-//! (KVM guest; AVX2 and FMA), shared with other builds. GFLOP/s, medians over
-//! six runs of the median call, alternating runs of this version and of the
-//! previous one (which packed both operands and had no threads). The last
-//! column is nalgebra's `DMatrix::gemm` on the same storage (matrixmultiply,
-//! one thread) in the same runs.
-//!
-//! | product                | m x k x n    | before | 1 thread | 2 threads | nalgebra |
-//! |------------------------|--------------|-------:|---------:|----------:|---------:|
-//! | forward W1·X           | 128x784x32   |   45.3 |     51.7 |      89.0 |     58.5 |
-//! | forward W2·A1          | 10x128x32    |   13.3 |     29.3 |      29.5 |     23.1 |
-//! | weight grad D2·A1ᵀ     | 10x32x128    |   11.2 |     28.0 |      27.5 |     28.2 |
-//! | input grad W2ᵀ·D2      | 128x10x32    |   21.8 |     35.5 |      35.8 |     32.0 |
-//! | weight grad D1·Xᵀ      | 128x32x784   |   50.8 |     70.5 |     116.1 |     64.0 |
-//! | forward W1·X           | 128x784x128  |   51.1 |     61.8 |      94.1 |     67.6 |
-//! | forward W2·A1          | 10x128x128   |   15.5 |     47.9 |      48.0 |     29.2 |
-//! | weight grad D2·A1ᵀ     | 10x128x128   |   10.3 |     42.6 |      46.8 |     37.2 |
-//! | input grad W2ᵀ·D2      | 128x10x128   |   33.0 |     43.8 |      43.8 |     37.5 |
-//! | weight grad D1·Xᵀ      | 128x128x784  |   53.8 |     78.1 |     116.4 |     75.8 |
-//! | inference W1·X         | 128x784x1000 |   44.3 |     66.5 |      96.7 |     62.0 |
-//! | inference W2·A1        | 10x128x1000  |   12.1 |     36.1 |      64.0 |     23.9 |
-//!
-//! The machine's speed drifts between processes by up to a third (one
-//! thread at 128x784x32 measured 48-67 across these runs, matrixmultiply
-//! 55-61; in other sittings 73 against 60-66), so compare within a row. Per
-//! run, this version at one thread is 0.90 to 1.5 times matrixmultiply (the
-//! forward products 128x784x32 and 128x784x128 are the ones below 1), and at
-//! two threads 1.3 to 2.8 times for the products large enough to share;
-//! below about two million operations the two-thread column is the
-//! one-thread path. A product with one column (one sample through 784-128)
-//! took about 9 µs in one measurement, against 16 µs through the tile
-//! kernel. At its best (128x32x784) the kernel reaches about 85 GFLOP/s of
-//! the 100 that a loop of register-only FMAs reaches on one core.
-//!
-//! # Tried, and not kept
-//!
-//! One thread unless said; each against the kept version in the same sitting
-//! (GFLOP/s: medians of single calls, or the best of 31 samples where noted).
-//!
-//! - Packing every column-major `A` (the previous kernel packed both operands
-//!   always): at 128x784x32 copying the 400 KB weight matrix costs more than
-//!   the contiguous panels save (packed 46-68, in place 51-73, in four
-//!   processes).
-//! - The other loop order, an `A` panel kept while the `B` panels stream past:
-//!   best of 31, 128x784x32 69 against 73, 128x128x784 64 against 74.
-//! - No blocking of `k` (one pass of 784 at 128x784x32): best of 31, 63
-//!   against 71. `KC` of 384 or 512, and `MC` of 64: no difference.
-//! - Shifting the grid of row panels so that an in-place `A` lying 16 bytes
-//!   past a cache line (as the system allocator places large weight matrices)
-//!   is read in whole lines: the partial first tile costs what the lines save.
-//!   A 64-byte-aligned `A` itself is about 10% faster at 128x784x32 (80
-//!   against 72): aligning the layers' weight and gradient storage is the way
-//!   to get that.
-//! - Plain loads instead of masked ones for 10-row tiles (reading into the
-//!   next column): no measurable difference.
-//! - Masked stores (`vmaskmovps`) for partial tiles: 10x32x128 took about
-//!   3.0 µs, 2.2-2.7 µs with plain 4-, 2- and 1-lane stores.
-//! - Two threads splitting rows instead of columns: 128x32x784 98 against 125,
-//!   128x784x32 88-91 against 94 (`C`'s cache lines at the boundary are
-//!   written by both threads). Two or four chunks per thread: no better than
-//!   one.
-//! - Static halves without claiming (the pool's first version): a worker
-//!   descheduled by another process held its half, and on the loaded machine
-//!   10x128x1000 ran at 3-6 on two threads against 39-41 on one.
-//!
-//! Later, measured on whole training steps of the MNIST MLP by alternating
-//! two versions every 20 steps within one process (step time of B over A;
-//! between processes this machine's speed drifts by more than these effects):
-//!
-//! - Splitting rows between two threads for the 128-row products, with the
-//!   idea that each core keeps its half of the weights in its own cache: 1.04
-//!   to 1.05 at batch 32 (the backward pass 1.05 to 1.09).
-//! - Two chunks per thread: the forward pass at batch 32 1.15 to 1.19 (its
-//!   chunks of 8 columns are one full panel and a narrow one), the backward
-//!   pass 0.96 to 1.01.
-//! - `KC` of 400 (two passes over 784 rather than four): 0.99 to 1.00.
-//! - A spin of four times as long before a worker sleeps: 0.98 to 1.01.
-//! - Packing `A` (aligned, read in place) for `predict`'s pieces of 125
-//!   columns: 0.96 to 0.98 of the in-place throughput. With the copy spread
-//!   over more columns (alternating calls, one thread), 128x784x1000 and
-//!   128x784x2000 ran 1.01 to 1.025 times as fast packed: packing the weights
-//!   once per `predict` for all its pieces could win about 2%.
-//! - Uneven chunks so that the thread that finishes first takes the rest:
-//!   per thread one chunk of 3/8 of the columns, then chunks of 1/8 claimed
-//!   by whoever is free (the calling thread waits about 5% of a step at batch
-//!   128 for the other at the end of products): 1.01 to 1.03 at batch 128.
-//! - Sharing the output layer's products (10x128x128 at batch 128, about a
-//!   third of a million operations) between the two threads, with the
-//!   threshold at 2^17 operations: 1.00 at batch 128. In the same sitting two
-//!   runs whose versions differed in nothing measured 0.97, so effects below
-//!   3% were not visible that day.
-//! - `predict` with 2, 8 or 16 pieces per thread instead of 4 (per call of
-//!   `predict` at batch 1000, alternating): 0.94 to 1.02, within that noise.
-//!
-//! An AVX-512 micro-kernel was not written: on the Zen 4 machines of this
-//! kind a 512-bit FMA runs as two 256-bit halves, and a register-only loop
-//! of twelve independent FMA chains (`benchmarks/fma_peak.c`) reached 116-117
-//! GFLOP/s on one core with either width, in one sitting, five runs each. The
-//! AVX2 kernel already reaches 85-98 of those on its best shapes, so wider
-//! registers could only save instructions, not add arithmetic.
-//!
-//! Per call, alternating within one process: `MC` of 64, 32 and 16 rows (a
-//! block of `A` of 32 rows by 196 steps fits L1, which leaves only `B`
-//! streaming from L2) against 128: equal or slower at every shape of the MLP,
-//! 16 rows by 3-21%.
-//!
-//! Per pass of `predict` over the ten test batches of 1,000, alternating:
-//! asking, before each of the first six tiles of a column of tiles, for the
-//! lines of one column of the next panel of a column-major `B` (the inputs,
-//! which come from memory: ten different batches took 14% longer per pass
-//! than one batch ten times): 0.97 to 1.01 on the first pass over `k`, 0.98 to
-//! 1.01 on every pass, against 1.00 for two halves of the same code.
-//!
-//! Against the `gemm` crate 0.19 (`Parallelism::Rayon`), alternating calls
-//! in one process on the same column-major operands, median GFLOP/s (best):
-//! 128x784x1000 on two threads 135 (186) against 116 (186), on one 74 (94)
-//! against 74 (96); 128x784x125 on one 67 (89) against 69 (93); 128x784x32 on
-//! two 96 (110) against 40 (72); 128x784x128 on two 113 (134) against 73
-//! (104); 128x128x784 on two 122 (179) against 84 (141). In the same minute a
-//! register-only loop of FMAs reached 97-99 GFLOP/s on one core and 174-199
-//! on two.
+//! The matrixmultiply and gemm crates allocate packing memory on every call
+//! (and rayon's job queues allocate too), where a training step here
+//! allocates nothing. Measured on the MNIST MLP's products
+//! (`cargo run --release --example bench_gemm`), this kernel at one thread is
+//! 0.90 to 1.5 times matrixmultiply (nalgebra's `DMatrix::gemm`) and at two
+//! threads 1.3 to 2.8 times; against the `gemm` crate on two threads, at
+//! 128x784x32, 96 GFLOP/s against 40 (medians, alternating calls in one
+//! process). On its best shapes it reaches 85-98 GFLOP/s on one core, where
+//! a register-only loop of FMAs reaches 100-117 with 256-bit and 512-bit
+//! registers alike, so no AVX-512 kernel was written. `docs/performance.md`
+//! ("The matrix product") records every measurement and what was tried and
+//! not kept.
 
 mod kernel;
 mod pool;

@@ -1,6 +1,6 @@
 //! `maxpool2d(SIZE, options)` and `avgpool2d(SIZE, options)`: the largest or
 //! the mean value of each window of each channel. PyTorch: `MaxPool2d(SIZE)`,
-//! `AvgPool2d(SIZE)` (for `padding = same`, see the README).
+//! `AvgPool2d(SIZE)` (for `padding = same`, see docs/guide/05-weights-and-deploy.md).
 
 use super::{image_input, window, Code, Fusion, Planned};
 use crate::args;

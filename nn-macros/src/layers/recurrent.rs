@@ -2,7 +2,7 @@
 //! `kind(F => U, ...)`, with `return_sequences`, `init`, `recurrent_init`):
 //! a recurrent layer over a sequence. PyTorch: `nn.LSTM(F, U, batch_first=True)`
 //! (`nn.GRU`, `nn.RNN`), which returns a tuple, then a module that takes the
-//! last step (or every step): two modules (see the README's Weights).
+//! last step (or every step): two modules (see docs/guide/05-weights-and-deploy.md).
 
 use super::{sequence_input, Code, Planned};
 use crate::args::{self, Args};

@@ -85,7 +85,7 @@ network! {
         dense(2, softmax),
     }
 
-    /// The README's image network.
+    /// The guide's image network (docs/guide/03-images.md).
     pub struct Images {
         input: [3, 32, 32],                        // channels, height, width (PyTorch's NCHW)
         conv2d(32, 3, relu),                       // 32 filters of 3x3 -> [32, 30, 30]
