@@ -88,7 +88,7 @@ network! {
 }
 
 /// The weights of `embedded/mnist`, embedded here too.
-static MNIST_CNN: &[u8] = include_bytes!("../embedded/mnist/mnist_cnn.safetensors");
+static MNIST_CNN: &[u8] = nn::include_weights!("../embedded/mnist/mnist_cnn.safetensors");
 
 /// Allocations made by 9 training steps (3 epochs of 32 + 32 + 6 samples)
 /// after a warm-up step on a full batch.

@@ -282,7 +282,7 @@ fn a_nested_networks_view_reads_its_tensors_under_its_module() {
     }
     let view = Deep::view(&bytes).unwrap();
     let weight = WeightFile::parse(&bytes, "deep").unwrap().values("0.0.2.weight").unwrap();
-    assert_eq!(view.layer0.layer0.layer1.weight.iter().collect::<Vec<_>>(), weight);
+    assert_eq!(view.layer0.layer0.layer1.weight.to_vec(), weight);
 }
 
 /// The committed weights and digits of `embedded/mnist`, the first 20 MNIST
@@ -291,7 +291,7 @@ fn a_nested_networks_view_reads_its_tensors_under_its_module() {
 /// a check against `predict`.
 #[test]
 fn the_embedded_mnist_network_classifies_its_digits_as_predict_does() {
-    let weights = include_bytes!("../embedded/mnist/mnist_cnn.safetensors");
+    let weights = nn::include_weights!("../embedded/mnist/mnist_cnn.safetensors");
     let digits = include_bytes!("../embedded/mnist/digits.bin");
     let labels = include_bytes!("../embedded/mnist/labels.bin");
 

@@ -125,23 +125,33 @@ with_avx2! {
 }
 
 with_avx2! {
-    /// `Σ weights[k] · values[k]`, the weights as little-endian `f32` bytes
-    /// (read where they lie, whatever their alignment), in `LANES`
-    /// interleaved partial sums as [`sum`] adds: the products of a view's
-    /// dense and recurrent layers (see [`crate::view`]).
-    pub(crate) fn dot(weights: &[[u8; 4]], values: &[f32]) -> f32 {
+    /// `Σ weights[k] · values[k]`, over as many values as `weights` has,
+    /// in `LANES` interleaved partial sums as [`sum`] adds: the products of
+    /// one sample through a dense or recurrent layer's weights.
+    pub(crate) fn dot(weights: &[f32], values: &[f32]) -> f32 {
+        let values = &values[..weights.len()];
         let mut lanes = [0.0f32; LANES];
         let (weight_chunks, weight_rest) = weights.as_chunks::<LANES>();
         let (value_chunks, value_rest) = values.as_chunks::<LANES>();
         for (w, v) in weight_chunks.iter().zip(value_chunks) {
             for ((lane, w), v) in lanes.iter_mut().zip(w).zip(v) {
-                *lane += f32::from_le_bytes(*w) * v;
+                *lane += w * v;
             }
         }
         for ((lane, w), v) in lanes.iter_mut().zip(weight_rest).zip(value_rest) {
-            *lane += f32::from_le_bytes(*w) * v;
+            *lane += w * v;
         }
         lanes.iter().sum()
+    }
+}
+
+/// `out[r] += Σ_k matrix[r · cols + k] · x[k]` for each of `out.len()` rows,
+/// `cols = x.len()`: a matrix stored row-major (`[rows, cols]`, as PyTorch
+/// stores a weight) times one sample, each output a [`dot`].
+pub(crate) fn add_product(matrix: &[f32], x: &[f32], out: &mut [f32]) {
+    let cols = x.len();
+    for (out, row) in out.iter_mut().zip(matrix.chunks_exact(cols.max(1))) {
+        *out += dot(row, x);
     }
 }
 

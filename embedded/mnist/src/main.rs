@@ -35,7 +35,7 @@ network! {
 
 /// What `cargo run --release --example mnist_cnn -- --save
 /// embedded/mnist/mnist_cnn.safetensors` wrote (99.24% on the test set).
-static WEIGHTS: &[u8] = include_bytes!("../mnist_cnn.safetensors");
+static WEIGHTS: &[u8] = nn::include_weights!("../mnist_cnn.safetensors");
 /// The first 20 images of the MNIST test set, 28 rows of 28 pixels each.
 static DIGITS: &[u8; 20 * 784] = include_bytes!("../digits.bin");
 /// Their labels.

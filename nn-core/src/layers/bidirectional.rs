@@ -79,7 +79,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const PARAMS: usize = 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::PARAMS;
     /// Both directions' gates of every step.
     const WIDEST: usize =
-        crate::view::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
+        super::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
     const STATE: usize = 0;
     type Buffers = BidirectionalBuffers;
 

@@ -313,7 +313,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const PARAMS: usize = C::GATES * U * (F + U + 1) + Self::HIDDEN_BIAS;
     const STATE: usize = 0;
     /// The gates of every step.
-    const WIDEST: usize = crate::view::max_width(&[T * F, T * C::GATES * U, Self::OUTPUT]);
+    const WIDEST: usize = super::max_width(&[T * F, T * C::GATES * U, Self::OUTPUT]);
     type Buffers = RecurrentBuffers;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {

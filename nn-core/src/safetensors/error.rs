@@ -65,6 +65,19 @@ pub enum Error {
         /// How many tensors the network reads.
         count: usize,
     },
+    /// A tensor's values do not start on a 4-byte boundary in memory, so
+    /// they cannot be read in place as `f32`s. Embed a blob with
+    /// [`include_weights!`](crate::include_weights), which aligns it, or
+    /// copy it into [`AlignedBytes`](crate::view::AlignedBytes).
+    Misaligned {
+        /// Its full name.
+        tensor: Name,
+        /// The address of its first byte.
+        address: usize,
+    },
+    /// This machine stores numbers big-endian, and a blob's values are
+    /// little-endian: a view reads them in place, so it cannot run here.
+    BigEndian,
     /// The modules of nested networks make a name longer than a [`Name`]
     /// holds.
     NameTooLong {
@@ -202,6 +215,16 @@ impl fmt::Display for Error {
                 f,
                 "tensor `{tensor}`: expected no tensor of that name (the network reads {count} tensors), found \
                  shape {found}"
+            ),
+            Error::Misaligned { tensor, address } => write!(
+                f,
+                "tensor `{tensor}`: its values start at address {address:#x}, not on a 4-byte boundary, so they \
+                 cannot be read in place; embed the weights with `nn::include_weights!` or copy them into \
+                 `nn::view::AlignedBytes`"
+            ),
+            Error::BigEndian => f.write_str(
+                "this machine is big-endian and a safetensors blob is little-endian: a view reads values in place, \
+                 so it runs on little-endian machines only (`load` converts)",
             ),
             Error::NameTooLong { prefix } => {
                 write!(f, "tensor names under `{prefix}` are longer than {} bytes", Name::CAPACITY)

@@ -7,9 +7,11 @@
 //! with the heap) and [`crate::view`] (a blob in place). Both re-export its
 //! items under their own names (`io::Dtype`, `view::Error`).
 
+mod blob;
 pub(crate) mod dtype;
 mod error;
 
+pub use blob::Weights;
 pub use dtype::Dtype;
 pub use error::{Dims, Error, Format, Name};
 
@@ -28,3 +30,60 @@ pub const SUMMARY_KEY: &str = "summary";
 /// [`Weights`](crate::view::Weights) notes which ones a network has read in
 /// a bitmap of this many bits.
 pub const MAX_TENSORS: usize = 1024;
+
+/// How a layer's tensor names start: nothing for a network's own modules,
+/// `"3."` for module 3 of a `torch.nn.Sequential`, `"0.3."` for module 3 of
+/// a network nested as module 0.
+///
+/// ```
+/// use nn::view::Prefix;
+///
+/// let nested = Prefix::ROOT.module(0)?.module(3)?;
+/// assert_eq!(nested.as_str(), "0.3.");
+/// # Ok::<(), nn::view::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefix {
+    name: Name,
+}
+
+impl Prefix {
+    /// The names of a network's own modules: no prefix.
+    pub const ROOT: Prefix = Prefix { name: Name::EMPTY };
+
+    /// The prefix of module `index` under this one: this one, the index and a dot.
+    pub fn module(&self, index: usize) -> Result<Prefix, Error> {
+        let mut name = self.name;
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = index;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for digit in &digits[start..] {
+            name.push(char::from(*digit));
+        }
+        name.push('.');
+        if name.is_cut() {
+            return Err(Error::NameTooLong { prefix: name });
+        }
+        Ok(Prefix { name })
+    }
+
+    /// The prefix as text.
+    pub fn as_str(&self) -> &str {
+        self.name.as_str()
+    }
+
+    /// The full name of tensor `name` under this prefix (cut if too long).
+    pub(crate) fn join(&self, name: &str) -> Name {
+        let mut full = self.name;
+        full.push_str(name);
+        full
+    }
+}

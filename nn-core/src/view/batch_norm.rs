@@ -1,6 +1,6 @@
 //! `batch_norm`: normalisation by the moving statistics, as a view runs it.
 
-use super::{Error, F32s, Infer, Prefix, Weights};
+use super::{Error, Infer, Prefix, Weights};
 use crate::io::Dtype;
 
 /// The view of [`layers::BatchNorm`](crate::layers::BatchNorm) in
@@ -29,13 +29,13 @@ pub struct BatchNormView<const C: usize, const S: usize, const EPSILON: u32>;
 #[derive(Debug, Clone, Copy)]
 pub struct BatchNormParams<'a> {
     /// γ, `[C]`.
-    pub weight: F32s<'a>,
+    pub weight: &'a [f32],
     /// β, `[C]`.
-    pub bias: F32s<'a>,
+    pub bias: &'a [f32],
     /// The moving mean, `[C]`.
-    pub running_mean: F32s<'a>,
+    pub running_mean: &'a [f32],
     /// The moving (biased) variance, `[C]`.
-    pub running_var: F32s<'a>,
+    pub running_var: &'a [f32],
 }
 
 impl<const C: usize, const S: usize, const EPSILON: u32> Infer for BatchNormView<C, S, EPSILON> {
@@ -59,8 +59,8 @@ impl<const C: usize, const S: usize, const EPSILON: u32> Infer for BatchNormView
     fn forward(params: &BatchNormParams<'_>, input: &[f32], output: &mut [f32]) {
         let epsilon = f32::from_bits(EPSILON);
         for (c, (x, y)) in input[..C * S].chunks_exact(S).zip(output[..C * S].chunks_exact_mut(S)).enumerate() {
-            let (mean, var) = (params.running_mean.at(c), params.running_var.at(c));
-            let (scale, shift) = (params.weight.at(c), params.bias.at(c));
+            let (mean, var) = (params.running_mean[c], params.running_var[c]);
+            let (scale, shift) = (params.weight[c], params.bias[c]);
             let inv_std = 1.0 / libm::sqrtf(var + epsilon);
             for (x, y) in x.iter().zip(y) {
                 *y = scale * ((x - mean) * inv_std) + shift;

@@ -1,6 +1,6 @@
 //! `conv2d`: a 2-D convolution, as a view runs it.
 
-use super::{Error, F32s, Infer, Prefix, Weights};
+use super::{Error, Infer, Prefix, Weights};
 use crate::act::Activation;
 use crate::kernels::window::Axis;
 use core::marker::PhantomData;
@@ -42,9 +42,9 @@ pub struct Conv2dView<
 #[derive(Debug, Clone, Copy)]
 pub struct Conv2dParams<'a> {
     /// `[F, C, KH, KW]`, row-major.
-    pub weight: F32s<'a>,
+    pub weight: &'a [f32],
     /// `[F]`.
-    pub bias: F32s<'a>,
+    pub bias: &'a [f32],
 }
 
 impl<
@@ -94,11 +94,11 @@ impl<
         let (oh, ow) = (rows.out, cols.out);
         let output = &mut output[..Self::OUTPUT];
         for (f, out) in output.chunks_exact_mut(oh * ow).enumerate() {
-            out.fill(params.bias.at(f));
+            out.fill(params.bias[f]);
             for (c, plane) in input[..C * H * W].chunks_exact(H * W).enumerate() {
                 for i in 0..KH {
                     for j in 0..KW {
-                        let weight = params.weight.at(((f * C + c) * KH + i) * KW + j);
+                        let weight = params.weight[((f * C + c) * KH + i) * KW + j];
                         let xs = cols.inside(j);
                         if xs.is_empty() {
                             continue;

@@ -1,6 +1,6 @@
 //! `dense`: a fully connected layer, as a view runs it.
 
-use super::{Error, F32s, Infer, Prefix, Weights};
+use super::{Error, Infer, Prefix, Weights};
 use crate::act::Activation;
 use core::marker::PhantomData;
 
@@ -38,9 +38,9 @@ pub struct DenseView<const I: usize, const O: usize, A>(PhantomData<A>);
 #[derive(Debug, Clone, Copy)]
 pub struct DenseParams<'a> {
     /// `[O, I]`, row-major: output `o`'s weights are values `o · I..(o + 1) · I`.
-    pub weight: F32s<'a>,
+    pub weight: &'a [f32],
     /// `[O]`.
-    pub bias: F32s<'a>,
+    pub bias: &'a [f32],
 }
 
 impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A> {
@@ -55,10 +55,10 @@ impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A>
 
     fn forward(params: &DenseParams<'_>, input: &[f32], output: &mut [f32]) {
         let output = &mut output[..O];
-        for (o, b) in output.iter_mut().zip(params.bias.iter()) {
+        for (o, b) in output.iter_mut().zip(params.bias.iter().copied()) {
             *o = b;
         }
-        params.weight.add_product(&input[..I], output);
+        crate::cpu::add_product(params.weight, &input[..I], output);
         A::forward(output, O);
     }
 }

@@ -1,6 +1,6 @@
 //! `embedding`: token ids replaced by their vectors, as a view runs it.
 
-use super::{Error, F32s, Infer, Prefix, Weights};
+use super::{Error, Infer, Prefix, Weights};
 
 /// The view of [`layers::Embedding`](crate::layers::Embedding): each of the
 /// `T` input values is a token id, a whole number in `0..V`, replaced by
@@ -22,7 +22,7 @@ pub struct EmbeddingView<const V: usize, const D: usize, const T: usize>;
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddingParams<'a> {
     /// `[V, D]`, row-major: row `i` is the vector of id `i`.
-    pub weight: F32s<'a>,
+    pub weight: &'a [f32],
 }
 
 impl<const V: usize, const D: usize, const T: usize> Infer for EmbeddingView<V, D, T> {
@@ -41,8 +41,8 @@ impl<const V: usize, const D: usize, const T: usize> Infer for EmbeddingView<V, 
             // the value back only when there was nothing to truncate.
             let id = *value as usize;
             if *value >= 0.0 && (id as f32) == *value && id < V {
-                for (o, w) in out.iter_mut().zip(params.weight.slice(id * D, D).iter()) {
-                    *o = w;
+                for (o, w) in out.iter_mut().zip(params.weight[id * D..(id + 1) * D].iter()) {
+                    *o = *w;
                 }
             } else {
                 out.fill(f32::NAN);

@@ -64,7 +64,6 @@ mod max_pool2d;
 mod per_step;
 mod recurrent;
 mod simple_rnn;
-mod weights;
 
 pub use avg_pool2d::AvgPool2dView;
 pub use batch_norm::{BatchNormParams, BatchNormView};
@@ -79,201 +78,129 @@ pub use max_pool2d::MaxPool2dView;
 pub use per_step::PerStepView;
 pub use recurrent::{RecurrentParams, RecurrentView, Step};
 pub use simple_rnn::SimpleRnnStep;
-pub use weights::Weights;
 
+pub use crate::layers::{Infer, Widths};
+#[doc(hidden)]
+pub use crate::layers::max_width;
 // Below the crate's `Error`, which holds one of these.
-pub use crate::safetensors::{Dims, Error, Format, Name, MAX_TENSORS};
+pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
 
-use core::fmt;
-
-/// A layer (or a whole network) as a view runs it: where its parameters
-/// lie in a weight blob, and its forward pass over one sample.
-///
-/// Implemented by the types of this module, one per layer kind, and by every
-/// network that `network!` declares (its `Params` is its view, `NameView`),
-/// so that a network nests in another's view. The type itself is never made:
-/// its parameters are.
-///
-/// ```
-/// use nn::view::{DenseView, Infer};
-/// use nn::act::Relu;
-///
-/// assert_eq!((<DenseView<784, 128, Relu> as Infer>::INPUT, <DenseView<784, 128, Relu> as Infer>::OUTPUT), (784, 128));
-/// ```
-pub trait Infer {
-    /// Values per input sample.
-    const INPUT: usize;
-    /// Values per output sample.
-    const OUTPUT: usize;
-    /// The parameters, where they lie in the blob (`()` for a layer without any).
-    type Params<'a>: Copy + fmt::Debug;
-
-    /// Find the tensors the layer's type saves in `weights`, each name
-    /// starting with `prefix` (`"0."` for the first module of a
-    /// `torch.nn.Sequential`), checking their type and shape.
-    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Self::Params<'a>, Error>;
-
-    /// The output for one sample: `input` holds [`Infer::INPUT`] values,
-    /// and `output` receives [`Infer::OUTPUT`] (shorter slices panic: a
-    /// network's view passes slices of exactly these widths, which the
-    /// compiler checks).
-    fn forward(params: &Self::Params<'_>, input: &[f32], output: &mut [f32]);
+impl<'a> Weights<'a> {
+    /// The view of network (or layer) `N`, its tensors named from the root,
+    /// as `network!`'s `Name::view` makes it: an error if a tensor `N` reads
+    /// is missing or of another type or shape, or if the blob holds a tensor
+    /// `N` does not read.
+    pub fn load<N: Infer + ?Sized>(mut self) -> Result<N::Params<'a>, Error> {
+        let view = N::load(&mut self, &Prefix::ROOT)?;
+        self.check_all_read()?;
+        Ok(view)
+    }
 }
 
-/// The widths of a network declared with `network!`, for networks nested in
-/// others (also `nn::layers::Widths`).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a network declared with `network!`",
-    label = "`net(...)` takes a network type",
-    note = "declare the inner network with `network!` and name its type here, e.g. `net(Encoder)`"
-)]
-pub trait Widths {
-    /// The input width.
-    const INPUT: usize;
-    /// The output width.
-    const OUTPUT: usize;
-}
-
-/// How a layer's tensor names start: nothing for a network's own modules,
-/// `"3."` for module 3 of a `torch.nn.Sequential`, `"0.3."` for module 3 of
-/// a network nested as module 0.
+/// A value that starts on a 64-byte boundary: weights embedded in a binary
+/// with [`include_weights!`](crate::include_weights), so that a view reads
+/// their `f32`s in place. It dereferences to the value.
 ///
 /// ```
-/// use nn::view::Prefix;
+/// use nn::view::Aligned;
 ///
-/// let nested = Prefix::ROOT.module(0)?.module(3)?;
-/// assert_eq!(nested.as_str(), "0.3.");
+/// static BYTES: &Aligned<[u8]> = &Aligned([1, 2, 3]);
+/// assert_eq!(BYTES.as_ptr() as usize % 64, 0);
+/// assert_eq!(&BYTES[..], [1, 2, 3]);
+/// ```
+#[repr(C, align(64))]
+#[derive(Debug)]
+pub struct Aligned<T: ?Sized>(pub T);
+
+impl<T: Clone> Clone for Aligned<T> {
+    fn clone(&self) -> Self {
+        Aligned(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> core::ops::Deref for Aligned<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The bytes of a file, embedded in the binary as `include_bytes!` does, on
+/// a 64-byte boundary: a `&'static [u8]` whose `f32` tensors a view reads in
+/// place (a plain `include_bytes!` may start anywhere, and the view then
+/// returns [`Error::Misaligned`]). The path is relative to the file that
+/// names it.
+///
+/// ```ignore
+/// static WEIGHTS: &[u8] = nn::include_weights!("../mnist_cnn.safetensors");
+/// let view = MnistCnn::view(WEIGHTS)?;
+/// ```
+#[macro_export]
+macro_rules! include_weights {
+    ($path:expr) => {{
+        static ALIGNED: &$crate::view::Aligned<[u8]> = &$crate::view::Aligned(*::core::include_bytes!($path));
+        &ALIGNED.0
+    }};
+}
+
+/// Bytes copied to memory that starts on a 64-byte boundary, for a view of
+/// weights read at run time (`std::fs::read` gives a `Vec<u8>`, which Rust
+/// does not promise to align). It dereferences to the bytes.
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::view::AlignedBytes;
+///
+/// network! {
+///     pub struct Tiny { input: 3, dense(2, tanh) }
+/// }
+///
+/// let bytes = AlignedBytes::new(&Tiny::seeded(7).to_bytes()); // or AlignedBytes::read(path)?
+/// let view = Tiny::view(&bytes)?;
+/// assert_eq!(view.forward(&[1.0, 2.0, 3.0]).len(), 2);
 /// # Ok::<(), nn::view::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prefix {
-    name: Name,
+#[cfg(feature = "std")]
+#[derive(Clone)]
+pub struct AlignedBytes {
+    lines: Vec<Aligned<[u8; 64]>>,
+    len: usize,
 }
 
-impl Prefix {
-    /// The names of a network's own modules: no prefix.
-    pub const ROOT: Prefix = Prefix { name: Name::EMPTY };
-
-    /// The prefix of module `index` under this one: this one, the index and a dot.
-    pub fn module(&self, index: usize) -> Result<Prefix, Error> {
-        let mut name = self.name;
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut rest = index;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
+#[cfg(feature = "std")]
+impl AlignedBytes {
+    /// A copy of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut lines: Vec<Aligned<[u8; 64]>> = (0..bytes.len().div_ceil(64)).map(|_| Aligned([0; 64])).collect();
+        for (line, chunk) in lines.iter_mut().zip(bytes.chunks(64)) {
+            line.0[..chunk.len()].copy_from_slice(chunk);
         }
-        for digit in &digits[start..] {
-            name.push(char::from(*digit));
-        }
-        name.push('.');
-        if name.is_cut() {
-            return Err(Error::NameTooLong { prefix: name });
-        }
-        Ok(Prefix { name })
+        AlignedBytes { lines, len: bytes.len() }
     }
 
-    /// The prefix as text.
-    pub fn as_str(&self) -> &str {
-        self.name.as_str()
-    }
-
-    /// The full name of tensor `name` under this prefix (cut if too long).
-    pub(crate) fn join(&self, name: &str) -> Name {
-        let mut full = self.name;
-        full.push_str(name);
-        full
+    /// The bytes of the file at `path`.
+    pub fn read(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
+        std::fs::read(path).map(|bytes| Self::new(&bytes))
     }
 }
 
-/// `f32` values where they lie in a weight blob: little-endian bytes, read
-/// with `f32::from_le_bytes`, so at any alignment.
-#[derive(Clone, Copy)]
-pub struct F32s<'a> {
-    bytes: &'a [[u8; 4]],
-}
+#[cfg(feature = "std")]
+impl core::ops::Deref for AlignedBytes {
+    type Target = [u8];
 
-impl<'a> F32s<'a> {
-    /// The values stored in `bytes`, four bytes each.
-    pub fn new(bytes: &'a [[u8; 4]]) -> Self {
-        F32s { bytes }
-    }
-
-    /// The number of values.
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    /// Value `index`, if there is one.
-    pub fn get(&self, index: usize) -> Option<f32> {
-        self.bytes.get(index).map(|b| f32::from_le_bytes(*b))
-    }
-
-    /// The values in order.
-    pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
-        self.bytes.iter().map(|b| f32::from_le_bytes(*b))
-    }
-
-    /// Value `index`, which the caller knows is there (a tensor's shape was
-    /// checked when its view was made).
-    #[inline(always)]
-    pub(crate) fn at(&self, index: usize) -> f32 {
-        f32::from_le_bytes(self.bytes[index])
-    }
-
-    /// Values `start..start + len`.
-    pub(crate) fn slice(&self, start: usize, len: usize) -> F32s<'a> {
-        F32s { bytes: &self.bytes[start..start + len] }
-    }
-
-    /// `Σ self[k] · values[k]`, over as many values as `self` has.
-    pub(crate) fn dot(&self, values: &[f32]) -> f32 {
-        crate::cpu::dot(self.bytes, &values[..self.bytes.len()])
-    }
-
-    /// `out[r] += Σ_k self[r · cols + k] · x[k]` for each of `out.len()`
-    /// rows: this matrix (`[rows, cols]`, row-major, as PyTorch stores a
-    /// weight) times `x`.
-    pub(crate) fn add_product(&self, x: &[f32], out: &mut [f32]) {
-        let cols = x.len();
-        for (r, out) in out.iter_mut().enumerate() {
-            *out += self.slice(r * cols, cols).dot(x);
-        }
+    fn deref(&self) -> &[u8] {
+        // SAFETY: an `Aligned<[u8; 64]>` is 64 initialised bytes and no
+        // padding (its size is its alignment), so the lines are
+        // `64 · lines.len()` bytes in a row, of which the first `len` are the copy.
+        unsafe { core::slice::from_raw_parts(self.lines.as_ptr().cast::<u8>(), self.len) }
     }
 }
 
-impl fmt::Debug for F32s<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut list = f.debug_list();
-        list.entries(self.iter().take(4));
-        if self.len() > 4 {
-            list.entry(&format_args!("… ({} values)", self.len()));
-        }
-        list.finish()
+#[cfg(feature = "std")]
+impl core::fmt::Debug for AlignedBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AlignedBytes({} bytes)", self.len)
     }
 }
 
-/// The largest of `widths` (0 for none): the size of a stack array that
-/// holds, in turn, each of the values between layers it is given (for
-/// `network!`), and the widest layer of a network (`Layer::WIDEST`).
-#[doc(hidden)]
-pub const fn max_width(widths: &[usize]) -> usize {
-    let (mut k, mut max) = (0, 0);
-    while k < widths.len() {
-        if widths[k] > max {
-            max = widths[k];
-        }
-        k += 1;
-    }
-    max
-}

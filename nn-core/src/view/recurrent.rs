@@ -3,7 +3,7 @@
 //! PyTorch's layout. Each kind (`lstm.rs`, `gru.rs`, `simple_rnn.rs`) is a
 //! [`Step`]: the arithmetic of one step.
 
-use super::{Error, F32s, Infer, Prefix, Weights};
+use super::{Error, Infer, Prefix, Weights};
 use core::marker::PhantomData;
 
 /// The arithmetic of one step of a recurrent layer's view, between the
@@ -53,15 +53,15 @@ pub struct RecurrentView<C, const T: usize, const F: usize, const U: usize, cons
 #[derive(Debug, Clone, Copy)]
 pub struct RecurrentParams<'a> {
     /// `[G·U, F]`, row-major.
-    pub weight_ih: F32s<'a>,
+    pub weight_ih: &'a [f32],
     /// `[G·U, U]`, row-major.
-    pub weight_hh: F32s<'a>,
+    pub weight_hh: &'a [f32],
     /// `[G·U]`.
-    pub bias_ih: F32s<'a>,
+    pub bias_ih: &'a [f32],
     /// `[G·U]`: added to the input's projection with `bias_ih` (an LSTM or
     /// a simple RNN, which nn saves as zeros), or to the previous output's
     /// (a GRU).
-    pub bias_hh: F32s<'a>,
+    pub bias_hh: &'a [f32],
 }
 
 impl<C: Step, const T: usize, const F: usize, const U: usize, const SEQ: bool> RecurrentView<C, T, F, U, SEQ> {
@@ -107,22 +107,22 @@ impl<C: Step, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
             let t = if reverse { T - 1 - s } else { s };
             let x = &input[t * F..(t + 1) * F];
             gates.fill(0.0);
-            params.weight_ih.add_product(x, gates);
+            crate::cpu::add_product(params.weight_ih, x, gates);
             if C::SEPARATE_HIDDEN {
-                for (g, b) in gates.iter_mut().zip(params.bias_ih.iter()) {
+                for (g, b) in gates.iter_mut().zip(params.bias_ih.iter().copied()) {
                     *g += b;
                 }
-                for (v, b) in hidden.iter_mut().zip(params.bias_hh.iter()) {
+                for (v, b) in hidden.iter_mut().zip(params.bias_hh.iter().copied()) {
                     *v = b;
                 }
                 if s > 0 {
-                    params.weight_hh.add_product(&h, hidden);
+                    crate::cpu::add_product(params.weight_hh, &h, hidden);
                 }
             } else {
                 if s > 0 {
-                    params.weight_hh.add_product(&h, gates);
+                    crate::cpu::add_product(params.weight_hh, &h, gates);
                 }
-                for (g, (b_ih, b_hh)) in gates.iter_mut().zip(params.bias_ih.iter().zip(params.bias_hh.iter())) {
+                for (g, (b_ih, b_hh)) in gates.iter_mut().zip(params.bias_ih.iter().copied().zip(params.bias_hh.iter().copied())) {
                     *g += b_ih + b_hh;
                 }
             }

@@ -5,9 +5,7 @@
 //! kilobytes for a network of tens of tensors), and pairs of tensors are
 //! compared by scanning it once per tensor.
 
-use super::{Dims, Error, Format, Name, MAX_TENSORS};
-use super::{F32s, Infer, Prefix};
-use crate::io::{Dtype, FORMAT_KEY, METADATA_KEY, PYTORCH_FORMAT};
+use super::{Dims, Dtype, Error, Format, Name, Prefix, FORMAT_KEY, MAX_TENSORS, METADATA_KEY, PYTORCH_FORMAT};
 use core::fmt;
 
 /// A safetensors blob, checked, borrowing its bytes: the 8-byte header
@@ -123,22 +121,29 @@ impl<'a> Weights<'a> {
         self.tensors == 0
     }
 
-    /// The view of network (or layer) `N`, its tensors named from the root,
-    /// as `network!`'s `Name::view` makes it: an error if a tensor `N` reads
-    /// is missing or of another type or shape, or if the blob holds a tensor
-    /// `N` does not read.
-    pub fn load<N: Infer + ?Sized>(mut self) -> Result<N::Params<'a>, Error> {
-        let view = N::load(&mut self, &Prefix::ROOT)?;
-        self.check_all_read()?;
-        Ok(view)
-    }
-
     /// The `F32` tensor `prefix` + `name`, which must have `shape`: its
-    /// values where they lie. It counts as read.
-    pub fn f32s(&mut self, prefix: &Prefix, name: &str, shape: &[usize]) -> Result<F32s<'a>, Error> {
+    /// values where they lie, read in place. It counts as read.
+    ///
+    /// An [`Error::Misaligned`] if the values do not start on a 4-byte
+    /// boundary (the format keeps tensors aligned within the blob, so the
+    /// blob itself was not: see [`include_weights!`](crate::include_weights)
+    /// and [`AlignedBytes`](crate::view::AlignedBytes)), and an
+    /// [`Error::BigEndian`] on a big-endian machine.
+    pub fn f32s(&mut self, prefix: &Prefix, name: &str, shape: &[usize]) -> Result<&'a [f32], Error> {
         let tensor = self.take(prefix, name, shape, Dtype::F32)?;
+        if cfg!(target_endian = "big") {
+            return Err(Error::BigEndian);
+        }
         let bytes = self.data.get(tensor.begin..tensor.end).unwrap_or_default();
-        Ok(F32s::new(bytes.as_chunks::<4>().0))
+        let address = bytes.as_ptr() as usize;
+        if address % core::mem::align_of::<f32>() != 0 {
+            return Err(Error::Misaligned { tensor: prefix.join(name), address });
+        }
+        // SAFETY: the bytes are aligned for `f32` (checked above), their
+        // length is a multiple of 4 (the shape and dtype were checked against
+        // the span), every bit pattern is an `f32`, and the values borrow the
+        // blob for `'a`, which nothing mutates.
+        Ok(unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), bytes.len() / 4) })
     }
 
     /// Check that the tensor `prefix` + `name` is there, as `dtype` values of
@@ -173,7 +178,7 @@ impl<'a> Weights<'a> {
     }
 
     /// An [`Error::Unexpected`] for the first tensor not read.
-    fn check_all_read(&self) -> Result<(), Error> {
+    pub(crate) fn check_all_read(&self) -> Result<(), Error> {
         let read = self.read.iter().map(|word| word.count_ones() as usize).sum();
         for (index, tensor) in self.tensors().enumerate() {
             let tensor = tensor?;
@@ -735,8 +740,6 @@ fn hex4(chars: &mut core::str::Chars<'_>) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::act::Linear;
-    use crate::view::DenseView;
 
     /// `header` and `data` as a blob.
     fn blob(header: &str, data: &[u8]) -> Vec<u8> {
@@ -747,20 +750,34 @@ mod tests {
     }
 
     /// Names are compared as the characters they stand for, escapes
-    /// decoded; values are read little-endian at any alignment.
+    /// decoded; values are read in place when they start on a 4-byte
+    /// boundary, and otherwise the error names the tensor.
     #[test]
     fn finds_tensors_by_their_decoded_names_and_reads_them_in_place() {
         let data: Vec<u8> = [1.5f32, -2.0, 0.25].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let header = r#"{"w\u0065ight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"bi\u0061s":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#;
-        let mut bytes = blob(header, &data);
-        // One byte before the blob, so that its values do not start on a multiple of four.
-        bytes.insert(0, 0);
-        let params = Weights::parse(&bytes[1..]).unwrap().load::<DenseView<2, 1, Linear>>().unwrap();
-        assert_eq!(params.weight.iter().collect::<Vec<_>>(), [1.5, -2.0]);
-        assert_eq!(params.bias.get(0), Some(0.25));
-        let mut out = [0.0];
-        DenseView::<2, 1, Linear>::forward(&params, &[2.0, 1.0], &mut out);
-        assert_eq!(out, [1.5 * 2.0 - 2.0 + 0.25]);
+        let header = r#"{"w\u0065ight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"bi\u0061s":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}    "#;
+        // With its 8-byte length, the header ends on a multiple of four.
+        assert_eq!(header.len() % 4, 0);
+        let bytes = blob(header, &data);
+        let root = Prefix::ROOT;
+        // The blob copied into memory that starts on a 4-byte boundary, `shift` bytes in.
+        let mut words = vec![0u32; bytes.len() / 4 + 2];
+        for shift in 0..4 {
+            // SAFETY: the words hold `words.len() * 4` initialised bytes, which any byte pattern is.
+            let memory = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), words.len() * 4) };
+            memory[shift..shift + bytes.len()].copy_from_slice(&bytes);
+            let mut weights = Weights::parse(&memory[shift..shift + bytes.len()]).unwrap();
+            let weight = weights.f32s(&root, "weight", &[1, 2]);
+            if shift == 0 {
+                assert_eq!(weight.unwrap(), [1.5, -2.0]);
+                assert_eq!(weights.f32s(&root, "bias", &[1]).unwrap(), [0.25]);
+                assert!(weights.check_all_read().is_ok());
+            } else {
+                let message = weight.unwrap_err().to_string();
+                assert!(message.starts_with("tensor `weight`: its values start at address 0x"), "{message}");
+                assert!(message.ends_with("or copy them into `nn::view::AlignedBytes`"), "{message}");
+            }
+        }
     }
 
     /// Each error says what is wrong, naming the tensor.
