@@ -46,12 +46,12 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
+pub use nn_core::include_weights;
 #[cfg(feature = "std")]
 pub use nn_core::{
     act, callbacks, data, error, gemm, init, io, layers, loss, metrics, nalgebra, network, onnx, optim, plot, rand,
     train,
 };
-pub use nn_core::include_weights;
 #[cfg(feature = "std")]
 pub use nn_core::{no_parts, Error, Result, Sample, Verbosity};
 pub use nn_macros::network;

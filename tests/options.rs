@@ -35,8 +35,8 @@ fn options_reach_the_layers() {
     assert_eq!(net.layer0.regularizer, nn::layers::Regularizer { l1: 0.0, l2: 1e-2 });
     assert_eq!(net.layer2.regularizer, nn::layers::Regularizer { l1: 1e-3, l2: 0.0 });
     let zero = ZeroStart::seeded(1);
-    assert!(zero.layer0.weight.iter().all(|w| *w == 0.0), "init = zeros");
-    assert!(zero.layer1.weight.iter().any(|w| *w != 0.0));
+    assert!(zero.layer0.weight.as_flattened().iter().all(|w| *w == 0.0), "init = zeros");
+    assert!(zero.layer1.weight.as_flattened().iter().any(|w| *w != 0.0));
     // He normal is not the He uniform that relu gets by default.
     assert_ne!(Regularized::seeded(1).layer0.weight, Plain::seeded(1).layer0.weight);
 }
@@ -57,8 +57,8 @@ fn the_penalty_is_part_of_the_evaluated_loss() {
     let net = Regularized::seeded(2);
     let with_penalty = net.evaluate(&data(), BinaryCrossentropy).unwrap().loss;
     let penalty = net.penalty(None);
-    let by_hand: f64 = 1e-2 * net.layer0.weight.iter().map(|w| f64::from(*w).powi(2)).sum::<f64>()
-        + 1e-3 * net.layer2.weight.iter().map(|w| f64::from(w.abs())).sum::<f64>();
+    let by_hand: f64 = 1e-2 * net.layer0.weight.as_flattened().iter().map(|w| f64::from(*w).powi(2)).sum::<f64>()
+        + 1e-3 * net.layer2.weight.as_flattened().iter().map(|w| f64::from(w.abs())).sum::<f64>();
     assert!((penalty - by_hand).abs() < 1e-6 * by_hand);
     let mut unregularized = Regularized::seeded(2);
     unregularized.layer0.regularizer = Default::default();
@@ -76,7 +76,7 @@ fn l2_training_keeps_weights_smaller() {
     plain.layer0.regularizer = Default::default();
     plain.layer2.regularizer = Default::default();
     plain.fit(&data(), BinaryCrossentropy, Sgd::new(0.5), options()).unwrap();
-    let norm = |net: &Regularized| net.layer0.weight.iter().map(|w| w * w).sum::<f32>();
+    let norm = |net: &Regularized| net.layer0.weight.as_flattened().iter().map(|w| w * w).sum::<f32>();
     assert!(norm(&regularized) < 0.8 * norm(&plain), "{} vs {}", norm(&regularized), norm(&plain));
 }
 

@@ -125,14 +125,14 @@ fn the_file_holds_pytorch_names_layout_and_the_summary() {
     );
     // Row-major [out, in]: element (o, i) at o * 784 + i.
     let weight = file.values("0.weight").unwrap();
-    assert_eq!(weight[5 * 784 + 17], mnist.layer0.weight[(5, 17)]);
-    assert_eq!(weight[127 * 784 + 783], mnist.layer0.weight[(127, 783)]);
+    assert_eq!(weight[5 * 784 + 17], mnist.layer0.weight[5][17]);
+    assert_eq!(weight[127 * 784 + 783], mnist.layer0.weight[127][783]);
     assert_eq!(file.values("2.bias").unwrap(), mnist.layer1.bias.as_slice());
     // Little-endian F32, the first tensor at the start of the aligned data.
     let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     assert_eq!(header_len % 8, 0, "the header is padded so the data starts 8-byte aligned");
     let first = &bytes[8 + header_len..8 + header_len + 4];
-    assert_eq!(first, mnist.layer0.weight[(0, 0)].to_le_bytes());
+    assert_eq!(first, mnist.layer0.weight[0][0].to_le_bytes());
     assert_eq!(file.metadata_value("format"), Some("pt"));
     assert_eq!(file.metadata_value("summary"), Some(mnist.summary().to_string().as_str()));
 }
@@ -213,9 +213,9 @@ fn a_file_written_by_hand_loads_in_pytorch_layout() {
     let small = Small::from_bytes(&valid_small_file()).unwrap();
     let values = small_values();
     // 0.weight is [4, 3] row-major: (o, i) at 3 * o + i.
-    assert_eq!(small.layer0.weight[(1, 2)], values[3 + 2]);
+    assert_eq!(small.layer0.weight[1][2], values[3 + 2]);
     assert_eq!(small.layer0.bias.as_slice(), &values[12..16]);
-    assert_eq!(small.layer1.weight[(1, 0)], values[16 + 4]);
+    assert_eq!(small.layer1.weight[1][0], values[16 + 4]);
     assert_eq!(small.layer1.bias.as_slice(), &values[24..26]);
     // The order of the header does not matter; the offsets do.
     let mut reversed = small_entries();

@@ -78,8 +78,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
     const OUTPUT: usize = 2 * Self::HALF;
     const PARAMS: usize = 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::PARAMS;
     /// Both directions' gates of every step.
-    const WIDEST: usize =
-        super::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
+    const WIDEST: usize = super::max_width(&[T * F, 2 * <Recurrent<C, T, F, U, SEQ> as Layer>::WIDEST, Self::OUTPUT]);
     const STATE: usize = 0;
     type Buffers = BidirectionalBuffers;
 

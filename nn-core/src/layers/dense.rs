@@ -1,19 +1,94 @@
-use super::{
-    boxed_zeroed, ensure_len, Activated, Aligned, Backward, Data, DataMut, Layer, Mode, Part, Path, Regularizer,
-    TakesInput,
-};
-use crate::act::Activation;
-use crate::gemm::{gemm, MatRef};
-use crate::init::Init;
-use crate::onnx::{Attr, Graph, Value};
-use nalgebra::{SMatrix, SVector};
-use rand::Rng;
-use std::marker::PhantomData;
+//! `dense`: a fully connected layer. Its one-sample pass, [`affine`], is
+//! the one forward both the layer (a batch of one) and its view run.
 
+use super::Infer;
+use crate::act::Activation;
+use crate::safetensors::{Error, Prefix, Weights};
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::{
+        boxed_zeroed, ensure_len, Activated, Aligned, Backward, Data, DataMut, Layer, Mode, Part, Path, Regularizer,
+        TakesInput,
+    },
+    crate::gemm::{gemm, MatRef},
+    crate::init::Init,
+    crate::onnx::{Attr, Graph, Value},
+    nalgebra::{SMatrix, SVector},
+    rand::Rng,
+};
+
+/// `output = weight · input + bias` for one sample: `weight` `[O, I]`
+/// row-major (PyTorch's `Linear.weight`), `bias` `[O]`, each output a
+/// [`dot`](crate::cpu::dot) of a row with the input. What [`Dense`] runs on a
+/// batch of one and [`DenseView`] on every sample, so the two agree bit for bit.
+pub(crate) fn affine(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
+    output.copy_from_slice(bias);
+    crate::cpu::add_product(weight, input, output);
+}
+
+/// The view of [`Dense`]: `output = A(weight · input + bias)` for one
+/// sample, the weights read where they lie in a weight blob, through the
+/// layer's own pass.
+///
+/// # Shapes
+///
+/// `[I]` in, `[O]` out; the weight is `[O, I]` (PyTorch's `Linear.weight`),
+/// the bias `[O]`.
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::view::{DenseView, Infer, Prefix, Weights};
+///
+/// network! {
+///     pub struct OneLayer { input: 3, dense(2, tanh) }
+/// }
+///
+/// let net = OneLayer::seeded(1);
+/// let bytes = net.to_bytes();
+/// let mut weights = Weights::parse(&bytes)?;
+/// // Module 0 of the network: `0.weight` [2, 3] and `0.bias` [2].
+/// let params = DenseView::<3, 2, Tanh>::load(&mut weights, &Prefix::ROOT.module(0)?)?;
+/// let mut out = [0.0; 2];
+/// DenseView::<3, 2, Tanh>::forward(&params, &[1.0, -1.0, 0.5], &mut out);
+/// assert_eq!(out, *net.forward([1.0, -1.0, 0.5]).as_slice());
+/// # Ok::<(), nn::view::Error>(())
+/// ```
+pub struct DenseView<const I: usize, const O: usize, A>(PhantomData<A>);
+
+/// Where a dense layer's parameters lie.
+#[derive(Debug, Clone, Copy)]
+pub struct DenseParams<'a> {
+    /// `[O, I]`, row-major: output `o`'s weights are values `o · I..(o + 1) · I`.
+    pub weight: &'a [f32],
+    /// `[O]`.
+    pub bias: &'a [f32],
+}
+
+impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A> {
+    const INPUT: usize = I;
+    const OUTPUT: usize = O;
+    type Params<'a> = DenseParams<'a>;
+
+    /// `weight` `[O, I]` and `bias` `[O]`.
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<DenseParams<'a>, Error> {
+        Ok(DenseParams { weight: weights.f32s(prefix, "weight", &[O, I])?, bias: weights.f32s(prefix, "bias", &[O])? })
+    }
+
+    fn forward(params: &DenseParams<'_>, input: &[f32], output: &mut [f32]) {
+        let output = &mut output[..O];
+        affine(params.weight, params.bias, &input[..I], output);
+        A::forward(output, O);
+    }
+}
+
+#[cfg(feature = "std")]
 /// A fully connected layer: `output = A(weight · input + bias)`.
 ///
-/// The weight matrix is `O x I` (one row per output, as PyTorch's `Linear`) and
-/// lives on the heap. Between a batched forward and backward pass the layer's
+/// The weight matrix is `O x I`, row-major (one row per output, as PyTorch's
+/// `Linear` stores it), and lives on the heap. A batch of one runs
+/// [`affine`], the pass its [`DenseView`] runs; larger batches go through
+/// the matrix product. Between a batched forward and backward pass the layer's
 /// buffers keep the pre-activations, but only for an activation whose derivative
 /// needs them ([`Activation::NEEDS_INPUT`]: GELU, swish); for the others they stay empty.
 ///
@@ -32,8 +107,10 @@ use std::marker::PhantomData;
 /// assert_eq!(<Dense<3, 2, Relu> as Layer>::PARAMS, 3 * 2 + 2);
 /// ```
 pub struct Dense<const I: usize, const O: usize, A: Activation> {
-    /// `O x I` weights, column-major, starting on a cache line.
-    pub weight: Box<Aligned<SMatrix<f32, O, I>>>,
+    /// `O` rows of `I` weights, row-major as PyTorch's `Linear.weight`
+    /// (`weight[o][i]` is output `o`'s weight on input `i`), starting on a
+    /// cache line.
+    pub weight: Box<Aligned<[[f32; I]; O]>>,
     /// `O` biases.
     pub bias: Box<Aligned<SMatrix<f32, O, 1>>>,
     /// The penalty on the weights (not the biases) added to the loss.
@@ -41,11 +118,20 @@ pub struct Dense<const I: usize, const O: usize, A: Activation> {
     activation: PhantomData<A>,
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// Weights drawn by `init` (biases zero).
     pub fn with_init<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
         let mut layer = Self::zeroed();
-        init.fill(layer.weight.as_mut_slice(), I, O, rng);
+        // Drawn in the column-major order of an `O x I` matrix, as before the
+        // weights were row-major, so a seed gives the same network.
+        let mut drawn = vec![0.0; O * I];
+        init.fill(&mut drawn, I, O, rng);
+        for (o, row) in layer.weight.iter_mut().enumerate() {
+            for (i, w) in row.iter_mut().enumerate() {
+                *w = drawn[i * O + o];
+            }
+        }
         layer
     }
 
@@ -64,36 +150,40 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     /// The output for one sample.
     pub fn forward(&self, input: &SVector<f32, I>) -> SVector<f32, O> {
         let mut out = SVector::<f32, O>::zeros();
-        gemm(1.0, self.weight_ref(), MatRef::col_major(input.as_slice(), I, 1), 0.0, out.as_mut_slice());
-        out += &**self.bias;
+        affine(self.weight.as_flattened(), self.bias.as_slice(), input.as_slice(), out.as_mut_slice());
         A::forward(out.as_mut_slice(), O);
         out
     }
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
     fn clone(&self) -> Self {
         let mut copy = Self::zeroed();
-        copy.weight.copy_from(&**self.weight);
+        copy.weight.as_flattened_mut().copy_from_slice(self.weight.as_flattened());
         copy.bias.copy_from(&**self.bias);
         copy.regularizer = self.regularizer;
         copy
     }
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> std::fmt::Debug for Dense<I, O, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Dense<{I}, {O}, {}>", A::NAME)
     }
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O, A> {}
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> Activated for Dense<I, O, A> {
     type Activation = A;
     const GROUP: usize = O;
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     const INPUT: usize = I;
     const OUTPUT: usize = O;
@@ -124,10 +214,14 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         _: &mut Mode<'_>,
     ) {
         let output = &mut output[..O * batch];
-        for column in output.chunks_exact_mut(O) {
-            column.copy_from_slice(self.bias.as_slice());
+        if batch == 1 {
+            affine(self.weight.as_flattened(), self.bias.as_slice(), &input[..I], output);
+        } else {
+            for column in output.chunks_exact_mut(O) {
+                column.copy_from_slice(self.bias.as_slice());
+            }
+            gemm(1.0, self.weight_ref(), MatRef::col_major(input, I, batch), 1.0, output);
         }
-        gemm(1.0, self.weight_ref(), MatRef::col_major(input, I, batch), 1.0, output);
         if A::NEEDS_INPUT {
             ensure_len(preactivations, O * batch).copy_from_slice(output);
         }
@@ -139,8 +233,8 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         let grad = &mut grad[..O * batch];
         self.delta(output, grad, preactivation, buffers, batch);
         let delta = MatRef::col_major(grad, O, batch);
-        // dL/dW = delta · inputᵀ
-        gemm(1.0, delta, MatRef::col_major(input, I, batch).t(), 0.0, grads.weight.as_mut_slice());
+        // dL/dW = delta · inputᵀ, written row-major as its transpose input · deltaᵀ.
+        gemm(1.0, MatRef::col_major(input, I, batch), delta.t(), 0.0, grads.weight.as_flattened_mut());
         bias_gradient(grad, grads.bias.as_mut_slice());
         // dL/dinput = Wᵀ · delta
         if let Some(grad_input) = grad_input {
@@ -159,23 +253,21 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         if let Some(grad_input) = grad_input {
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
         }
-        gemm(-rate, delta, MatRef::col_major(input, I, batch).t(), 1.0, self.weight.as_mut_slice());
+        gemm(-rate, MatRef::col_major(input, I, batch), delta.t(), 1.0, self.weight.as_flattened_mut());
         bias_gradient(grad, grads.bias.as_mut_slice());
         crate::optim::sgd_step(self.bias.as_mut_slice(), grads.bias.as_slice(), rate);
     }
 
-    /// `weight` as `[O, I]` (PyTorch's `Linear.weight`, kept column-major)
+    /// `weight` as `[O, I]` (PyTorch's `Linear.weight`, kept in its layout)
     /// with the layer's penalty, and `bias` as `[O]`.
     fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
-        visit(
-            Part::param(path, "weight", &[O, I], self.weight.as_slice()).column_major().regularized(self.regularizer),
-        );
+        visit(Part::param(path, "weight", &[O, I], self.weight.as_flattened()).regularized(self.regularizer));
         visit(Part::param(path, "bias", &[O], self.bias.as_slice()));
     }
 
     fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
         let regularizer = self.regularizer;
-        visit(Part::param(path, "weight", &[O, I], self.weight.as_mut_slice()).column_major().regularized(regularizer));
+        visit(Part::param(path, "weight", &[O, I], self.weight.as_flattened_mut()).regularized(regularizer));
         visit(Part::param(path, "bias", &[O], self.bias.as_mut_slice()));
     }
 
@@ -184,8 +276,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     /// `MatMul` by the weight's transpose and `Add` of the bias. Then the
     /// activation (softmax along the last axis: each step's values).
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
-        let weight: Vec<f32> = (0..O).flat_map(|o| (0..I).map(move |i| (o, i))).map(|at| self.weight[at]).collect();
-        let weight = graph.constant(&format!("{prefix}weight"), &[O, I], &weight);
+        let weight = graph.constant(&format!("{prefix}weight"), &[O, I], self.weight.as_flattened());
         let bias = graph.constant(&format!("{prefix}bias"), &[O], self.bias.as_slice());
         let z = match *input.dims.as_slice() {
             [i] if i == I => {
@@ -208,9 +299,11 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
     }
 }
 
+#[cfg(feature = "std")]
 impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+    /// The weights as the `O x I` matrix they are.
     fn weight_ref(&self) -> MatRef<'_> {
-        MatRef::col_major(self.weight.as_slice(), O, I)
+        MatRef::col_major(self.weight.as_flattened(), I, O).t()
     }
 
     /// Turn `grad`, the gradient with respect to the outputs, into `delta`, the
@@ -226,6 +319,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
     }
 }
 
+#[cfg(feature = "std")]
 /// dL/db: the sum of the columns of `delta` (`bias_grad.len()` rows each).
 fn bias_gradient(delta: &[f32], bias_grad: &mut [f32]) {
     super::sum_columns(delta, bias_grad.len(), 0, bias_grad);
@@ -278,8 +372,8 @@ mod tests {
         let mut grads = Dense::<4, 3, Tanh>::zeroed();
         let penalty = layer.penalty(Some(&mut grads));
         let mut expected = vec![0.0; 12];
-        assert_eq!(penalty, regularizer.penalty(layer.weight.as_slice(), Some(&mut expected)));
-        assert_eq!(grads.weight.as_slice(), expected.as_slice());
+        assert_eq!(penalty, regularizer.penalty(layer.weight.as_flattened(), Some(&mut expected)));
+        assert_eq!(grads.weight.as_flattened(), expected.as_slice());
         assert!(grads.bias.iter().all(|g| *g == 0.0), "biases are not penalised");
         assert_eq!(Dense::<4, 3, Tanh>::seeded(2).penalty(None), 0.0);
     }
@@ -291,7 +385,7 @@ mod tests {
         assert_eq!(tensors[0].name, "weight");
         assert_eq!(tensors[0].shape, [2, 3]);
         // Row-major [out, in]: element (o, i) at o * 3 + i.
-        assert_eq!(tensors[0].values.as_f32().unwrap()[3 + 2], layer.weight[(1, 2)]);
+        assert_eq!(tensors[0].values.as_f32().unwrap()[3 + 2], layer.weight[1][2]);
         assert_eq!((tensors[1].name.as_str(), tensors[1].shape.as_slice()), ("bias", &[2][..]));
 
         let copy = testing::loaded_copy(&layer);
@@ -305,9 +399,9 @@ mod tests {
         let relu: Dense<100, 300, Relu> = Dense::seeded(1);
         let tanh: Dense<100, 300, Tanh> = Dense::seeded(1);
         let max = |w: &[f32]| w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        assert!(max(relu.weight.as_slice()) > (6.0f32 / 400.0).sqrt());
-        assert!(max(relu.weight.as_slice()) <= (6.0f32 / 100.0).sqrt());
-        assert!(max(tanh.weight.as_slice()) <= (6.0f32 / 400.0).sqrt());
+        assert!(max(relu.weight.as_flattened()) > (6.0f32 / 400.0).sqrt());
+        assert!(max(relu.weight.as_flattened()) <= (6.0f32 / 100.0).sqrt());
+        assert!(max(tanh.weight.as_flattened()) <= (6.0f32 / 400.0).sqrt());
         assert!(relu.bias.iter().all(|b| *b == 0.0));
     }
 }

@@ -2,7 +2,7 @@
 //! [`Layer`] trait, the modes and passes it is given, and the aligned
 //! memory its weights live in.
 
-use super::{parts, Data, DataMut, Part, Path};
+use super::{parts, Aligned, Data, DataMut, Part, Path};
 use crate::act::Activation;
 use crate::error::Result;
 use crate::onnx::{Graph, Value};
@@ -250,39 +250,11 @@ unsafe impl<const R: usize, const C: usize> Zeroable for nalgebra::SMatrix<f32, 
 // SAFETY: an array of `f32` is valid with all bits zero.
 unsafe impl<const N: usize> Zeroable for [f32; N] {}
 
+// SAFETY: so is an array of arrays of `f32`.
+unsafe impl<const N: usize, const M: usize> Zeroable for [[f32; N]; M] {}
+
 // SAFETY: `Aligned<T>` is a `T` followed by padding, which may hold any bytes.
 unsafe impl<T: Zeroable> Zeroable for Aligned<T> {}
-
-/// A value that starts on a 64-byte boundary, a cache line: a layer's weights
-/// and gradients, so that the matrix product reads each step's 16 rows of a
-/// column from one cache line rather than two (about 10% faster at 128x784
-/// times 784x32, measured). It dereferences to the value.
-///
-/// ```
-/// use nn_core::layers::Dense;
-/// use nn_core::act::Relu;
-///
-/// let layer: Dense<3, 2, Relu> = Dense::seeded(1);
-/// assert_eq!(layer.weight.as_ptr() as usize % 64, 0);
-/// assert_eq!(layer.weight.shape(), (2, 3));
-/// ```
-#[repr(C, align(64))]
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Aligned<T>(pub T);
-
-impl<T> std::ops::Deref for Aligned<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> std::ops::DerefMut for Aligned<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
 
 /// Values on the heap whose first starts on a cache line (64 bytes), for
 /// weights whose size is known only as a product of const parameters: the
@@ -349,13 +321,12 @@ pub(crate) fn sum_columns(values: &[f32], rows: usize, first: usize, sums: &mut 
 
 /// Defined in [`crate::view`], which builds without std.
 
-
 #[cfg(test)]
 mod tests {
-    use crate::layers::testing::{check_parts, values};
     use super::*;
-    use crate::layers::*;
     use crate::act::{Relu, Tanh};
+    use crate::layers::testing::{check_parts, values};
+    use crate::layers::*;
 
     /// Every layer kind declares its tensors once, consistently: see
     /// [`testing::check_parts`].

@@ -55,7 +55,6 @@ mod avg_pool2d;
 mod batch_norm;
 mod bidirectional;
 mod conv2d;
-mod dense;
 mod embedding;
 mod global_avg_pool2d;
 mod gru;
@@ -69,7 +68,6 @@ pub use avg_pool2d::AvgPool2dView;
 pub use batch_norm::{BatchNormParams, BatchNormView};
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
 pub use conv2d::{Conv2dParams, Conv2dView};
-pub use dense::{DenseParams, DenseView};
 pub use embedding::{EmbeddingParams, EmbeddingView};
 pub use global_avg_pool2d::GlobalAvgPool2dView;
 pub use gru::GruStep;
@@ -79,9 +77,9 @@ pub use per_step::PerStepView;
 pub use recurrent::{RecurrentParams, RecurrentView, Step};
 pub use simple_rnn::SimpleRnnStep;
 
-pub use crate::layers::{Infer, Widths};
 #[doc(hidden)]
 pub use crate::layers::max_width;
+pub use crate::layers::{Aligned, DenseParams, DenseView, Infer, Widths};
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
 
@@ -94,35 +92,6 @@ impl<'a> Weights<'a> {
         let view = N::load(&mut self, &Prefix::ROOT)?;
         self.check_all_read()?;
         Ok(view)
-    }
-}
-
-/// A value that starts on a 64-byte boundary: weights embedded in a binary
-/// with [`include_weights!`](crate::include_weights), so that a view reads
-/// their `f32`s in place. It dereferences to the value.
-///
-/// ```
-/// use nn::view::Aligned;
-///
-/// static BYTES: &Aligned<[u8]> = &Aligned([1, 2, 3]);
-/// assert_eq!(BYTES.as_ptr() as usize % 64, 0);
-/// assert_eq!(&BYTES[..], [1, 2, 3]);
-/// ```
-#[repr(C, align(64))]
-#[derive(Debug)]
-pub struct Aligned<T: ?Sized>(pub T);
-
-impl<T: Clone> Clone for Aligned<T> {
-    fn clone(&self) -> Self {
-        Aligned(self.0.clone())
-    }
-}
-
-impl<T: ?Sized> core::ops::Deref for Aligned<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 
@@ -203,4 +172,3 @@ impl core::fmt::Debug for AlignedBytes {
         write!(f, "AlignedBytes({} bytes)", self.len)
     }
 }
-

@@ -122,7 +122,9 @@ impl<C: Step, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
                 if s > 0 {
                     crate::cpu::add_product(params.weight_hh, &h, gates);
                 }
-                for (g, (b_ih, b_hh)) in gates.iter_mut().zip(params.bias_ih.iter().copied().zip(params.bias_hh.iter().copied())) {
+                for (g, (b_ih, b_hh)) in
+                    gates.iter_mut().zip(params.bias_ih.iter().copied().zip(params.bias_hh.iter().copied()))
+                {
                     *g += b_ih + b_hh;
                 }
             }
