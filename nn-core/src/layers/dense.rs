@@ -87,7 +87,7 @@ impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A>
 ///
 /// The weight matrix is `O x I`, row-major (one row per output, as PyTorch's
 /// `Linear` stores it), and lives on the heap. A batch of one runs
-/// [`affine`], the pass its [`DenseView`] runs; larger batches go through
+/// the one-sample pass its [`DenseView`] runs; larger batches go through
 /// the matrix product. Between a batched forward and backward pass the layer's
 /// buffers keep the pre-activations, but only for an activation whose derivative
 /// needs them ([`Activation::NEEDS_INPUT`]: GELU, swish); for the others they stay empty.

@@ -69,12 +69,12 @@ pub trait Layer: Sized + Send + Sync {
     const INPUT: usize;
     /// Values per output sample.
     const OUTPUT: usize;
-    /// Number of trainable parameters: the values of the [`Role::Param`]
+    /// Number of trainable parameters: the values of the [`Role::Param`](super::Role::Param)
     /// parts.
     const PARAMS: usize;
     /// Number of values of training state that is not a parameter (batch
     /// norm's moving mean and variance), as Keras counts "non-trainable
-    /// params": the `f32` values of the [`Role::State`] parts.
+    /// params": the `f32` values of the [`Role::State`](super::Role::State) parts.
     const STATE: usize;
     /// The most values per sample the forward pass writes in one place: the
     /// output, or a wider buffer the layer keeps (a recurrent layer's gates
@@ -141,7 +141,7 @@ pub trait Layer: Sized + Send + Sync {
     /// Fold what the last training forward pass measured into the training
     /// state that is not a parameter (batch norm's moving statistics). Called
     /// once per training step, after the loss is known to be finite and
-    /// before the backward pass. Layers without [`Role::State`] parts keep
+    /// before the backward pass. Layers without [`Role::State`](super::Role::State) parts keep
     /// the default, which changes nothing; `testing::check_parts` checks
     /// that a layer with such parts changes them here.
     fn update_state(&mut self, buffers: &Self::Buffers) {
@@ -154,7 +154,7 @@ pub trait Layer: Sized + Send + Sync {
     /// gradient passed back through `grad_input` is taken with the parameters
     /// as they were before the step.
     ///
-    /// Derived: the gradients into `grads`, then the update. [`Dense`]
+    /// Derived: the gradients into `grads`, then the update. [`Dense`](super::Dense)
     /// adds `−rate · delta · inputᵀ` straight into its weights, which saves
     /// writing the weight gradient and reading it back (the largest tensor
     /// of most networks); the numbers are the same as the separate update's
@@ -184,7 +184,7 @@ pub trait Layer: Sized + Send + Sync {
     }
 
     /// The weight penalty (L1/L2 regularisation) of the parts that carry a
-    /// [`Regularizer`], added to the loss. When `grads` is given, the
+    /// [`Regularizer`](super::Regularizer), added to the loss. When `grads` is given, the
     /// penalty's gradient is added to it. Derived from the parts.
     fn penalty(&self, grads: Option<&mut Self>) -> f64 {
         parts::penalty(self, grads)
@@ -318,8 +318,6 @@ pub(crate) fn sum_columns(values: &[f32], rows: usize, first: usize, sums: &mut 
         sums.iter_mut().zip(&column[first..]).for_each(|(s, v)| *s += v);
     }
 }
-
-/// Defined in [`crate::view`], which builds without std.
 
 #[cfg(test)]
 mod tests {

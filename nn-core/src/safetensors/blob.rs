@@ -136,7 +136,7 @@ impl<'a> Weights<'a> {
         }
         let bytes = self.data.get(tensor.begin..tensor.end).unwrap_or_default();
         let address = bytes.as_ptr() as usize;
-        if address % core::mem::align_of::<f32>() != 0 {
+        if !address.is_multiple_of(core::mem::align_of::<f32>()) {
             return Err(Error::Misaligned { tensor: prefix.join(name), address });
         }
         // SAFETY: the bytes are aligned for `f32` (checked above), their
