@@ -1,7 +1,113 @@
-use super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::onnx::{Attr, Graph, Value};
-use rand::Rng;
+//! `batch_norm`: normalisation by the batch's statistics in training and
+//! by the moving ones in inference. Its arithmetic, [`Channel`], is the one
+//! both the layer and its view run.
 
+use super::Infer;
+use crate::safetensors::{Dtype, Error, Prefix, Weights};
+#[cfg(feature = "std")]
+use {
+    super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    crate::onnx::{Attr, Graph, Value},
+    rand::Rng,
+};
+
+/// One channel's statistics, as batch norm applies them: its mean and
+/// `1 / sqrt(var + epsilon)`.
+#[derive(Clone, Copy)]
+pub(crate) struct Channel {
+    mean: f32,
+    inv_std: f32,
+}
+
+impl Channel {
+    /// The statistics of a channel of mean `mean` and variance `var`.
+    pub(crate) fn new(mean: f32, var: f32, epsilon: f32) -> Self {
+        Channel { mean, inv_std: 1.0 / libm::sqrtf(var + epsilon) }
+    }
+
+    /// `y = scale · z + shift` with `z = (x − mean) · inv_std`, for each
+    /// value of `x` into `y`, telling `normalized(k, z)` each `z` (which
+    /// the layer keeps for its backward pass).
+    #[inline(always)]
+    pub(crate) fn apply(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        scale: f32,
+        shift: f32,
+        mut normalized: impl FnMut(usize, f32),
+    ) {
+        for (k, (x, y)) in x.iter().zip(y).enumerate() {
+            let z = (x - self.mean) * self.inv_std;
+            normalized(k, z);
+            *y = scale * z + shift;
+        }
+    }
+}
+
+/// The view of [`BatchNorm`] in
+/// inference: each of `C` features or channels (of `S` values each) is
+/// normalised by the moving statistics the layer kept in training, then
+/// scaled and shifted: `y = weight · (x − running_mean) / sqrt(running_var +
+/// epsilon) + bias`, with the layer's epsilon as the bits of an `f32`
+/// (`EPSILON`, Keras' 1e-3 unless `network!` is told otherwise).
+///
+/// # Shapes
+///
+/// `[C]` or `[C, H, W]` in (`C · S` values), the same out; `weight`,
+/// `bias`, `running_mean` and `running_var` are `[C]`, and the weights must
+/// hold `num_batches_tracked`, PyTorch's `I64` scalar, which inference
+/// does not read.
+///
+/// ```
+/// use nn::view::{BatchNormView, Infer};
+///
+/// type Norm = BatchNormView<64, 49, { 1e-3f32.to_bits() }>;
+/// assert_eq!((<Norm as Infer>::INPUT, <Norm as Infer>::OUTPUT), (64 * 49, 64 * 49));
+/// ```
+pub struct BatchNormView<const C: usize, const S: usize, const EPSILON: u32>;
+
+/// Where batch norm's parameters and moving statistics lie.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchNormParams<'a> {
+    /// γ, `[C]`.
+    pub weight: &'a [f32],
+    /// β, `[C]`.
+    pub bias: &'a [f32],
+    /// The moving mean, `[C]`.
+    pub running_mean: &'a [f32],
+    /// The moving (biased) variance, `[C]`.
+    pub running_var: &'a [f32],
+}
+
+impl<const C: usize, const S: usize, const EPSILON: u32> Infer for BatchNormView<C, S, EPSILON> {
+    const INPUT: usize = C * S;
+    const OUTPUT: usize = C * S;
+    type Params<'a> = BatchNormParams<'a>;
+
+    /// `weight`, `bias`, `running_mean` and `running_var` `[C]`, and
+    /// `num_batches_tracked` (checked, not read).
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<BatchNormParams<'a>, Error> {
+        let params = BatchNormParams {
+            weight: weights.f32s(prefix, "weight", &[C])?,
+            bias: weights.f32s(prefix, "bias", &[C])?,
+            running_mean: weights.f32s(prefix, "running_mean", &[C])?,
+            running_var: weights.f32s(prefix, "running_var", &[C])?,
+        };
+        weights.expect(prefix, "num_batches_tracked", &[], Dtype::I64)?;
+        Ok(params)
+    }
+
+    fn forward(params: &BatchNormParams<'_>, input: &[f32], output: &mut [f32]) {
+        let epsilon = f32::from_bits(EPSILON);
+        for (c, (x, y)) in input[..C * S].chunks_exact(S).zip(output[..C * S].chunks_exact_mut(S)).enumerate() {
+            let channel = Channel::new(params.running_mean[c], params.running_var[c], epsilon);
+            channel.apply(x, y, params.weight[c], params.bias[c], |_, _| {});
+        }
+    }
+}
+
+#[cfg(feature = "std")]
 /// Batch normalisation (Keras' `BatchNormalization`, PyTorch's `BatchNorm1d`
 /// and `BatchNorm2d`): each of `C` features (after a dense layer, `S = 1`) or
 /// channels (after a convolution, `S = H · W` values each) is normalised by
@@ -54,6 +160,7 @@ pub struct BatchNorm<const C: usize, const S: usize> {
     pub epsilon: f32,
 }
 
+#[cfg(feature = "std")]
 /// What batch norm keeps between its passes.
 #[derive(Debug, Default)]
 pub struct NormBuffers {
@@ -68,12 +175,14 @@ pub struct NormBuffers {
     normalized: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<const C: usize, const S: usize> Default for BatchNorm<C, S> {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "std")]
 impl<const C: usize, const S: usize> BatchNorm<C, S> {
     /// γ = 1, β = 0, moving mean 0 and variance 1, Keras' momentum and epsilon.
     pub fn new() -> Self {
@@ -106,6 +215,7 @@ impl<const C: usize, const S: usize> BatchNorm<C, S> {
     }
 }
 
+#[cfg(feature = "std")]
 impl<const C: usize, const S: usize> Layer for BatchNorm<C, S> {
     const INPUT: usize = C * S;
     const OUTPUT: usize = C * S;
@@ -147,18 +257,15 @@ impl<const C: usize, const S: usize> Layer for BatchNorm<C, S> {
             };
             mean[c] = m;
             var[c] = v;
-            inv_std[c] = 1.0 / (v + self.epsilon).sqrt();
+            inv_std[c] = Channel::new(m, v, self.epsilon).inv_std;
         }
         let normalized = ensure_len(&mut buffers.normalized, len);
         for (k, ((x, y), z)) in
             input.chunks_exact(S).zip(output.chunks_exact_mut(S)).zip(normalized.chunks_exact_mut(S)).enumerate()
         {
             let c = k % C;
-            let (m, s, g, b) = (mean[c], inv_std[c], self.weight[c], self.bias[c]);
-            for ((x, y), z) in x.iter().zip(y.iter_mut()).zip(z.iter_mut()) {
-                *z = (x - m) * s;
-                *y = g * *z + b;
-            }
+            let channel = Channel { mean: mean[c], inv_std: inv_std[c] };
+            channel.apply(x, y, self.weight[c], self.bias[c], |k, normal| z[k] = normal);
         }
     }
 

@@ -1,8 +1,79 @@
-use super::{Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::error::{Error, Result};
-use crate::onnx::{Attr, Graph, Value};
-use rand::Rng;
+//! `embedding`: token ids replaced by their vectors. Its pass, [`lookup`],
+//! is the one forward both the layer and its view run.
 
+use super::Infer;
+use crate::safetensors::{Prefix, Weights};
+#[cfg(feature = "std")]
+use {
+    super::{Backward, Data, DataMut, Layer, Mode, Part, Path},
+    crate::error::{Error, Result},
+    crate::onnx::{Attr, Graph, Value},
+    rand::Rng,
+};
+
+/// The id `value` stands for, if it is a whole number in `0..vocabulary`:
+/// `as` truncates toward zero, and gives the value back only when there was
+/// nothing to truncate.
+pub(crate) fn token_id(value: f32, vocabulary: usize) -> Option<usize> {
+    let id = value as usize;
+    (value >= 0.0 && id < vocabulary && id as f32 == value).then_some(id)
+}
+
+/// Each value of `ids` replaced by its row of `table` (`[V, D]`,
+/// row-major), one row of `output` per id; a value that is not an id gives
+/// a row of NaN. What [`Embedding`] runs on a batch and [`EmbeddingView`] on
+/// a sample.
+pub(crate) fn lookup<const V: usize, const D: usize>(table: &[f32], ids: &[f32], output: &mut [f32]) {
+    for (value, out) in ids.iter().zip(output.chunks_exact_mut(D)) {
+        match token_id(*value, V) {
+            Some(id) => out.copy_from_slice(&table[id * D..(id + 1) * D]),
+            None => out.fill(f32::NAN),
+        }
+    }
+}
+
+/// The view of [`Embedding`]: each of the `T` input values is a token id, a
+/// whole number in `0..V`, replaced by row `id` of the table. A value that
+/// is not one gives NaN for its step, as the layer's single-sample
+/// `forward` does.
+///
+/// # Shapes
+///
+/// `T` ids in, `[T, D]` out; `weight` is `[V, D]`.
+///
+/// ```
+/// use nn::view::{EmbeddingView, Infer};
+///
+/// assert_eq!(<EmbeddingView<8, 16, 20> as Infer>::OUTPUT, 20 * 16);
+/// ```
+pub struct EmbeddingView<const V: usize, const D: usize, const T: usize>;
+
+/// Where an embedding's table lies.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddingParams<'a> {
+    /// `[V, D]`, row-major: row `i` is the vector of id `i`.
+    pub weight: &'a [f32],
+}
+
+impl<const V: usize, const D: usize, const T: usize> Infer for EmbeddingView<V, D, T> {
+    const INPUT: usize = T;
+    const OUTPUT: usize = T * D;
+    type Params<'a> = EmbeddingParams<'a>;
+
+    /// `weight` `[V, D]`.
+    fn load<'a>(
+        weights: &mut Weights<'a>,
+        prefix: &Prefix,
+    ) -> core::result::Result<EmbeddingParams<'a>, crate::safetensors::Error> {
+        Ok(EmbeddingParams { weight: weights.f32s(prefix, "weight", &[V, D])? })
+    }
+
+    fn forward(params: &EmbeddingParams<'_>, input: &[f32], output: &mut [f32]) {
+        lookup::<V, D>(params.weight, &input[..T], &mut output[..T * D]);
+    }
+}
+
+#[cfg(feature = "std")]
 /// A lookup table of `V` vectors of `D` values (Keras' `Embedding`, PyTorch's
 /// `nn.Embedding`): each of a sample's `T` input values is a token id, a
 /// whole number in `0..V` (stored as `f32`, as Keras takes them), and the
@@ -33,6 +104,7 @@ pub struct Embedding<const V: usize, const D: usize, const T: usize> {
     pub weight: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<const V: usize, const D: usize, const T: usize> Embedding<V, D, T> {
     /// Keras' initialisation from a seeded generator.
     pub fn seeded(seed: u64) -> Self {
@@ -42,10 +114,11 @@ impl<const V: usize, const D: usize, const T: usize> Embedding<V, D, T> {
 
     /// The id `value` stands for, if it is a whole number in `0..V`.
     fn id(value: f32) -> Option<usize> {
-        (value >= 0.0 && value < V as f32 && value.fract() == 0.0).then_some(value as usize)
+        token_id(value, V)
     }
 }
 
+#[cfg(feature = "std")]
 impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T> {
     const INPUT: usize = T;
     const OUTPUT: usize = T * D;
@@ -74,12 +147,7 @@ impl<const V: usize, const D: usize, const T: usize> Layer for Embedding<V, D, T
     }
 
     fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, _: &mut (), _: &mut Mode<'_>) {
-        for (value, out) in input[..T * batch].iter().zip(output[..T * D * batch].chunks_exact_mut(D)) {
-            match Self::id(*value) {
-                Some(id) => out.copy_from_slice(&self.weight[id * D..(id + 1) * D]),
-                None => out.fill(f32::NAN),
-            }
-        }
+        lookup::<V, D>(&self.weight, &input[..T * batch], &mut output[..T * D * batch]);
     }
 
     /// Each step's gradient is added to its id's row (ids are not

@@ -19,7 +19,6 @@
 
 #[cfg(feature = "std")]
 mod avg_pool2d;
-#[cfg(feature = "std")]
 mod batch_norm;
 #[cfg(feature = "std")]
 mod bidirectional;
@@ -28,7 +27,6 @@ mod conv2d;
 mod dense;
 #[cfg(feature = "std")]
 mod dropout;
-#[cfg(feature = "std")]
 mod embedding;
 #[cfg(feature = "std")]
 mod global_avg_pool2d;
@@ -55,6 +53,7 @@ mod simple_rnn;
 pub use avg_pool2d::AvgPool2d;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNorm;
+pub use batch_norm::{BatchNormParams, BatchNormView};
 #[cfg(feature = "std")]
 pub use bidirectional::Bidirectional;
 #[cfg(feature = "std")]
@@ -66,6 +65,7 @@ pub use dense::{DenseParams, DenseView};
 pub use dropout::Dropout;
 #[cfg(feature = "std")]
 pub use embedding::Embedding;
+pub use embedding::{EmbeddingParams, EmbeddingView};
 #[cfg(feature = "std")]
 pub use global_avg_pool2d::GlobalAvgPool2d;
 #[cfg(feature = "std")]

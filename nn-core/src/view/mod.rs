@@ -52,10 +52,8 @@
 #![allow(clippy::result_large_err)]
 
 mod avg_pool2d;
-mod batch_norm;
 mod bidirectional;
 mod conv2d;
-mod embedding;
 mod global_avg_pool2d;
 mod gru;
 mod lstm;
@@ -65,10 +63,8 @@ mod recurrent;
 mod simple_rnn;
 
 pub use avg_pool2d::AvgPool2dView;
-pub use batch_norm::{BatchNormParams, BatchNormView};
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
 pub use conv2d::{Conv2dParams, Conv2dView};
-pub use embedding::{EmbeddingParams, EmbeddingView};
 pub use global_avg_pool2d::GlobalAvgPool2dView;
 pub use gru::GruStep;
 pub use lstm::LstmStep;
@@ -79,7 +75,9 @@ pub use simple_rnn::SimpleRnnStep;
 
 #[doc(hidden)]
 pub use crate::layers::max_width;
-pub use crate::layers::{Aligned, DenseParams, DenseView, Infer, Widths};
+pub use crate::layers::{
+    Aligned, BatchNormParams, BatchNormView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, Infer, Widths,
+};
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
 
