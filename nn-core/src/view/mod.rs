@@ -1,15 +1,17 @@
 //! Inference from borrowed weights, without the heap: a network's forward
 //! pass read straight from the bytes of a safetensors blob (weights embedded
-//! in the binary with `include_bytes!`, or any bytes at hand), every value
-//! between its layers on the stack. This module builds without std and
-//! allocates nothing, so it runs where there is no allocator at all.
+//! in the binary with [`include_weights!`](crate::include_weights), or any
+//! bytes at hand), every value between its layers on the stack. This module
+//! builds without std and allocates nothing, so it runs where there is no
+//! allocator at all.
 //!
 //! `network!` gives every network `Name::view(bytes)`, which checks the bytes
 //! ([`Weights::parse`]: the format, as strictly as files are checked; then
 //! every tensor the network reads, by name, type and shape, and that the
 //! bytes hold no other) and returns a `NameView<'_>`: the parameters as
 //! slices of the bytes. Its `forward(&[f32; IN]) -> [f32; OUT]` allocates
-//! nothing, even on its first call:
+//! nothing, even on its first call, and gives the bits the network's own
+//! `forward` gives:
 //!
 //! ```
 //! use nn::prelude::*;
@@ -23,29 +25,33 @@
 //! }
 //!
 //! let net = Mnist::seeded(1);
-//! let bytes = net.to_bytes(); // what `save` writes; or include_bytes!("mnist.safetensors")
+//! let bytes = net.to_bytes(); // what `save` writes; or nn::include_weights!("mnist.safetensors")
 //! let view = Mnist::view(&bytes)?;
 //! let x = [0.5; 784];
-//! let (borrowed, owned) = (view.forward(&x), net.forward(x));
-//! assert!(borrowed.iter().zip(owned.iter()).all(|(a, b)| (a - b).abs() < 1e-6));
+//! assert_eq!(view.forward(&x), *net.forward(x).as_slice());
 //! # Ok::<(), nn::view::Error>(())
 //! ```
 //!
-//! Each layer kind has a file here, beside its file in
-//! [`layers`](crate::layers): a type with the layer's const parameters
-//! (`DenseView<784, 128, Relu>` for `Dense<784, 128, Relu>`) that implements
-//! [`Infer`], saying where the layer's parameters lie ([`Infer::Params`], a
-//! struct of slices of the bytes: the tensors the layer saves) and running
-//! one sample through it in plain loops over slices, where the layer runs
-//! batches through the matrix product. The two agree to rounding
-//! (`tests/view.rs` checks every kind against the layer's `forward`). A
-//! network's values between layers live in two arrays on the stack that
-//! `network!` sizes from the widths it knows, each layer reading one and
-//! writing the other.
+//! Each layer kind's view is a type in the layer's own file in
+//! [`layers`](crate::layers), re-exported here: a type with the layer's
+//! const parameters (`DenseView<784, 128, Relu>` for `Dense<784, 128,
+//! Relu>`) that implements [`Infer`], saying where the layer's parameters
+//! lie ([`Infer::Params`], a struct of slices of the bytes: the tensors the
+//! layer saves) and running one sample through the layer's one-sample pass,
+//! the function the layer itself runs on a batch of one. So the two agree
+//! bit for bit (`tests/view.rs` checks every kind and every example's
+//! network). A network's values between layers live in two arrays on the
+//! stack that `network!` sizes from the widths it knows, each layer reading
+//! one and writing the other.
 //!
-//! Values are read with `f32::from_le_bytes`, so the bytes need no
-//! alignment; only `F32` tensors are read (a view converts nothing, so
-//! `F16`, `BF16` and `F64`, which a network's `load` converts, are errors).
+//! Values are read in place as `&[f32]`: the format keeps every tensor on a
+//! 4-byte boundary within the blob, so a blob that starts on one
+//! ([`include_weights!`](crate::include_weights), [`AlignedBytes`], or what
+//! the system allocator returns for `std::fs::read`) needs no copy and no
+//! decoding; a misaligned blob is an [`Error::Misaligned`], and a
+//! big-endian machine an [`Error::BigEndian`]. Only `F32` tensors are read
+//! (a view converts nothing, so `F16`, `BF16` and `F64`, which a network's
+//! `load` converts, are errors).
 
 // Without the heap, an error holds its tensor names and shapes itself, so
 // it is a few hundred bytes; it is made at most once, when a view is made.
