@@ -14,6 +14,24 @@ pub fn correct(output: &[f32], target: &[f32], rows: usize) -> usize {
     }
 }
 
+/// The class a network's output for one sample predicts: with one output,
+/// class 1 when it is at least 0.5 and class 0 otherwise (a sigmoid's
+/// binary decision); with several, the position of the largest
+/// ([`argmax`]).
+///
+/// ```
+/// use nn_core::metrics::class_of;
+///
+/// assert_eq!((class_of(&[0.7]), class_of(&[0.2])), (1, 0));
+/// assert_eq!(class_of(&[0.1, 0.6, 0.3]), 1);
+/// ```
+pub fn class_of(output: &[f32]) -> usize {
+    match output {
+        [p] => usize::from(*p >= 0.5),
+        _ => argmax(output),
+    }
+}
+
 /// The index of the largest value (the first, among equals).
 pub fn argmax(values: &[f32]) -> usize {
     let mut best = 0;
