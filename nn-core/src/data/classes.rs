@@ -232,3 +232,22 @@ impl fmt::Display for Classes {
         f.write_str(&self.names.join(", "))
     }
 }
+
+/// The names, class 0 first: a `&Classes` goes where a list of names does
+/// ([`ClassificationReport::with_names`](crate::metrics::ClassificationReport::with_names)).
+///
+/// ```
+/// use nn_core::data::Classes;
+///
+/// let classes = Classes::new(["B", "M"])?;
+/// assert_eq!((&classes).into_iter().map(String::as_str).collect::<Vec<_>>(), ["B", "M"]);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+impl<'a> IntoIterator for &'a Classes {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.names.iter()
+    }
+}

@@ -168,7 +168,8 @@ impl<const I: usize, const O: usize> Dataset<I, O> {
     /// largest value, or with one target whether it is at least 0.5. The
     /// second part holds `round(fraction * len)` samples, shared between the
     /// classes in proportion to their sizes (the largest remainders rounded
-    /// up), so both parts keep the classes' proportions.
+    /// up, as scikit-learn shares them), so both parts keep the classes'
+    /// proportions.
     ///
     /// Fails unless `0 <= fraction < 1`.
     ///
@@ -206,7 +207,7 @@ impl<const I: usize, const O: usize> Dataset<I, O> {
         // Each class's share of the split-off part: its quota rounded down,
         // then one more for the largest remainders until the total is reached.
         let total = ((n as f64) * f64::from(fraction)).round() as usize;
-        let quotas: Vec<f64> = members.iter().map(|m| m.len() as f64 * f64::from(fraction)).collect();
+        let quotas: Vec<f64> = members.iter().map(|m| (total * m.len()) as f64 / n.max(1) as f64).collect();
         let mut shares: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
         let mut by_remainder: Vec<usize> = (0..members.len()).collect();
         by_remainder.sort_by(|&a, &b| (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())));

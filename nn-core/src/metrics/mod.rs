@@ -1,5 +1,16 @@
 #![cfg(feature = "std")]
-//! Metrics computed beside the loss.
+//! Metrics computed beside the loss ([`correct`]) and after training: the
+//! [`ConfusionMatrix`], precision, recall and F1 per class and their
+//! averages in a [`ClassificationReport`] that prints as scikit-learn's,
+//! and the [`roc_auc`] of a binary task.
+
+mod confusion;
+mod report;
+mod roc;
+
+pub use confusion::ConfusionMatrix;
+pub use report::{ClassScores, ClassificationReport};
+pub use roc::roc_auc;
 
 /// The number of samples whose prediction matches the target.
 ///
