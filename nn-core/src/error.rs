@@ -52,6 +52,17 @@ pub enum Error {
     /// not a number or is empty, a row of another length than the header, a
     /// label the classes do not know, a column that is missing, or more or
     /// fewer feature columns than the dataset's width.
+    ///
+    /// ```
+    /// use nn_core::data::{Csv, Dataset};
+    ///
+    /// let path = std::env::temp_dir().join(format!("error-csv-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "x,y\n1,0\nabc,1\n").unwrap();
+    /// let error = Dataset::<1, 1>::from_csv(&path, &Csv::label("y")).unwrap_err();
+    /// assert!(matches!(error, nn_core::Error::Csv { line: 3, column: Some(1), .. }));
+    /// assert!(error.to_string().ends_with(": line 3, column 1: `abc` in `x` is not a number"));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
     #[error("{path}: line {line}{}: {reason}", at_column(*.column))]
     Csv {
         /// The file involved.

@@ -432,6 +432,18 @@ where
 /// A network that predicts on every step makes one prediction per step.
 /// The classes are named `0`, `1`, ...: name them with
 /// [`ClassificationReport::with_names`]. Fails on an empty dataset.
+///
+/// ```
+/// use nn_core::{act::Sigmoid, data::Dataset, layers::Dense, train::classification_report};
+///
+/// // A single layer stands in for a network; `network!` networks call `net.classification_report(&data)`.
+/// let data: Dataset<2, 1> = Dataset::from_rows(&[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], &[[1.0], [0.0], [1.0]])?;
+/// let layer: Dense<2, 1, Sigmoid> = Dense::seeded(1);
+/// let report = classification_report(&layer, &data)?;
+/// assert_eq!(report.confusion.total(), 3);
+/// assert_eq!(report.classes.len(), 2);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
 pub fn classification_report<N, D, const I: usize, const O: usize>(net: &N, data: &D) -> Result<ClassificationReport>
 where
     N: Layer + Activated,

@@ -156,6 +156,15 @@ impl ConfusionMatrix {
     }
 
     /// The classes' names, class 0 first.
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!(m.with_names(["no", "yes"])?.names(), ["no", "yes"]);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn names(&self) -> &[String] {
         &self.names
     }
@@ -173,6 +182,15 @@ impl ConfusionMatrix {
 
     /// The samples of true class `target` predicted as `predicted` (0 for a
     /// class the matrix does not have).
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!((m.count(1, 1), m.count(1, 0), m.count(5, 0)), (2, 1, 0));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn count(&self, target: usize, predicted: usize) -> usize {
         let classes = self.classes();
         if target < classes && predicted < classes {
@@ -183,21 +201,57 @@ impl ConfusionMatrix {
     }
 
     /// All samples counted.
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!(m.total(), 5);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn total(&self) -> usize {
         self.counts.iter().sum()
     }
 
     /// The samples predicted right: the diagonal.
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!(m.correct(), 3);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn correct(&self) -> usize {
         (0..self.classes()).map(|k| self.count(k, k)).sum()
     }
 
     /// The samples of true class `class`: its row (scikit-learn's "support").
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!((m.support(0), m.support(1)), (2, 3));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn support(&self, class: usize) -> usize {
         (0..self.classes()).map(|p| self.count(class, p)).sum()
     }
 
     /// The samples predicted as `class`: its column.
+    ///
+    /// ```
+    /// use nn_core::metrics::ConfusionMatrix;
+    ///
+    /// // True classes 0, 0, 1, 1, 1 predicted as 0, 1, 1, 1, 0.
+    /// let m = ConfusionMatrix::from_classes(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], 2)?;
+    /// assert_eq!((m.predicted(0), m.predicted(1)), (2, 3));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn predicted(&self, class: usize) -> usize {
         (0..self.classes()).map(|t| self.count(t, class)).sum()
     }

@@ -7,6 +7,16 @@ use std::fmt;
 
 /// Precision, recall, F1 and support of one class, or their average over
 /// the classes.
+///
+/// ```
+/// use nn_core::metrics::ConfusionMatrix;
+///
+/// let report = ConfusionMatrix::from_classes(&[0, 1, 1], &[0, 1, 0], 2)?.report();
+/// let dog = &report.classes[1];
+/// assert_eq!((dog.name.as_str(), dog.precision, dog.recall, dog.support), ("1", 1.0, 0.5, 2));
+/// assert_eq!(report.macro_avg.name, "macro avg");
+/// # Ok::<(), nn_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassScores {
     /// The class's name (`macro avg` and `weighted avg` for the averages).
@@ -73,6 +83,14 @@ pub struct ClassificationReport {
 
 impl ClassificationReport {
     /// The report of the counts of `confusion`, without a ROC AUC.
+    ///
+    /// ```
+    /// use nn_core::metrics::{ClassificationReport, ConfusionMatrix};
+    ///
+    /// let report = ClassificationReport::new(ConfusionMatrix::from_classes(&[0, 1, 1], &[0, 1, 0], 2)?);
+    /// assert_eq!((report.classes[0].precision, report.classes[1].recall, report.roc_auc), (0.5, 0.5, None));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
     pub fn new(confusion: ConfusionMatrix) -> Self {
         let classes: Vec<ClassScores> = (0..confusion.classes()).map(|k| confusion.scores(k)).collect();
         let total = confusion.total();
