@@ -7,7 +7,7 @@
 
 use nn::data::idx::Mnist;
 use nn::data::MnistSet;
-use nn::metrics::argmax;
+use nn::metrics::{argmax, ConfusionMatrix};
 use nn::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -176,7 +176,7 @@ where
         let outputs = net.predict(&test.inputs_of(start..(start + 1000).min(test.len())))?;
         predicted.extend(outputs.column_iter().map(|p| (argmax(p.as_slice()), p.max())));
     }
-    print_confusion(test.labels(), &predicted);
+    print_confusion(test.labels(), &predicted)?;
     print_mistakes(&test, &predicted, 3);
 
     if !history.epochs.is_empty() {
@@ -190,16 +190,13 @@ where
 }
 
 /// Rows: the true digit; columns: the predicted one.
-fn print_confusion(labels: &[u8], predicted: &[(usize, f32)]) {
-    let mut counts = [[0usize; 10]; 10];
-    for (&label, &(guess, _)) in labels.iter().zip(predicted) {
-        counts[usize::from(label)][guess] += 1;
-    }
+fn print_confusion(labels: &[u8], predicted: &[(usize, f32)]) -> Result<(), nn::Error> {
+    let labels: Vec<usize> = labels.iter().map(|&l| usize::from(l)).collect();
+    let guesses: Vec<usize> = predicted.iter().map(|&(guess, _)| guess).collect();
+    let matrix = ConfusionMatrix::from_classes(&labels, &guesses, 10)?;
     println!("confusion matrix (rows: true digit, columns: predicted)");
-    println!("      {}", (0..10).map(|d| format!("{d:>5}")).collect::<String>());
-    for (digit, row) in counts.iter().enumerate() {
-        println!("  {digit:>2}  {}", row.iter().map(|n| format!("{n:>5}")).collect::<String>());
-    }
+    println!("{matrix}");
+    Ok(())
 }
 
 /// The first `count` misclassified test digits, side by side, in characters.

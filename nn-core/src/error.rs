@@ -47,6 +47,34 @@ pub enum Error {
     /// format, or the tensor that does not fit. Boxed, as it is large.
     #[error("{0}")]
     View(Box<crate::safetensors::Error>),
+    /// A CSV file does not hold the dataset asked for (see
+    /// [`Dataset::from_csv`](crate::data::Dataset::from_csv)): a cell that is
+    /// not a number or is empty, a row of another length than the header, a
+    /// label the classes do not know, a column that is missing, or more or
+    /// fewer feature columns than the dataset's width.
+    ///
+    /// ```
+    /// use nn_core::data::{Csv, Dataset};
+    ///
+    /// let path = std::env::temp_dir().join(format!("error-csv-{}.csv", std::process::id()));
+    /// std::fs::write(&path, "x,y\n1,0\nabc,1\n").unwrap();
+    /// let error = Dataset::<1, 1>::from_csv(&path, &Csv::label("y")).unwrap_err();
+    /// assert!(matches!(error, nn_core::Error::Csv { line: 3, column: Some(1), .. }));
+    /// assert!(error.to_string().ends_with(": line 3, column 1: `abc` in `x` is not a number"));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    #[error("{path}: line {line}{}: {reason}", at_column(*.column))]
+    Csv {
+        /// The file involved.
+        path: PathBuf,
+        /// The line, from 1 (the header); where a row starts, for a row
+        /// whose quoted cells span lines.
+        line: u64,
+        /// The column to blame, from 1, if one is.
+        column: Option<usize>,
+        /// What is wrong, in words, naming the column as the header does.
+        reason: String,
+    },
     /// The loss stopped being a finite number during training.
     #[error("loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate or check the data")]
     NonFiniteLoss {
@@ -107,6 +135,11 @@ pub struct ArchitectureMismatch {
     pub file_summary: String,
     /// The summary of the network that was loading it.
     pub network_summary: String,
+}
+
+/// `, column N` for an [`Error::Csv`] that names its column.
+fn at_column(column: Option<usize>) -> String {
+    column.map(|c| format!(", column {c}")).unwrap_or_default()
 }
 
 /// `Result` with the crate's [`Error`].

@@ -11,6 +11,7 @@ use crate::data::{Batch, Data};
 use crate::error::Result;
 use crate::layers::{Activated, Backward, Layer, Mode};
 use crate::loss::Loss;
+use crate::metrics::ClassificationReport;
 use crate::optim::Optimizer;
 use crate::train::{self, Evaluation, Fit, History};
 use std::fmt;
@@ -54,6 +55,39 @@ pub trait Network<const I: usize, const O: usize>: Layer + Activated {
         L: Loss<Self::Activation>,
     {
         train::evaluate(self, data, &loss)
+    }
+
+    /// How well the network classifies `data`, as scikit-learn's
+    /// `classification_report` says it: per class precision, recall, F1 and
+    /// support, the accuracy, the macro and weighted averages, the confusion
+    /// matrix and, for a binary task (one output, or two), the ROC AUC. See
+    /// [`train::classification_report`].
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    /// use nn::data::Csv;
+    ///
+    /// network! {
+    ///     struct Diagnosis { input: 30, dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/breast_cancer/breast_cancer.csv");
+    /// let (data, classes) = Dataset::<30, 1>::from_csv(path, &Csv::label("diagnosis"))?;
+    /// let (_, test) = data.split_stratified(0.2, 1)?;
+    /// let report = Diagnosis::seeded(1).classification_report(&test)?.with_names(&classes)?;
+    /// assert_eq!(report.classes[1].name, "malignant");
+    /// assert_eq!((report.classes[0].support, report.classes[1].support), (72, 42));
+    /// assert!(report.roc_auc.is_some());
+    /// println!("{report}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn classification_report<D>(&self, data: &D) -> Result<ClassificationReport>
+    where
+        D: Data<I, O> + ?Sized,
+    {
+        train::classification_report(self, data)
     }
 
     /// Outputs for a batch of inputs, one sample per column.

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 pub use crate::history::{EpochLog, Evaluation, History};
 use crate::layers::{Activated, Backward, Layer, Mode};
 use crate::loss::Loss;
-use crate::metrics;
+use crate::metrics::{self, ClassificationReport, ConfusionMatrix};
 use crate::optim::Optimizer;
 use crate::progress::{EpochProgress, Verbosity};
 use crate::tensor::ensure_len;
@@ -409,30 +409,95 @@ where
     D: Data<I, O> + ?Sized,
     L: Loss<N::Activation>,
 {
-    const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the data's") };
     let n = data.len();
     if n == 0 {
         return Err(Error::InvalidArgument("cannot evaluate on an empty dataset".into()));
     }
+    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+    infer(net, data, |out, y| {
+        loss_sum += loss.loss_sum(out, y, N::GROUP);
+        correct += metrics::correct(out, y, N::GROUP);
+    })?;
+    // Per prediction (a step's, or a sample's), then per sample as Keras.
+    let predictions = n * (O / N::GROUP);
+    let loss = loss_sum / predictions as f64 + net.penalty(None);
+    Ok(Evaluation { loss: loss as f32, accuracy: (correct as f64 / predictions as f64) as f32 })
+}
+
+/// The [`ClassificationReport`] of `net` on `data`: each prediction's class
+/// against its target's (see [`metrics::class_of`]), per class precision,
+/// recall, F1 and support, the accuracy and the averages, and for a binary
+/// task (one output, or two) the ROC AUC of the output for class 1.
+///
+/// A network that predicts on every step makes one prediction per step.
+/// The classes are named `0`, `1`, ...: name them with
+/// [`ClassificationReport::with_names`]. Fails on an empty dataset.
+///
+/// ```
+/// use nn_core::{act::Sigmoid, data::Dataset, layers::Dense, train::classification_report};
+///
+/// // A single layer stands in for a network; `network!` networks call `net.classification_report(&data)`.
+/// let data: Dataset<2, 1> = Dataset::from_rows(&[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], &[[1.0], [0.0], [1.0]])?;
+/// let layer: Dense<2, 1, Sigmoid> = Dense::seeded(1);
+/// let report = classification_report(&layer, &data)?;
+/// assert_eq!(report.confusion.total(), 3);
+/// assert_eq!(report.classes.len(), 2);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+pub fn classification_report<N, D, const I: usize, const O: usize>(net: &N, data: &D) -> Result<ClassificationReport>
+where
+    N: Layer + Activated,
+    D: Data<I, O> + ?Sized,
+{
+    if data.is_empty() {
+        return Err(Error::InvalidArgument("cannot report on an empty dataset".into()));
+    }
+    let width = N::GROUP;
+    let mut confusion = ConfusionMatrix::new(if width == 1 { 2 } else { width });
+    let binary = width <= 2;
+    let (mut scores, mut positive) = (Vec::new(), Vec::new());
+    let mut added = Ok(());
+    infer(net, data, |out, y| {
+        for (p, t) in out.chunks_exact(width).zip(y.chunks_exact(width)) {
+            let class = metrics::class_of(t);
+            if added.is_ok() {
+                added = confusion.add(class, metrics::class_of(p));
+            }
+            if binary {
+                scores.push(p[width - 1]);
+                positive.push(class == 1);
+            }
+        }
+    })?;
+    added?;
+    let mut report = confusion.report();
+    report.roc_auc = if binary { metrics::roc_auc(&scores, &positive).ok() } else { None };
+    Ok(report)
+}
+
+/// Run `net` over every sample of `data` in inference mode, in batches of
+/// up to `INFERENCE_BATCH`, handing `visit` each batch's outputs and targets.
+fn infer<N, D, const I: usize, const O: usize>(net: &N, data: &D, mut visit: impl FnMut(&[f32], &[f32])) -> Result<()>
+where
+    N: Layer + Activated,
+    D: Data<I, O> + ?Sized,
+{
+    const { assert!(N::INPUT == I && N::OUTPUT == O, "the network's widths are not the data's") };
+    let n = data.len();
     let capacity = INFERENCE_BATCH.min(n);
     let (mut inputs, mut targets, mut outputs) =
         (vec![0.0; I * capacity], vec![0.0; O * capacity], vec![0.0; O * capacity]);
     let mut buffers = N::Buffers::default();
     let order: Vec<usize> = (0..n).collect();
-    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-    for indices in order.chunks(capacity) {
+    for indices in order.chunks(capacity.max(1)) {
         let batch = indices.len();
         let (x, y, out) = (&mut inputs[..I * batch], &mut targets[..O * batch], &mut outputs[..O * batch]);
         data.gather(indices, x, y);
         net.check_input(x, batch).map_err(|e| in_data(e, |k| indices[k]))?;
         net.forward_batch(x, out, batch, &mut buffers, &mut Mode::Inference);
-        loss_sum += loss.loss_sum(out, y, N::GROUP);
-        correct += metrics::correct(out, y, N::GROUP);
+        visit(out, y);
     }
-    // Per prediction (a step's, or a sample's), then per sample as Keras.
-    let predictions = n * (O / N::GROUP);
-    let loss = loss_sum / predictions as f64 + net.penalty(None);
-    Ok(Evaluation { loss: loss as f32, accuracy: (correct as f64 / predictions as f64) as f32 })
+    Ok(())
 }
 
 /// The outputs of `net` for every column of `inputs`.
@@ -607,6 +672,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A sigmoid of its one input (weight 1, bias 0) predicts class 1 for
+    /// inputs of at least 0: the report's counts and ROC AUC by hand.
+    #[test]
+    fn the_classification_report_counts_each_prediction() {
+        use crate::act::Sigmoid;
+        let mut net: Dense<1, 1, Sigmoid> = Dense::zeroed();
+        let mut slot = 0;
+        net.visit_params(&Dense::zeroed(), &mut |p, _| {
+            p.fill(if slot == 0 { 1.0 } else { 0.0 });
+            slot += 1;
+        });
+        let data =
+            Dataset::from_rows(&[[-2.0], [-1.0], [1.0], [2.0], [0.5]], &[[0.0], [1.0], [0.0], [1.0], [1.0]]).unwrap();
+        let report = classification_report(&net, &data).unwrap();
+        let m = &report.confusion;
+        assert_eq!([m.count(0, 0), m.count(0, 1), m.count(1, 0), m.count(1, 1)], [1, 1, 1, 2]);
+        assert_eq!(
+            (report.accuracy, report.classes[1].precision, report.classes[1].recall),
+            (0.6, 2.0 / 3.0, 2.0 / 3.0)
+        );
+        // Ranked by score: -2 (negative), -1, 0.5 (positives), 1 (negative), 2
+        // (positive): positives' ranks 2 + 3 + 5 = 10, (10 - 6) / (3 * 2).
+        let auc = report.roc_auc.unwrap();
+        assert!((auc - 2.0 / 3.0).abs() < 1e-12, "{auc}");
+        let empty = Dataset::<1, 1>::from_rows(&[], &[]).unwrap();
+        assert!(classification_report(&net, &empty).is_err());
     }
 
     /// A gradient above the clip norm reaches the optimiser scaled to it, in

@@ -1,15 +1,21 @@
 #![cfg(feature = "std")]
 //! Datasets typed by their widths: `Dataset<I, O>` has `I` features and `O`
 //! targets per sample, so training a network on data of another width is a
-//! compile error.
+//! compile error. A CSV table becomes one with [`Dataset::from_csv`] (its
+//! label's [`Classes`] beside it); MNIST's IDX files with [`idx`].
 
+mod classes;
 pub mod idx;
 mod images;
+mod table;
 
+pub use classes::Classes;
 pub use images::{ImageSet, MnistSet};
+pub use table::Csv;
 
 use crate::error::{Error, Result};
 use nalgebra::{Const, Dyn, OMatrix};
+use std::path::Path;
 
 /// A batch of samples with `N` values each: one sample per column, the number
 /// of samples known at run time.
@@ -114,6 +120,120 @@ impl<const I: usize, const O: usize> Dataset<I, O> {
         };
         Ok((part(0, head), part(head, tail)))
     }
+
+    /// A dataset from the CSV file at `path`: one sample a row, the label
+    /// and feature columns chosen by name as `options` says (see [`Csv`] for
+    /// how labels become targets), and the label's classes (empty when the
+    /// labels are the targets themselves).
+    ///
+    /// Fails, naming the file, the line and the column, on a feature cell
+    /// that is not a finite number, an empty cell, a row of more or fewer
+    /// cells than the header, a label that is not one of the
+    /// [`classes`](Csv::classes) given, a column named that the header does
+    /// not have, or a number of feature columns other than `I`, the
+    /// network's input width (an [`Error::Csv`]); a file that cannot be read
+    /// is an [`Error::Io`].
+    ///
+    /// ```
+    /// use nn::prelude::*;
+    /// use nn::data::Csv;
+    ///
+    /// network! {
+    ///     struct Diagnosis { input: 30, dense(16, relu), dense(1, sigmoid) }
+    /// }
+    ///
+    /// # fn main() -> Result<(), nn::Error> {
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/breast_cancer/breast_cancer.csv");
+    /// let (data, classes) = Dataset::<{ Diagnosis::INPUT }, 1>::from_csv(path, &Csv::label("diagnosis"))?;
+    /// assert_eq!((data.len(), classes.names()), (569, &["benign".to_owned(), "malignant".to_owned()][..]));
+    /// let (train, test) = data.split_stratified(0.2, 1)?;
+    /// assert_eq!((train.len(), test.len()), (455, 114));
+    ///
+    /// // A table of 29 features for a network of 30 inputs.
+    /// let error = Dataset::<29, 1>::from_csv(path, &Csv::label("diagnosis")).unwrap_err();
+    /// assert!(error.to_string().contains("line 1: 30 feature columns, but the network takes 29 inputs"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_csv(path: impl AsRef<Path>, options: &Csv) -> Result<(Self, Classes)> {
+        table::read(path.as_ref(), options)
+    }
+
+    /// Split off a `fraction` of the samples of each class (scikit-learn's
+    /// `train_test_split(..., stratify=y)`), drawn from `seed`: returns
+    /// `(rest, fraction)`, each in an order drawn from `seed`.
+    ///
+    /// A sample's class is that of its target (see
+    /// [`metrics::class_of`](crate::metrics::class_of)): the position of the
+    /// largest value, or with one target whether it is at least 0.5. The
+    /// second part holds `round(fraction * len)` samples, shared between the
+    /// classes in proportion to their sizes (the largest remainders rounded
+    /// up, as scikit-learn shares them), so both parts keep the classes'
+    /// proportions.
+    ///
+    /// Fails unless `0 <= fraction < 1`.
+    ///
+    /// ```
+    /// use nn_core::data::{Data, Dataset};
+    ///
+    /// // 8 samples of class 0 and 2 of class 1.
+    /// let inputs: Vec<[f32; 1]> = (0..10).map(|i| [i as f32]).collect();
+    /// let targets: Vec<[f32; 1]> = (0..10).map(|i| [if i < 8 { 0.0 } else { 1.0 }]).collect();
+    /// let data: Dataset<1, 1> = Dataset::from_rows(&inputs, &targets)?;
+    /// let (train, test) = data.split_stratified(0.5, 7)?;
+    /// assert_eq!((train.len(), test.len()), (5, 5));
+    /// assert_eq!(test.targets().iter().filter(|y| **y == 1.0).count(), 1);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn split_stratified(&self, fraction: f32, seed: u64) -> Result<(Self, Self)> {
+        use rand::{seq::SliceRandom, SeedableRng};
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(Error::InvalidArgument(format!("split fraction {fraction} is outside [0, 1)")));
+        }
+        let n = self.inputs.ncols();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        // The samples of each class, in an order drawn from the seed.
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (j, target) in self.targets.column_iter().enumerate() {
+            let class = crate::metrics::class_of(target.as_slice());
+            if members.len() <= class {
+                members.resize_with(class + 1, Vec::new);
+            }
+            members[class].push(j);
+        }
+        for class in &mut members {
+            class.shuffle(&mut rng);
+        }
+        // Each class's share of the split-off part: its quota rounded down,
+        // then one more for the largest remainders until the total is reached.
+        let total = ((n as f64) * f64::from(fraction)).round() as usize;
+        let quotas: Vec<f64> = members.iter().map(|m| (total * m.len()) as f64 / n.max(1) as f64).collect();
+        let mut shares: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
+        let mut by_remainder: Vec<usize> = (0..members.len()).collect();
+        by_remainder.sort_by(|&a, &b| (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())));
+        let mut missing = total.saturating_sub(shares.iter().sum());
+        for &class in by_remainder.iter().cycle().take(members.len() * 2) {
+            if missing == 0 {
+                break;
+            }
+            if shares[class] < members[class].len() {
+                shares[class] += 1;
+                missing -= 1;
+            }
+        }
+        let (mut rest, mut part) = (Vec::with_capacity(n - total), Vec::with_capacity(total));
+        for (class, share) in members.iter().zip(&shares) {
+            part.extend_from_slice(&class[..*share]);
+            rest.extend_from_slice(&class[*share..]);
+        }
+        rest.shuffle(&mut rng);
+        part.shuffle(&mut rng);
+        let select = |order: &[usize]| Dataset {
+            inputs: self.inputs.select_columns(order),
+            targets: self.targets.select_columns(order),
+        };
+        Ok((select(&rest), select(&part)))
+    }
 }
 
 impl<const I: usize, const O: usize> Data<I, O> for Dataset<I, O> {
@@ -156,6 +276,35 @@ mod tests {
         assert_eq!((train.len(), val.len()), (8, 2));
         assert_eq!(val.inputs().as_slice(), &[8.0, 9.0]);
         assert!(data.split(1.0).is_err());
+    }
+
+    #[test]
+    fn a_stratified_split_keeps_each_class_proportion() {
+        // 6 samples of class 0, 3 of class 1, 1 of class 2, one-hot.
+        let classes = [0, 0, 1, 0, 2, 0, 1, 0, 1, 0];
+        let inputs: Vec<[f32; 1]> = (0..10).map(|i| [i as f32]).collect();
+        let targets: Vec<[f32; 3]> =
+            classes.iter().map(|&c| std::array::from_fn(|k| f32::from(u8::from(k == c)))).collect();
+        let data = Dataset::from_rows(&inputs, &targets).unwrap();
+        let count = |d: &Dataset<1, 3>, class: usize| d.targets().column_iter().filter(|y| y[class] == 1.0).count();
+        let (train, test) = data.split_stratified(0.5, 3).unwrap();
+        // Quotas 3, 1.5 and 0.5: 3 and 1, and the one left goes to class 1 or 2.
+        assert_eq!((train.len(), test.len()), (5, 5));
+        assert_eq!(count(&test, 0), 3);
+        assert_eq!(count(&test, 1) + count(&test, 2), 2);
+        for (part, whole) in [(&train, &data), (&test, &data)] {
+            for (x, y) in part.inputs().iter().zip(part.targets().column_iter()) {
+                assert_eq!(y, whole.targets().column(*x as usize), "sample {x} kept its target");
+            }
+        }
+        let mut seen: Vec<f32> = train.inputs().iter().chain(test.inputs().iter()).copied().collect();
+        seen.sort_by(f32::total_cmp);
+        assert_eq!(seen, (0..10).map(|i| i as f32).collect::<Vec<_>>());
+        assert_eq!(data.split_stratified(0.5, 3).unwrap(), (train, test), "the same seed, the same split");
+        let (train, test) = data.split_stratified(0.2, 1).unwrap();
+        assert_eq!((count(&train, 0), count(&test, 0), count(&test, 1) + count(&test, 2)), (5, 1, 1));
+        assert!(data.split_stratified(1.0, 0).is_err());
+        assert_eq!(data.split_stratified(0.0, 0).unwrap().1.len(), 0);
     }
 
     #[test]

@@ -34,7 +34,7 @@
 #[cfg(feature = "std")]
 pub(crate) mod atomic;
 #[cfg(feature = "std")]
-mod json;
+pub(crate) mod json;
 #[cfg(feature = "std")]
 mod read;
 #[cfg(feature = "std")]

@@ -1,5 +1,16 @@
 #![cfg(feature = "std")]
-//! Metrics computed beside the loss.
+//! Metrics computed beside the loss ([`correct`]) and after training: the
+//! [`ConfusionMatrix`], precision, recall and F1 per class and their
+//! averages in a [`ClassificationReport`] that prints as scikit-learn's,
+//! and the [`roc_auc`] of a binary task.
+
+mod confusion;
+mod report;
+mod roc;
+
+pub use confusion::ConfusionMatrix;
+pub use report::{ClassScores, ClassificationReport};
+pub use roc::roc_auc;
 
 /// The number of samples whose prediction matches the target.
 ///
@@ -11,6 +22,24 @@ pub fn correct(output: &[f32], target: &[f32], rows: usize) -> usize {
         output.iter().zip(target).filter(|(p, y)| (**p >= 0.5) == (**y >= 0.5)).count()
     } else {
         output.chunks_exact(rows).zip(target.chunks_exact(rows)).filter(|(p, y)| argmax(p) == argmax(y)).count()
+    }
+}
+
+/// The class a network's output for one sample predicts: with one output,
+/// class 1 when it is at least 0.5 and class 0 otherwise (a sigmoid's
+/// binary decision); with several, the position of the largest
+/// ([`argmax`]).
+///
+/// ```
+/// use nn_core::metrics::class_of;
+///
+/// assert_eq!((class_of(&[0.7]), class_of(&[0.2])), (1, 0));
+/// assert_eq!(class_of(&[0.1, 0.6, 0.3]), 1);
+/// ```
+pub fn class_of(output: &[f32]) -> usize {
+    match output {
+        [p] => usize::from(*p >= 0.5),
+        _ => argmax(output),
     }
 }
 
