@@ -269,12 +269,7 @@ macro_rules! agree {
         let net = perturbed(<$net>::seeded(3));
         let bytes = net.to_bytes();
         let view = <$net>::view(&bytes).unwrap();
-        same_bits(
-            stringify!($net),
-            &$inputs,
-            |x| net.forward(*x).as_slice().to_vec(),
-            |x| view.forward(x).to_vec(),
-        )
+        same_bits(stringify!($net), &$inputs, |x| net.forward(*x).as_slice().to_vec(), |x| view.forward(x).to_vec())
     }};
 }
 

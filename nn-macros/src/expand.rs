@@ -462,7 +462,36 @@ fn parts(fields: &[Field]) -> TokenStream {
             .collect()
     };
     let (read, write) = (visits(quote!(parts), quote!(&)), visits(quote!(parts_mut), quote!(&mut)));
+    // Each layer pairs its own parameters with its gradients, so the walk
+    // stays linear in the network's tensors (the derived one looks up each
+    // gradient by its index among all of them).
+    let pairs: TokenStream = fields
+        .iter()
+        .map(|f| {
+            let (layer, name) = (&f.layer, &f.name);
+            quote!(#layer::visit_params(&mut self.#name, &grads.#name, visit);)
+        })
+        .collect();
+    let penalties: TokenStream = fields
+        .iter()
+        .map(|f| {
+            let (layer, name) = (&f.layer, &f.name);
+            quote!(total += #layer::penalty(&self.#name, grads.as_deref_mut().map(|g| &mut g.#name));)
+        })
+        .collect();
     quote! {
+        fn visit_params(&mut self, grads: &Self, visit: &mut dyn ::core::ops::FnMut(&mut [f32], &[f32])) {
+            let _ = (grads, &visit);
+            #pairs
+        }
+
+        fn penalty(&self, mut grads: ::core::option::Option<&mut Self>) -> f64 {
+            let mut total = 0.0;
+            let _ = &mut grads;
+            #penalties
+            total
+        }
+
         fn parts<'s>(
             &'s self,
             path: &::nn::__private::layers::Path<'_>,
