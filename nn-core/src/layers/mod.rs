@@ -18,7 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 #[cfg(feature = "std")]
-mod avg_pool2d;
+mod avgpool2d;
 #[cfg(feature = "std")]
 mod batch_norm;
 #[cfg(feature = "std")]
@@ -31,13 +31,13 @@ mod dropout;
 #[cfg(feature = "std")]
 mod embedding;
 #[cfg(feature = "std")]
-mod global_avg_pool2d;
+mod global_avgpool2d;
 #[cfg(feature = "std")]
 mod gru;
 #[cfg(feature = "std")]
 mod lstm;
 #[cfg(feature = "std")]
-mod max_pool2d;
+mod maxpool2d;
 #[cfg(feature = "std")]
 mod pair;
 #[cfg(feature = "std")]
@@ -52,7 +52,7 @@ mod regularizer;
 mod simple_rnn;
 
 #[cfg(feature = "std")]
-pub use avg_pool2d::AvgPool2d;
+pub use avgpool2d::AvgPool2d;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNorm;
 #[cfg(feature = "std")]
@@ -67,13 +67,13 @@ pub use dropout::Dropout;
 #[cfg(feature = "std")]
 pub use embedding::Embedding;
 #[cfg(feature = "std")]
-pub use global_avg_pool2d::GlobalAvgPool2d;
+pub use global_avgpool2d::GlobalAvgPool2d;
 #[cfg(feature = "std")]
 pub use gru::{Gru, GruCell};
 #[cfg(feature = "std")]
 pub use lstm::{Lstm, LstmCell};
 #[cfg(feature = "std")]
-pub use max_pool2d::{FusedPool, MaxPool2d};
+pub use maxpool2d::{FusedPool, MaxPool2d};
 #[cfg(feature = "std")]
 pub use pair::Pair;
 #[cfg(feature = "std")]
