@@ -17,26 +17,22 @@
 // so it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
-#[cfg(feature = "std")]
 mod avgpool2d;
 #[cfg(feature = "std")]
 mod batch_norm;
 #[cfg(feature = "std")]
 mod bidirectional;
-#[cfg(feature = "std")]
 mod conv2d;
 mod dense;
 #[cfg(feature = "std")]
 mod dropout;
 #[cfg(feature = "std")]
 mod embedding;
-#[cfg(feature = "std")]
 mod global_avgpool2d;
 #[cfg(feature = "std")]
 mod gru;
 #[cfg(feature = "std")]
 mod lstm;
-#[cfg(feature = "std")]
 mod maxpool2d;
 #[cfg(feature = "std")]
 mod pair;
@@ -53,12 +49,14 @@ mod simple_rnn;
 
 #[cfg(feature = "std")]
 pub use avgpool2d::AvgPool2d;
+pub use avgpool2d::AvgPool2dView;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNorm;
 #[cfg(feature = "std")]
 pub use bidirectional::Bidirectional;
 #[cfg(feature = "std")]
 pub use conv2d::{Conv2d, ConvBuffers};
+pub use conv2d::{Conv2dParams, Conv2dView};
 #[cfg(feature = "std")]
 pub use dense::Dense;
 pub use dense::{DenseParams, DenseView};
@@ -68,10 +66,12 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 #[cfg(feature = "std")]
 pub use global_avgpool2d::GlobalAvgPool2d;
+pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
 pub use gru::{Gru, GruCell};
 #[cfg(feature = "std")]
 pub use lstm::{Lstm, LstmCell};
+pub use maxpool2d::MaxPool2dView;
 #[cfg(feature = "std")]
 pub use maxpool2d::{FusedPool, MaxPool2d};
 #[cfg(feature = "std")]

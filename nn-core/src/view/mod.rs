@@ -51,28 +51,24 @@
 // it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
-mod avg_pool2d;
 mod batch_norm;
 mod bidirectional;
-mod conv2d;
 mod embedding;
-mod global_avg_pool2d;
 mod gru;
 mod lstm;
-mod max_pool2d;
 mod per_step;
 mod recurrent;
 mod simple_rnn;
 
-pub use avg_pool2d::AvgPool2dView;
+pub use crate::layers::AvgPool2dView;
+pub use crate::layers::GlobalAvgPool2dView;
+pub use crate::layers::MaxPool2dView;
+pub use crate::layers::{Conv2dParams, Conv2dView};
 pub use batch_norm::{BatchNormParams, BatchNormView};
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
-pub use conv2d::{Conv2dParams, Conv2dView};
 pub use embedding::{EmbeddingParams, EmbeddingView};
-pub use global_avg_pool2d::GlobalAvgPool2dView;
 pub use gru::GruStep;
 pub use lstm::LstmStep;
-pub use max_pool2d::MaxPool2dView;
 pub use per_step::PerStepView;
 pub use recurrent::{RecurrentParams, RecurrentView, Step};
 pub use simple_rnn::SimpleRnnStep;
