@@ -1,8 +1,18 @@
-//! A convolution computed directly, without the window matrix: for the
-//! shallow windows of a first convolution (one channel, 3x3: 9 values), where
-//! a matrix product that deep loads and stores its tiles for few
-//! multiplications (the MNIST CNN's first convolution ran at about 40
-//! GFLOP/s a thread through it, against 90-100 for deep products).
+//! Convolutions computed directly, without the window matrix, in no memory
+//! but the output's, building without std:
+//!
+//! - [`shallow`]: the batched forward pass of a first convolution's shallow
+//!   windows (one channel, 3x3: 9 values), where a matrix product that deep
+//!   loads and stores its tiles for few multiplications; the bits of the
+//!   window matrix's product.
+//! - [`one_sample`]: any convolution's one sample, the one-sample pass of
+//!   `layers::conv2d` (its view on every sample, the layer on a batch of
+//!   one). A block of outputs of a few filters is summed in registers, each
+//!   output its products in the order of the weights and then the bias, by
+//!   fused multiply-adds (`libm::fmaf` without std: the same bits); on a
+//!   CPU with AVX-512 eight filters at a time, in its 32 registers.
+//!
+//! Their measurements are in `docs/performance.md`.
 
 use super::window::Window;
 
@@ -432,6 +442,14 @@ mod tests {
                 (values(F * C * KH * KW, 0.3, 0.2), values(F, 0.2, 1.1), values(C * H * W, 0.9, 0.5));
             let mut output = vec![f32::NAN; F * window.positions()];
             one_sample::<C, H, W, F, KH, KW, SH, SW, SAME>(&weight, &bias, &input, &mut output);
+            if !applies(&window, F) {
+                // Four filters at a time or eight (AVX2's copy or AVX-512's): the same bits.
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let (mut four, mut eight) = (vec![f32::NAN; output.len()], vec![f32::NAN; output.len()]);
+                blocks::<C, H, W, F, KH, KW, SH, SW, SAME, 4>(&weight, &bias, &input, &mut four);
+                blocks::<C, H, W, F, KH, KW, SH, SW, SAME, 8>(&weight, &bias, &input, &mut eight);
+                assert_eq!((bits(&four), bits(&eight)), (bits(&output), bits(&output)));
+            }
             for f in 0..F {
                 for (y, x) in (0..window.oh).flat_map(|y| (0..window.ow).map(move |x| (y, x))) {
                     let mut sum = f64::from(bias[f]);

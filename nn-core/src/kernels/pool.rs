@@ -22,16 +22,40 @@ pub(crate) fn max_pool<
 >(
     sample: &[f32],
     out: &mut [f32],
-    mut at: Option<&mut [u32]>,
+    at: Option<&mut [u32]>,
+) {
+    match at {
+        Some(at) => max_pool_keeping::<C, H, W, PH, PW, SH, SW, SAME, true>(sample, out, at),
+        None => max_pool_keeping::<C, H, W, PH, PW, SH, SW, SAME, false>(sample, out, &mut []),
+    }
+}
+
+/// [`max_pool`], writing where each maximum was into `at` when `KEEP`
+/// (else `at` is not touched), compiled for each.
+#[inline(always)]
+fn max_pool_keeping<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    const KEEP: bool,
+>(
+    sample: &[f32],
+    out: &mut [f32],
+    at: &mut [u32],
 ) {
     let window = const { Window::new(C, [H, W], [PH, PW], [SH, SW], SAME) };
     let positions = window.positions();
     for c in 0..C {
         let base = c * H * W;
         let out = &mut out[c * positions..(c + 1) * positions];
-        let mut at = at.as_deref_mut().map(|at| &mut at[c * positions..(c + 1) * positions]);
+        let at = if KEEP { &mut at[c * positions..(c + 1) * positions] } else { &mut [][..] };
         if !SAME && window.ow >= NARROW {
-            pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
+            pool_rows::<H, W, PH, PW, SH, SW, KEEP>(&sample[base..base + H * W], out, at, base as u32);
             continue;
         }
         window.for_each_window(|p, ys, xs| {
@@ -50,7 +74,7 @@ pub(crate) fn max_pool<
                 }
             }
             out[p] = best.0;
-            if let Some(at) = at.as_deref_mut() {
+            if KEEP {
                 at[p] = best.1 as u32;
             }
         });
@@ -121,28 +145,35 @@ const NARROW: usize = 4;
 crate::cpu::with_avx2! {
     /// Max pooling of one `H x W` plane whose every window lies inside it
     /// (valid padding), with rows of at least [`NARROW`] windows: each
-    /// output's maximum into `out` and its index (plus `base`) into `at`,
-    /// when given.
+    /// output's maximum into `out` and, when `KEEP`, its index (plus `base`)
+    /// into `at`.
     /// A row's windows are taken [`LANES`] side by side (or [`NARROW`], in
     /// rows narrower than that), the last block of a row moved back to end
     /// at the row's end, so that no window is left to a scalar loop (the
     /// windows the last block shares with the one before are computed twice,
     /// alike).
-    fn pool_rows<const H: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+    fn pool_rows<
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const KEEP: bool,
+    >(
         plane: &[f32],
         out: &mut [f32],
-        at: Option<&mut [u32]>,
+        at: &mut [u32],
         base: u32,
     ) {
-        let mut at = at;
         let (oh, ow) = ((H - PH) / SH + 1, (W - PW) / SW + 1);
         for y in 0..oh {
             let out = &mut out[y * ow..(y + 1) * ow];
-            let at = at.as_deref_mut().map(|at| &mut at[y * ow..(y + 1) * ow]);
+            let at = if KEEP { &mut at[y * ow..(y + 1) * ow] } else { &mut [][..] };
             if ow >= LANES {
-                pool_row::<LANES, W, PH, PW, SH, SW>(plane, y, out, at, base);
+                pool_row::<LANES, W, PH, PW, SH, SW, KEEP>(plane, y, out, at, base);
             } else {
-                pool_row::<NARROW, W, PH, PW, SH, SW>(plane, y, out, at, base);
+                pool_row::<NARROW, W, PH, PW, SH, SW, KEEP>(plane, y, out, at, base);
             }
         }
     }
@@ -159,11 +190,19 @@ crate::cpu::with_avx2! {
 /// (`docs/performance.md`).
 #[inline(always)]
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+fn pool_row<
+    const L: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const KEEP: bool,
+>(
     plane: &[f32],
     y: usize,
     out: &mut [f32],
-    mut at: Option<&mut [u32]>,
+    at: &mut [u32],
     base: u32,
 ) {
     let ow = out.len();
@@ -188,10 +227,10 @@ fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, co
                 }
             }
         }
-        out[x0..x0 + L].copy_from_slice(&best);
-        if let Some(at) = at.as_deref_mut() {
-            let at0 = base + first as u32;
-            for k in 0..L {
+        let at0 = base + first as u32;
+        for k in 0..L {
+            out[x0 + k] = best[k];
+            if KEEP {
                 at[x0 + k] = at0 + offset[k];
             }
         }
