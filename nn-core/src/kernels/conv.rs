@@ -10,7 +10,8 @@
 //! weight gradient is summed in fixed groups of samples and then over the
 //! groups in order, so it is the same on any number of threads.
 //!
-//! Where they measured faster, the passes skip the window matrix:
+//! Where they measured faster (`docs/performance.md`), the passes skip the
+//! window matrix:
 //! - a 3x3 kernel of stride 1 goes through Winograd's F(2x2, 3x3)
 //!   (`winograd.rs`), which multiplies 2.25 times less: the forward pass and
 //!   the weight gradient over at least 16 channels, the gradient to the
@@ -20,6 +21,9 @@
 //!   16 values (a first convolution over one channel) is computed directly
 //!   in its forward pass (`conv_direct.rs`), each output the same sum in the
 //!   same order as the product's, so the same bits.
+//!
+//! A batch of one's forward pass does not come here: the layer runs the
+//! one-sample pass its view runs (`conv_direct::one_sample`).
 
 use super::conv_direct::{self, shallow};
 use super::window::Window;
@@ -34,7 +38,7 @@ const GROUP: usize = 8;
 
 /// Samples per group of a forward pass by Winograd's algorithm: their
 /// tiles go through each of its matrix products together. Groups of 2 or 4
-/// measured no faster than 1 (`predict` on the MNIST CNN).
+/// measured no faster than 1 (`docs/performance.md`).
 const WINOGRAD_GROUP: usize = 1;
 
 /// A convolution of `F` filters of `KH x KW` over `C` channels of `H x W`

@@ -17,8 +17,7 @@ impl Window {
     /// This, [`Window::im2row`] and [`Window::col2im`] are always inlined:
     /// a convolution calls them on its constant window, so every size in their
     /// loops is a constant and a row's copy is a few vector moves, not a
-    /// call to `memmove` for each 11 values (the MNIST CNN's second
-    /// convolution: backward 8.3 to 7.0-7.4 ms per batch of 128).
+    /// call to `memmove` for each 11 values (measured in `docs/performance.md`).
     #[inline(always)]
     pub fn im2col(&self, image: &[f32], col: &mut [f32], ld: usize) {
         let positions = self.positions();

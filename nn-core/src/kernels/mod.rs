@@ -6,7 +6,9 @@
 //! - [`window`]: output sizes and padding (Keras' rules), and the part of
 //!   each window inside the image;
 //! - [`im2col`]: a convolution's window matrix, and its reverse (col2im);
-//! - [`conv_direct`]: a shallow convolution computed without the window matrix;
+//! - [`conv_direct`]: convolutions computed directly: a shallow first
+//!   convolution's batch, and any convolution's one sample (the layer's and
+//!   the view's one-sample pass);
 //! - [`winograd`]: 3x3 convolutions by Winograd's F(2x2, 3x3);
 //! - [`conv`]: a convolution's passes over a batch, through one of the three;
 //! - [`pool`]: max and average pooling of one sample;

@@ -7,8 +7,9 @@ use super::window::Window;
 /// The maximum of each `PH x PW` window of each of the `C` channels of
 /// `sample`, the window moved by `SH` rows and `SW` columns (`SAME`: Keras'
 /// same padding, whose padded places never win), into `out`, and where it
-/// was (an index into `sample`) into `at`: the first of equal maxima, or the
-/// first NaN.
+/// was (an index into `sample`) into `at`, when given: the first of equal
+/// maxima, or the first NaN. The one max pooling of a sample: the layer's
+/// (which keeps `at` for its gradient) and its view's.
 pub(crate) fn max_pool<
     const C: usize,
     const H: usize,
@@ -21,15 +22,40 @@ pub(crate) fn max_pool<
 >(
     sample: &[f32],
     out: &mut [f32],
+    at: Option<&mut [u32]>,
+) {
+    match at {
+        Some(at) => max_pool_keeping::<C, H, W, PH, PW, SH, SW, SAME, true>(sample, out, at),
+        None => max_pool_keeping::<C, H, W, PH, PW, SH, SW, SAME, false>(sample, out, &mut []),
+    }
+}
+
+/// [`max_pool`], writing where each maximum was into `at` when `KEEP`
+/// (else `at` is not touched), compiled for each.
+#[inline(always)]
+fn max_pool_keeping<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    const KEEP: bool,
+>(
+    sample: &[f32],
+    out: &mut [f32],
     at: &mut [u32],
 ) {
     let window = const { Window::new(C, [H, W], [PH, PW], [SH, SW], SAME) };
     let positions = window.positions();
     for c in 0..C {
         let base = c * H * W;
-        let (out, at) = (&mut out[c * positions..], &mut at[c * positions..]);
+        let out = &mut out[c * positions..(c + 1) * positions];
+        let at = if KEEP { &mut at[c * positions..(c + 1) * positions] } else { &mut [][..] };
         if !SAME && window.ow >= NARROW {
-            pool_rows::<H, W, PH, PW, SH, SW>(&sample[base..base + H * W], out, at, base as u32);
+            pool_rows::<H, W, PH, PW, SH, SW, KEEP>(&sample[base..base + H * W], out, at, base as u32);
             continue;
         }
         window.for_each_window(|p, ys, xs| {
@@ -48,7 +74,9 @@ pub(crate) fn max_pool<
                 }
             }
             out[p] = best.0;
-            at[p] = best.1 as u32;
+            if KEEP {
+                at[p] = best.1 as u32;
+            }
         });
     }
 }
@@ -117,13 +145,22 @@ const NARROW: usize = 4;
 crate::cpu::with_avx2! {
     /// Max pooling of one `H x W` plane whose every window lies inside it
     /// (valid padding), with rows of at least [`NARROW`] windows: each
-    /// output's maximum into `out` and its index (plus `base`) into `at`.
+    /// output's maximum into `out` and, when `KEEP`, its index (plus `base`)
+    /// into `at`.
     /// A row's windows are taken [`LANES`] side by side (or [`NARROW`], in
     /// rows narrower than that), the last block of a row moved back to end
     /// at the row's end, so that no window is left to a scalar loop (the
     /// windows the last block shares with the one before are computed twice,
     /// alike).
-    fn pool_rows<const H: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+    fn pool_rows<
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const KEEP: bool,
+    >(
         plane: &[f32],
         out: &mut [f32],
         at: &mut [u32],
@@ -131,11 +168,12 @@ crate::cpu::with_avx2! {
     ) {
         let (oh, ow) = ((H - PH) / SH + 1, (W - PW) / SW + 1);
         for y in 0..oh {
-            let (out, at) = (&mut out[y * ow..(y + 1) * ow], &mut at[y * ow..(y + 1) * ow]);
+            let out = &mut out[y * ow..(y + 1) * ow];
+            let at = if KEEP { &mut at[y * ow..(y + 1) * ow] } else { &mut [][..] };
             if ow >= LANES {
-                pool_row::<LANES, W, PH, PW, SH, SW>(plane, y, out, at, base);
+                pool_row::<LANES, W, PH, PW, SH, SW, KEEP>(plane, y, out, at, base);
             } else {
-                pool_row::<NARROW, W, PH, PW, SH, SW>(plane, y, out, at, base);
+                pool_row::<NARROW, W, PH, PW, SH, SW, KEEP>(plane, y, out, at, base);
             }
         }
     }
@@ -148,11 +186,19 @@ crate::cpu::with_avx2! {
 /// branches would mispredict). The first of equal maxima wins, and the
 /// first NaN stays: a value is taken when it is not at most the best so far
 /// (larger, or NaN) and the best is not NaN, written as a negated `<=`, which
-/// compiles to faster selects than the same test with `>` and `is_nan` (1.08
-/// against 1.31 ms for the MNIST CNN's first pooling, batch 128).
+/// compiles to faster selects than the same test with `>` and `is_nan`
+/// (`docs/performance.md`).
 #[inline(always)]
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, const SH: usize, const SW: usize>(
+fn pool_row<
+    const L: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const KEEP: bool,
+>(
     plane: &[f32],
     y: usize,
     out: &mut [f32],
@@ -184,7 +230,9 @@ fn pool_row<const L: usize, const W: usize, const PH: usize, const PW: usize, co
         let at0 = base + first as u32;
         for k in 0..L {
             out[x0 + k] = best[k];
-            at[x0 + k] = at0 + offset[k];
+            if KEEP {
+                at[x0 + k] = at0 + offset[k];
+            }
         }
         x += L;
     }
@@ -230,7 +278,11 @@ mod tests {
             let window = Window::new(2, [H, W], [PH, PW], [SH, SW], SAME);
             let positions = window.positions();
             let (mut out, mut argmax) = (vec![f32::NAN; 2 * positions], vec![u32::MAX; 2 * positions]);
-            max_pool::<2, H, W, PH, PW, SH, SW, SAME>(&image, &mut out, &mut argmax);
+            max_pool::<2, H, W, PH, PW, SH, SW, SAME>(&image, &mut out, Some(&mut argmax));
+            let mut alone = vec![f32::NAN; 2 * positions];
+            max_pool::<2, H, W, PH, PW, SH, SW, SAME>(&image, &mut alone, None);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&alone), bits(&out), "the maxima without their places");
             for c in 0..2 {
                 let plane = &image[c * H * W..(c + 1) * H * W];
                 window.for_each_window(|p, ys, xs| {

@@ -70,11 +70,6 @@ impl Axis {
             .div_ceil(self.stride);
         first.min(self.out)..end.min(self.out).max(first.min(self.out))
     }
-
-    /// The input index of output `o`'s window value `k` (inside the image).
-    pub fn input(&self, o: usize, k: usize) -> usize {
-        o * self.stride + k - self.pad
-    }
 }
 
 /// Call `f(p, ys, xs)` for each output position `p = y · cols.out + x` of
@@ -109,19 +104,8 @@ pub(crate) struct Window {
 
 impl Window {
     pub const fn new(c: usize, [h, w]: [usize; 2], [kh, kw]: [usize; 2], [sh, sw]: [usize; 2], same: bool) -> Self {
-        Window {
-            c,
-            h,
-            w,
-            kh,
-            kw,
-            sh,
-            sw,
-            oh: output_size(h, kh, sh, same),
-            ow: output_size(w, kw, sw, same),
-            ph: padding_before(h, kh, sh, same),
-            pw: padding_before(w, kw, sw, same),
-        }
+        let (rows, cols) = (Axis::new(h, kh, sh, same), Axis::new(w, kw, sw, same));
+        Window { c, h, w, kh, kw, sh, sw, oh: rows.out, ow: cols.out, ph: rows.pad, pw: cols.pad }
     }
 
     /// The padding on each side, top, left, bottom, right (ONNX's `pads`):

@@ -33,8 +33,8 @@ const TILE: usize = 16;
 /// Fewest input channels for which the transformed products are used: the
 /// products' depth is the channels, and a first convolution over one or
 /// three channels stays on the window matrix (or the direct kernel of
-/// `conv_direct.rs`). The MNIST CNN's second convolution, over 32, measured
-/// faster through them; sizes between were not measured.
+/// `conv_direct.rs`). The MNIST CNN's second convolution, over 32, is faster
+/// through them; sizes between were not measured.
 const MIN_CHANNELS: usize = 16;
 
 /// The tiles of one convolution's output, and where their inputs lie.
@@ -264,9 +264,9 @@ impl Winograd {
                 place_through_grid::<F>(products, bias, tiles_across, size, grid, output);
                 continue;
             }
-            // Straight to their places, in code compiled for any CPU: compiled
-            // for AVX2, or as a function of its own, this loop measured 3-5%
-            // slower over a whole prediction.
+            // Straight to their places, in code compiled for any CPU, which
+            // measured faster than compiled for AVX2 or as a function of its
+            // own (`docs/performance.md`).
             for ty in 0..self.tiles_down {
                 for tx in 0..tiles_across {
                     let tile = ty * tiles_across + tx;
@@ -292,15 +292,12 @@ impl Winograd {
 pub(crate) enum Placement {
     /// Each tile's values straight to their places, filter after filter:
     /// the faster when the output is in the cache (`predict`'s batches of
-    /// 12 samples through the MNIST CNN: 40,400-40,900 samples/s, against
-    /// 37,800-38,900 through the grid).
+    /// 12 samples through the MNIST CNN; `docs/performance.md`).
     Direct,
     /// Every tile's values into a channels-last grid first, then each
     /// channel's values from there, in order: the faster when the output's
     /// lines come from memory (the gradient to the input of the MNIST CNN's
-    /// second convolution, for a training batch of 128: that convolution's
-    /// backward pass 6.54-6.59 ms, against 6.94-7.04 through the window
-    /// matrix and 7.02-7.46 placed directly).
+    /// second convolution, for a training batch of 128; `docs/performance.md`).
     Grid,
 }
 
@@ -373,8 +370,8 @@ fn transform_kernels<const C: usize, const F: usize>(kernel: impl Fn(usize, usiz
 
 /// One sample's `[C, H, W]` values as `[rows, cols, C]`, at the window's
 /// padding from the top left, zeros elsewhere. (Eight channels of eight
-/// pixels at a time, each block turned in registers, measured 3-5% slower
-/// over the second convolution of the MNIST CNN.)
+/// pixels at a time, each block turned in registers, measured slower:
+/// `docs/performance.md`.)
 fn channels_last<const C: usize>(input: &[f32], window: &Window, rows: usize, cols: usize, padded: &mut [f32]) {
     let padded = &mut padded[..rows * cols * C];
     padded.fill(0.0);

@@ -1,12 +1,144 @@
-use super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Pair, Part, Path, Regularizer};
-use crate::act::Activation;
-use crate::init::Init;
-use crate::kernels::conv::{BackwardPass, Conv, Deltas, Params};
-use crate::kernels::window::Window;
-use crate::onnx::{Graph, Value};
-use rand::Rng;
-use std::marker::PhantomData;
+//! `conv2d`: a 2-D convolution. Its one-sample pass, [`sample`], is the one
+//! forward both the layer (a batch of one, alone or with the max pooling
+//! after it) and its view run; larger batches go through `kernels::conv`.
 
+use super::Infer;
+use crate::act::Activation;
+use crate::kernels::conv_direct;
+use crate::kernels::window::Window;
+use crate::safetensors::{Error, Prefix, Weights};
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::{Activated, Backward, Data, DataMut, FusedPool, Layer, Mode, Pair, Part, Path, Regularizer},
+    crate::init::Init,
+    crate::kernels::conv::{BackwardPass, Conv, Deltas, Params},
+    crate::onnx::{Graph, Value},
+    rand::Rng,
+};
+
+/// One sample through a convolution: `F` filters of `KH x KW` over `C`
+/// channels of `H x W`, stride `SH x SW`, Keras' same padding when `SAME`,
+/// then the activation `A`. `weight` is `[F, C, KH, KW]` (PyTorch's
+/// `Conv2d.weight`), `bias` `[F]`, `input` `[C, H, W]` and `output`
+/// `[F, OH, OW]`; `preactivations` receives the values before the
+/// activation, as many as it holds (none, unless the activation's
+/// derivative needs them). Computed directly, without a window matrix
+/// (`kernels::conv_direct::one_sample`), so that it needs no memory but its
+/// output's: what [`Conv2d`] runs on a batch of one and [`Conv2dView`] on
+/// every sample, so the two agree bit for bit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sample<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    A: Activation,
+>(
+    weight: &[f32],
+    bias: &[f32],
+    input: &[f32],
+    output: &mut [f32],
+    preactivations: &mut [f32],
+) {
+    let outputs = F * const { Window::new(C, [H, W], [KH, KW], [SH, SW], SAME).positions() };
+    let output = &mut output[..outputs];
+    conv_direct::one_sample::<C, H, W, F, KH, KW, SH, SW, SAME>(weight, bias, input, output);
+    let kept = preactivations.len();
+    preactivations.copy_from_slice(&output[..kept]);
+    A::forward(output, outputs);
+}
+
+/// The view of [`Conv2d`], with its const parameters: `F` filters of
+/// `KH x KW` over `C` channels of `H x W`, stride `SH x SW`, Keras' `same`
+/// padding when `SAME`, then the activation, through the layer's own
+/// one-sample pass.
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[F, OH, OW]` out; the weight is `[F, C, KH, KW]`
+/// (PyTorch's `Conv2d.weight`), the bias `[F]`.
+///
+/// ```
+/// use nn::prelude::*;
+/// use nn::view::{Conv2dView, Infer, Prefix, Weights};
+///
+/// network! {
+///     pub struct OneConv { input: [1, 6, 6], conv2d(2, 3, relu, padding = same, stride = 2) }
+/// }
+///
+/// // conv2d(2, 3, relu) on [1, 6, 6], same padding, stride 2: [2, 3, 3].
+/// type Conv = Conv2dView<1, 6, 6, 2, 3, 3, 2, 2, true, Relu>;
+/// assert_eq!(<Conv as Infer>::OUTPUT, 2 * 3 * 3);
+/// let net = OneConv::seeded(1);
+/// let bytes = net.to_bytes();
+/// let mut weights = Weights::parse(&bytes)?;
+/// // Module 0 of the network: `0.weight` [2, 1, 3, 3] and `0.bias` [2].
+/// let params = Conv::load(&mut weights, &Prefix::ROOT.module(0)?)?;
+/// let image: Vec<f32> = (0..36).map(|v| (v as f32 * 0.3).sin()).collect();
+/// let mut out = [0.0; 18];
+/// Conv::forward(&params, &image, &mut out);
+/// assert_eq!(out, *net.forward(<[f32; 36]>::try_from(image).unwrap()).as_slice());
+/// # Ok::<(), nn::view::Error>(())
+/// ```
+pub struct Conv2dView<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+    A,
+>(PhantomData<A>);
+
+/// Where a convolution's parameters lie.
+#[derive(Debug, Clone, Copy)]
+pub struct Conv2dParams<'a> {
+    /// `[F, C, KH, KW]`, row-major.
+    pub weight: &'a [f32],
+    /// `[F]`.
+    pub bias: &'a [f32],
+}
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    > Infer for Conv2dView<C, H, W, F, KH, KW, SH, SW, SAME, A>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = F * Window::new(C, [H, W], [KH, KW], [SH, SW], SAME).positions();
+    type Params<'a> = Conv2dParams<'a>;
+
+    /// `weight` `[F, C, KH, KW]` and `bias` `[F]`.
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Conv2dParams<'a>, Error> {
+        Ok(Conv2dParams {
+            weight: weights.f32s(prefix, "weight", &[F, C, KH, KW])?,
+            bias: weights.f32s(prefix, "bias", &[F])?,
+        })
+    }
+
+    fn forward(params: &Conv2dParams<'_>, input: &[f32], output: &mut [f32]) {
+        sample::<C, H, W, F, KH, KW, SH, SW, SAME, A>(params.weight, params.bias, input, output, &mut []);
+    }
+}
+
+#[cfg(feature = "std")]
 /// A 2-D convolution: `F` filters of `KH x KW` over `C` channels of
 /// `H x W` values, moved by `SH` rows and `SW` columns, with Keras' `"valid"`
 /// padding (none) or, when `SAME`, its `"same"` padding (zeros around the
@@ -30,13 +162,15 @@ use std::marker::PhantomData;
 /// assert_eq!(<First as Layer>::PARAMS, 320);
 /// ```
 ///
-/// The batch goes through im2col and the crate's matrix product, one
-/// sample's windows at a time, or, where they measured faster, through
-/// Winograd's F(2x2, 3x3) (a 3x3 kernel of stride 1 over at least 16
-/// channels or from at least 16 filters: results that differ by rounding)
-/// or a direct kernel (a first convolution's shallow windows: the same
-/// bits). Samples are shared between threads, and the results are the same
-/// on any number of threads.
+/// A batch of one (what a network's `forward` runs) goes through the
+/// one-sample pass its [`Conv2dView`] runs, so the two give the same bits.
+/// Larger batches go through im2col and the crate's matrix product, one
+/// sample's windows at a time, or through Winograd's F(2x2, 3x3) (a 3x3
+/// kernel of stride 1 over at least 16 channels or from at least 16
+/// filters: results that differ by rounding) or a direct kernel (a first
+/// convolution's shallow windows: the same bits), as `kernels::conv`
+/// chooses. Samples are shared between threads, and the results are the
+/// same on any number of threads.
 ///
 /// A convolution followed by a max pooling runs with it sample by sample
 /// ([`Conv2d::forward_pooled`], which `network!` calls for the pair): its
@@ -63,6 +197,7 @@ pub struct Conv2d<
     activation: PhantomData<A>,
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -134,8 +269,15 @@ impl<
             return;
         }
         let ConvBuffers { scratch, kernels, kernels_from, .. } = buffers;
-        let params = self.conv_params(kernels_from, kernels);
         let argmax = super::ensure_len(argmax, po * batch);
+        if batch == 1 {
+            // The two layers' one-sample passes, as their views run them.
+            let values = super::ensure_len(scratch, o);
+            sample::<C, H, W, F, KH, KW, SH, SW, SAME, A>(&self.weight, &self.bias, input, values, &mut []);
+            P::pool_sample(values, &mut output[..po], argmax);
+            return;
+        }
+        let params = self.conv_params(kernels_from, kernels);
         Self::CONV.forward_pooled::<A>(params, input, (output, po), argmax, batch, P::pool_sample, scratch);
     }
 
@@ -245,6 +387,7 @@ impl<
     }
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -268,6 +411,7 @@ impl<
     }
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -293,6 +437,7 @@ impl<
     }
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -310,6 +455,7 @@ impl<
     const GROUP: usize = <Self as Layer>::OUTPUT;
 }
 
+#[cfg(feature = "std")]
 /// What a convolution keeps between its passes.
 #[derive(Default)]
 pub struct ConvBuffers {
@@ -331,6 +477,7 @@ pub struct ConvBuffers {
     unpooled_grad: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -365,6 +512,8 @@ impl<
         }
     }
 
+    /// A batch of one through the one-sample pass ([`Conv2dView`]'s).
+    ///
     /// # Shapes
     ///
     /// `input`: `batch x [C, H, W]`; `output`: `batch x [F, OH, OW]`.
@@ -379,6 +528,10 @@ impl<
         let o = Self::OUTPUT;
         let ConvBuffers { preactivations, scratch, kernels, kernels_from, .. } = buffers;
         let preactivations = if A::NEEDS_INPUT { super::ensure_len(preactivations, o * batch) } else { &mut [] };
+        if batch == 1 {
+            sample::<C, H, W, F, KH, KW, SH, SW, SAME, A>(&self.weight, &self.bias, input, output, preactivations);
+            return;
+        }
         let params = self.conv_params(kernels_from, kernels);
         Self::CONV.forward::<A>(params, input, output, preactivations, batch, scratch);
     }
@@ -418,6 +571,7 @@ impl<
     }
 }
 
+#[cfg(feature = "std")]
 /// A convolution and the max pooling after it: [`Conv2d::forward_pooled`]
 /// and its backward passes.
 impl<
@@ -567,6 +721,124 @@ mod tests {
         // Overlapping windows, and an activation that needs the pre-activations.
         check_pooled::<1, 12, 20, 8, 3, 3, 1, 1, false, Relu, MaxPool2d<8, 10, 18, 3, 3, 1, 1, false>>(5, 3, false);
         check_pooled::<2, 9, 9, 4, 3, 3, 1, 1, false, Gelu, MaxPool2d<4, 7, 7, 2, 2, 2, 2, false>>(6, 2, false);
+        // A batch of one, through the one-sample passes, fused and not.
+        check_pooled::<16, 7, 8, 16, 3, 3, 1, 1, false, Relu, MaxPool2d<16, 5, 6, 2, 2, 2, 2, false>>(7, 1, true);
+        check_pooled::<1, 12, 20, 8, 3, 3, 1, 1, false, Relu, MaxPool2d<8, 10, 18, 3, 3, 1, 1, false>>(8, 1, false);
+    }
+
+    /// `len` values drawn uniformly from -1..1.
+    fn random(len: usize, seed: u64) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+    }
+
+    fn bits(values: &[f32]) -> Vec<u32> {
+        values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    /// A batch of one through the layer's `forward_batch` (as a network's
+    /// `forward` runs it) against its view's `forward` on random input and
+    /// biases: the same bits; and within rounding of the batched pass (the
+    /// sample twice), which computes it another way.
+    fn check_view<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+        A: Activation,
+    >(
+        seed: u64,
+    ) {
+        let mut layer = Conv2d::<C, H, W, F, KH, KW, SH, SW, SAME, A>::seeded(seed);
+        layer.bias.copy_from_slice(&random(F, seed + 100));
+        let (i, o) = (C * H * W, <Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A> as Layer>::OUTPUT);
+        assert_eq!(<Conv2dView<C, H, W, F, KH, KW, SH, SW, SAME, A> as Infer>::OUTPUT, o);
+        let input = random(i, seed + 200);
+        let (owned, _) = testing::forward(&layer, &input, 1, false);
+        let mut viewed = vec![f32::NAN; o];
+        let params = Conv2dParams { weight: &layer.weight, bias: &layer.bias };
+        Conv2dView::<C, H, W, F, KH, KW, SH, SW, SAME, A>::forward(&params, &input, &mut viewed);
+        assert_eq!(bits(&owned), bits(&viewed), "{layer:?}");
+        let (batched, _) = testing::forward(&layer, &[&input[..], &input[..]].concat(), 2, false);
+        for (k, (a, b)) in owned.iter().zip(&batched[o..]).enumerate() {
+            assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{layer:?}, output {k}: {a} against {b}");
+        }
+    }
+
+    /// Valid and same padding, strides 1 and 2, rows narrower and wider
+    /// than a block of outputs, filters in and out of the kernel's groups,
+    /// a shallow first convolution and one that goes through Winograd in
+    /// batches, an activation that keeps its pre-activations.
+    #[test]
+    fn a_batch_of_one_gives_the_bits_of_the_view() {
+        check_view::<2, 7, 9, 3, 3, 3, 1, 1, false, Tanh>(1);
+        check_view::<2, 7, 9, 3, 3, 3, 1, 1, true, Tanh>(2);
+        check_view::<3, 6, 20, 5, 3, 5, 1, 1, true, Relu>(3);
+        check_view::<2, 9, 9, 4, 3, 3, 2, 2, false, Linear>(4);
+        check_view::<2, 9, 36, 4, 3, 3, 2, 2, true, Tanh>(5);
+        check_view::<2, 8, 7, 9, 3, 2, 2, 1, true, Relu>(6);
+        check_view::<1, 8, 20, 8, 3, 3, 1, 1, false, Relu>(7);
+        check_view::<16, 6, 5, 16, 3, 3, 1, 1, false, Gelu>(8);
+        check_view::<32, 13, 13, 64, 3, 3, 1, 1, false, Relu>(9);
+        check_view::<2, 3, 3, 2, 3, 3, 1, 1, false, Tanh>(10);
+    }
+
+    /// A convolution and the max pooling after it, a batch of one through
+    /// the pair (`forward_pooled`, as `network!` runs it) against the two
+    /// views one after the other: the same bits, fused or not.
+    fn check_pooled_view<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const SAME: bool,
+        const PH: usize,
+        const PW: usize,
+        const PS: usize,
+        const PH_OUT: usize,
+        const PW_OUT: usize,
+        A: Activation,
+    >(
+        seed: u64,
+        fused: bool,
+    ) {
+        use crate::layers::{MaxPool2d, MaxPool2dView};
+        type Pool<const F: usize, const H: usize, const W: usize, const P: usize, const Q: usize, const S: usize> =
+            MaxPool2d<F, H, W, P, Q, S, S, false>;
+        let mut conv = Conv2d::<C, H, W, F, 3, 3, 1, 1, SAME, A>::seeded(seed);
+        conv.bias.copy_from_slice(&random(F, seed + 100));
+        let (oh, ow) = (Conv2d::<C, H, W, F, 3, 3, 1, 1, SAME, A>::OH, Conv2d::<C, H, W, F, 3, 3, 1, 1, SAME, A>::OW);
+        assert_eq!((oh, ow), (PH_OUT, PW_OUT), "the pooling's input");
+        assert_eq!(Conv2d::<C, H, W, F, 3, 3, 1, 1, SAME, A>::fuses::<Pool<F, PH_OUT, PW_OUT, PH, PW, PS>>(), fused);
+        let pool = Pool::<F, PH_OUT, PW_OUT, PH, PW, PS>::default();
+        let input = random(C * H * W, seed + 200);
+        let po = <Pool<F, PH_OUT, PW_OUT, PH, PW, PS> as Layer>::OUTPUT;
+        let mut paired = vec![f32::NAN; po];
+        let (mut buffers, mut argmax) = (ConvBuffers::default(), Vec::new());
+        conv.forward_pooled(&pool, &input, &mut paired, 1, &mut buffers, &mut argmax, &mut Mode::Inference);
+        let mut values = vec![f32::NAN; F * oh * ow];
+        let params = Conv2dParams { weight: &conv.weight, bias: &conv.bias };
+        Conv2dView::<C, H, W, F, 3, 3, 1, 1, SAME, A>::forward(&params, &input, &mut values);
+        let mut viewed = vec![f32::NAN; po];
+        MaxPool2dView::<F, PH_OUT, PW_OUT, PH, PW, PS, PS, false>::forward(&(), &values, &mut viewed);
+        assert_eq!(bits(&paired), bits(&viewed), "{conv:?}");
+    }
+
+    #[test]
+    fn a_pair_with_a_batch_of_one_gives_the_bits_of_the_two_views() {
+        // The MNIST CNN's pairs; same padding; overlapping windows and an
+        // activation that needs its pre-activations (not fused).
+        check_pooled_view::<1, 28, 28, 32, false, 2, 2, 2, 26, 26, Relu>(1, true);
+        check_pooled_view::<32, 13, 13, 64, false, 2, 2, 2, 11, 11, Relu>(2, true);
+        check_pooled_view::<2, 9, 9, 3, true, 2, 2, 2, 9, 9, Tanh>(3, true);
+        check_pooled_view::<1, 12, 20, 8, false, 3, 3, 1, 10, 18, Relu>(4, false);
+        check_pooled_view::<2, 9, 9, 4, false, 2, 2, 2, 7, 7, Gelu>(5, false);
     }
 
     #[test]

@@ -17,25 +17,21 @@
 // so it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
-#[cfg(feature = "std")]
-mod avg_pool2d;
+mod avgpool2d;
 mod batch_norm;
 #[cfg(feature = "std")]
 mod bidirectional;
-#[cfg(feature = "std")]
 mod conv2d;
 mod dense;
 #[cfg(feature = "std")]
 mod dropout;
 mod embedding;
-#[cfg(feature = "std")]
-mod global_avg_pool2d;
+mod global_avgpool2d;
 #[cfg(feature = "std")]
 mod gru;
 #[cfg(feature = "std")]
 mod lstm;
-#[cfg(feature = "std")]
-mod max_pool2d;
+mod maxpool2d;
 #[cfg(feature = "std")]
 mod pair;
 #[cfg(feature = "std")]
@@ -50,7 +46,8 @@ mod regularizer;
 mod simple_rnn;
 
 #[cfg(feature = "std")]
-pub use avg_pool2d::AvgPool2d;
+pub use avgpool2d::AvgPool2d;
+pub use avgpool2d::AvgPool2dView;
 #[cfg(feature = "std")]
 pub use batch_norm::BatchNorm;
 pub use batch_norm::{BatchNormParams, BatchNormView};
@@ -58,6 +55,7 @@ pub use batch_norm::{BatchNormParams, BatchNormView};
 pub use bidirectional::Bidirectional;
 #[cfg(feature = "std")]
 pub use conv2d::{Conv2d, ConvBuffers};
+pub use conv2d::{Conv2dParams, Conv2dView};
 #[cfg(feature = "std")]
 pub use dense::Dense;
 pub use dense::{DenseParams, DenseView};
@@ -67,13 +65,15 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use embedding::{EmbeddingParams, EmbeddingView};
 #[cfg(feature = "std")]
-pub use global_avg_pool2d::GlobalAvgPool2d;
+pub use global_avgpool2d::GlobalAvgPool2d;
+pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
 pub use gru::{Gru, GruCell};
 #[cfg(feature = "std")]
 pub use lstm::{Lstm, LstmCell};
+pub use maxpool2d::MaxPool2dView;
 #[cfg(feature = "std")]
-pub use max_pool2d::{FusedPool, MaxPool2d};
+pub use maxpool2d::{FusedPool, MaxPool2d};
 #[cfg(feature = "std")]
 pub use pair::Pair;
 #[cfg(feature = "std")]

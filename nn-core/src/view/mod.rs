@@ -57,24 +57,17 @@
 // it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
-mod avg_pool2d;
 mod bidirectional;
-mod conv2d;
-mod global_avg_pool2d;
 mod gru;
 mod lstm;
-mod max_pool2d;
 mod per_step;
 mod recurrent;
 mod simple_rnn;
 
-pub use avg_pool2d::AvgPool2dView;
+pub use crate::layers::{AvgPool2dView, Conv2dParams, Conv2dView, GlobalAvgPool2dView, MaxPool2dView};
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
-pub use conv2d::{Conv2dParams, Conv2dView};
-pub use global_avg_pool2d::GlobalAvgPool2dView;
 pub use gru::GruStep;
 pub use lstm::LstmStep;
-pub use max_pool2d::MaxPool2dView;
 pub use per_step::PerStepView;
 pub use recurrent::{RecurrentParams, RecurrentView, Step};
 pub use simple_rnn::SimpleRnnStep;

@@ -1,10 +1,78 @@
-use super::{ensure_len, Backward, Layer, Mode};
+//! `maxpool2d`: the largest value of each window. One sample's pooling,
+//! `kernels::pool::max_pool`, is the one forward of the layer (for every
+//! sample, keeping where each maximum was) and of its view.
+
+use super::Infer;
 use crate::kernels::pool::max_pool;
 use crate::kernels::window::Window;
-use crate::onnx::{Graph, Value};
-use crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows};
-use rand::Rng;
+use crate::safetensors::{Error, Prefix, Weights};
+#[cfg(feature = "std")]
+use {
+    super::{ensure_len, Backward, Layer, Mode},
+    crate::onnx::{Graph, Value},
+    crate::parallel::{for_each_rows, for_each_rows_indexed, min_rows},
+    rand::Rng,
+};
 
+/// The view of [`MaxPool2d`], with its const parameters: the largest value
+/// of each `PH x PW` window of each of `C` channels of `H x W`, moved by
+/// `SH x SW`, with Keras' `same` padding when `SAME` (padded places never
+/// win). A NaN in a window is its maximum. The layer's own pooling of a
+/// sample, without keeping where each maximum was.
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[C, OH, OW]` out; no parameters.
+///
+/// ```
+/// use nn::layers::{Layer, MaxPool2d, Mode};
+/// use nn::view::{Infer, MaxPool2dView};
+///
+/// type Pool = MaxPool2dView<1, 4, 4, 2, 2, 2, 2, false>;
+/// let image: Vec<f32> = (0..16).map(|v| v as f32).collect();
+/// let mut out = [0.0; 4];
+/// Pool::forward(&(), &image, &mut out);
+/// assert_eq!(out, [5.0, 7.0, 13.0, 15.0]);
+/// let mut owned = [0.0; 4];
+/// MaxPool2d::<1, 4, 4, 2, 2, 2, 2, false>.forward_batch(&image, &mut owned, 1, &mut Vec::new(), &mut Mode::Inference);
+/// assert_eq!(out.map(f32::to_bits), owned.map(f32::to_bits));
+/// ```
+pub struct MaxPool2dView<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+>;
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > Infer for MaxPool2dView<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = C * Window::new(C, [H, W], [PH, PW], [SH, SW], SAME).positions();
+    type Params<'a> = ();
+
+    fn load(_: &mut Weights<'_>, _: &Prefix) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn forward(_: &(), input: &[f32], output: &mut [f32]) {
+        max_pool::<C, H, W, PH, PW, SH, SW, SAME>(input, output, None);
+    }
+}
+
+#[cfg(feature = "std")]
 /// Max pooling: the largest value of each `PH x PW` window of each channel,
 /// the window moved by `SH` rows and `SW` columns (Keras' default stride is
 /// the window itself; `network!` writes it so), with `"valid"` padding or,
@@ -40,6 +108,7 @@ pub struct MaxPool2d<
     const SAME: bool,
 >;
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -58,6 +127,7 @@ impl<
     pub const OW: usize = Self::WINDOW.ow;
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -120,6 +190,7 @@ impl<
     }
 }
 
+#[cfg(feature = "std")]
 /// A pooling that the convolution before it runs sample by sample
 /// ([`Conv2d::forward_pooled`](super::Conv2d::forward_pooled)), so that the
 /// convolution's output never leaves the cache: [`MaxPool2d`].
@@ -135,6 +206,7 @@ pub trait FusedPool: Layer<Buffers = Vec<u32>> {
     fn pool_sample(sample: &[f32], out: &mut [f32], at: &mut [u32]);
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -149,7 +221,7 @@ impl<
     const DISJOINT: bool = SH >= PH && SW >= PW;
 
     fn pool_sample(sample: &[f32], out: &mut [f32], at: &mut [u32]) {
-        max_pool::<C, H, W, PH, PW, SH, SW, SAME>(sample, out, at);
+        max_pool::<C, H, W, PH, PW, SH, SW, SAME>(sample, out, Some(at));
     }
 }
 
@@ -157,6 +229,46 @@ impl<
 mod tests {
     use super::*;
     use crate::layers::testing;
+
+    /// `len` values drawn uniformly from -1..1.
+    fn random(len: usize, seed: u64) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+    }
+
+    /// A batch of one through the layer (which also keeps where each
+    /// maximum was) against its view on random input: the same bits.
+    fn check_view<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    >(
+        seed: u64,
+    ) {
+        let input = random(C * H * W, seed);
+        let (owned, _) = testing::forward(&MaxPool2d::<C, H, W, PH, PW, SH, SW, SAME>, &input, 1, false);
+        let mut viewed = vec![f32::NAN; owned.len()];
+        MaxPool2dView::<C, H, W, PH, PW, SH, SW, SAME>::forward(&(), &input, &mut viewed);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&owned), bits(&viewed), "{C}x{H}x{W}, {PH}x{PW}/{SH}x{SW} {SAME}");
+    }
+
+    /// Valid and same padding, overlapping windows, rows wide enough for
+    /// the vector blocks and too narrow for them.
+    #[test]
+    fn a_batch_of_one_gives_the_bits_of_the_view() {
+        check_view::<3, 26, 26, 2, 2, 2, 2, false>(1);
+        check_view::<3, 11, 11, 2, 2, 2, 2, false>(2);
+        check_view::<2, 5, 7, 2, 2, 2, 2, true>(3);
+        check_view::<2, 9, 41, 3, 3, 1, 1, false>(4);
+        check_view::<2, 5, 7, 3, 3, 2, 2, true>(5);
+    }
 
     /// Gradients against finite differences for valid and same padding,
     /// overlapping windows (stride below the window) and a partial last window.

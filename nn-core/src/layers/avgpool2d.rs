@@ -1,10 +1,79 @@
-use super::{Backward, Layer, Mode};
-use crate::kernels::pool::{avg_pool, avg_pool_backward};
-use crate::kernels::window::Window;
-use crate::onnx::{Attr, Graph, Value};
-use crate::parallel::{for_each_rows, min_rows};
-use rand::Rng;
+//! `avgpool2d`: the mean of each window. One sample's pooling,
+//! `kernels::pool::avg_pool`, is the one forward of the layer (for every
+//! sample) and of its view.
 
+use super::Infer;
+use crate::kernels::pool::avg_pool;
+use crate::kernels::window::Window;
+use crate::safetensors::{Error, Prefix, Weights};
+#[cfg(feature = "std")]
+use {
+    super::{Backward, Layer, Mode},
+    crate::kernels::pool::avg_pool_backward,
+    crate::onnx::{Attr, Graph, Value},
+    crate::parallel::{for_each_rows, min_rows},
+    rand::Rng,
+};
+
+/// The view of [`AvgPool2d`], with its const parameters: the mean of each
+/// `PH x PW` window of each of `C` channels of `H x W`, moved by `SH x SW`,
+/// with Keras' `same` padding when `SAME` (a window that reaches into the
+/// padding averages the image values it covers): the layer's own pooling of
+/// a sample.
+///
+/// # Shapes
+///
+/// `[C, H, W]` in, `[C, OH, OW]` out; no parameters.
+///
+/// ```
+/// use nn::layers::{AvgPool2d, Layer, Mode};
+/// use nn::view::{AvgPool2dView, Infer};
+///
+/// type Pool = AvgPool2dView<1, 2, 4, 2, 2, 2, 2, false>;
+/// let image = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+/// let mut out = [0.0; 2];
+/// Pool::forward(&(), &image, &mut out);
+/// assert_eq!(out, [3.5, 5.5]);
+/// let mut owned = [0.0; 2];
+/// AvgPool2d::<1, 2, 4, 2, 2, 2, 2, false>.forward_batch(&image, &mut owned, 1, &mut (), &mut Mode::Inference);
+/// assert_eq!(out.map(f32::to_bits), owned.map(f32::to_bits));
+/// ```
+pub struct AvgPool2dView<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const SAME: bool,
+>;
+
+impl<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const PH: usize,
+        const PW: usize,
+        const SH: usize,
+        const SW: usize,
+        const SAME: bool,
+    > Infer for AvgPool2dView<C, H, W, PH, PW, SH, SW, SAME>
+{
+    const INPUT: usize = C * H * W;
+    const OUTPUT: usize = C * Window::new(C, [H, W], [PH, PW], [SH, SW], SAME).positions();
+    type Params<'a> = ();
+
+    fn load(_: &mut Weights<'_>, _: &Prefix) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn forward(_: &(), input: &[f32], output: &mut [f32]) {
+        avg_pool::<C, H, W, PH, PW, SH, SW, SAME>(input, output);
+    }
+}
+
+#[cfg(feature = "std")]
 /// Average pooling: the mean of each `PH x PW` window of each channel, the
 /// window moved by `SH` rows and `SW` columns, with `"valid"` padding or,
 /// when `SAME`, Keras' `"same"` padding, where a window that reaches into the
@@ -36,6 +105,7 @@ pub struct AvgPool2d<
     const SAME: bool,
 >;
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -54,6 +124,7 @@ impl<
     pub const OW: usize = Self::WINDOW.ow;
 }
 
+#[cfg(feature = "std")]
 impl<
         const C: usize,
         const H: usize,
@@ -117,6 +188,41 @@ impl<
 mod tests {
     use super::*;
     use crate::layers::testing;
+
+    /// `len` values drawn uniformly from -1..1.
+    fn random(len: usize, seed: u64) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+    }
+
+    /// A batch of one through the layer against its view on random input:
+    /// the same bits (valid and same padding, overlapping windows).
+    #[test]
+    fn a_batch_of_one_gives_the_bits_of_the_view() {
+        fn check<
+            const C: usize,
+            const H: usize,
+            const W: usize,
+            const PH: usize,
+            const PW: usize,
+            const SH: usize,
+            const SW: usize,
+            const SAME: bool,
+        >(
+            seed: u64,
+        ) {
+            let input = random(C * H * W, seed);
+            let (owned, _) = testing::forward(&AvgPool2d::<C, H, W, PH, PW, SH, SW, SAME>, &input, 1, false);
+            let mut viewed = vec![f32::NAN; owned.len()];
+            AvgPool2dView::<C, H, W, PH, PW, SH, SW, SAME>::forward(&(), &input, &mut viewed);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&owned), bits(&viewed), "{C}x{H}x{W}, {PH}x{PW}/{SH}x{SW} {SAME}");
+        }
+        check::<3, 8, 8, 2, 2, 2, 2, false>(1);
+        check::<2, 5, 7, 2, 2, 2, 2, true>(2);
+        check::<2, 5, 7, 3, 2, 1, 2, true>(3);
+    }
 
     #[test]
     fn gradients_match_finite_differences() {
