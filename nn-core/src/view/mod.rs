@@ -40,7 +40,9 @@
 //! layer saves) and running one sample through the layer's one-sample pass,
 //! the function the layer itself runs on a batch of one. So the two agree
 //! bit for bit (`tests/view.rs` checks every kind and every example's
-//! network). A network's values between layers live in two arrays on the
+//! network), except for the recurrent layers, whose views (in this module's
+//! own files) still loop over time with their own step arithmetic and agree
+//! to rounding. A network's values between layers live in two arrays on the
 //! stack that `network!` sizes from the widths it knows, each layer reading
 //! one and writing the other.
 //!
