@@ -127,11 +127,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         // weights were row-major, so a seed gives the same network.
         let mut drawn = vec![0.0; O * I];
         init.fill(&mut drawn, I, O, rng);
-        for (o, row) in layer.weight.iter_mut().enumerate() {
-            for (i, w) in row.iter_mut().enumerate() {
-                *w = drawn[i * O + o];
-            }
-        }
+        crate::kernels::recurrent::transpose_into(&drawn, O, I, layer.weight.as_flattened_mut(), I);
         layer
     }
 

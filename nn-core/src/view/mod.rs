@@ -66,7 +66,6 @@ mod per_step;
 mod recurrent;
 mod simple_rnn;
 
-pub use crate::layers::{AvgPool2dView, Conv2dParams, Conv2dView, GlobalAvgPool2dView, MaxPool2dView};
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
 pub use gru::GruStep;
 pub use lstm::LstmStep;
@@ -77,7 +76,8 @@ pub use simple_rnn::SimpleRnnStep;
 #[doc(hidden)]
 pub use crate::layers::max_width;
 pub use crate::layers::{
-    Aligned, BatchNormParams, BatchNormView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, Infer, Widths,
+    Aligned, AvgPool2dView, BatchNormParams, BatchNormView, Conv2dParams, Conv2dView, DenseParams, DenseView,
+    EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, Infer, MaxPool2dView, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
