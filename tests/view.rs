@@ -64,6 +64,32 @@ network! {
         dense(4, softmax),
     }
 
+    /// Every activation as a layer of its own, on an image and on a vector.
+    pub struct ActivationLayers {
+        input: [2, 5, 5],
+        conv2d(3, 3),
+        relu,
+        elu(0.5),
+        gelu,
+        flatten,
+        dense(12),
+        sigmoid,
+        tanh,
+        leaky_relu(0.1),
+        softplus,
+        swish,
+        linear,
+        dense(4),
+        softmax,
+    }
+
+    /// Activation layers on a sequence: a softmax on each step.
+    pub struct StepActivations {
+        input: [3, 4],
+        gelu,
+        softmax,
+    }
+
     /// Valid average pooling of a strided convolution, flattened.
     pub struct Flattened {
         input: [2, 9, 9],
@@ -313,6 +339,12 @@ fn a_view_of_an_image_network_gives_what_forward_gives() {
     agree!(MnistCnn, inputs::<784>(4, 1.0));
     agree!(Images, inputs::<{ 3 * 17 * 15 }>(4, 1.0));
     agree!(Flattened, inputs::<162>(8, 1.0));
+}
+
+#[test]
+fn a_view_of_activation_layers_gives_what_forward_gives() {
+    agree!(ActivationLayers, inputs::<50>(8, 2.0));
+    agree!(StepActivations, inputs::<12>(8, 3.0));
 }
 
 #[test]

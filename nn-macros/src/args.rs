@@ -272,10 +272,18 @@ pub fn activation(arg: Option<&Arg>, cx: &mut Ctxt) -> ActivationChoice {
             return linear();
         }
     };
+    named_activation(&ident, value.as_ref(), cx)
+}
+
+/// Rule: the activation `ident` is one of `vocab::ACTIVATIONS`, given `value`
+/// as its parameter only if it takes one (`leaky_relu(0.2)`); an unknown one
+/// is reported and replaced by `linear`.
+pub fn named_activation(ident: &Ident, value: Option<&Expr>, cx: &mut Ctxt) -> ActivationChoice {
+    let linear = || ActivationChoice { ty: quote!(Linear), label: "linear".into(), module: false };
     let word = ident.to_string();
     let Some(spec) = crate::vocab::ACTIVATIONS.iter().find(|a| a.name == word) else {
         let names: Vec<&str> = crate::vocab::ACTIVATIONS.iter().map(|a| a.name).collect();
-        unknown_name(&ident, "activation", &names, cx);
+        unknown_name(ident, "activation", &names, cx);
         return linear();
     };
     let ty = Ident::new(spec.ty, ident.span());
@@ -287,7 +295,7 @@ pub fn activation(arg: Option<&Arg>, cx: &mut Ctxt) -> ActivationChoice {
             ActivationChoice { ty: quote!(#ty), label: word, module }
         }
         (Some(default), value) => {
-            let parameter = match &value {
+            let parameter = match value {
                 Some(value) => number(value, &format!("the parameter of `{word}`"), cx).unwrap_or(default),
                 None => default,
             };

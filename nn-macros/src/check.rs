@@ -7,8 +7,7 @@
 use crate::args::size;
 use crate::ast::{Entry, InputValue, LayerSpec, Network};
 use crate::ctxt::Ctxt;
-use crate::layers::Planned;
-use crate::layers::LAYERS;
+use crate::layers::{self, Planned};
 use crate::shape::{Shape, Width};
 use syn::LitInt;
 
@@ -139,15 +138,15 @@ fn has_layers(net: &Network, cx: &mut Ctxt) {
     }
 }
 
-/// Rule: a layer's name is one of `layers::LAYERS`; its kind checks the rest.
+/// Rule: a layer's name is one of `layers::LAYERS` or an activation; its kind
+/// checks the rest.
 /// `None` when it is too broken to plan (it is left out, and the shape
 /// flowing in passes on to the next layer).
 fn check_layer(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
-    match LAYERS.iter().find(|kind| spec.name == kind.name) {
-        Some(kind) => (kind.check)(spec, incoming, cx),
+    match layers::find(&spec.name) {
+        Some(check) => check(spec, incoming, cx),
         None => {
-            let names: Vec<&str> = LAYERS.iter().map(|kind| kind.name).collect();
-            crate::args::unknown_name(&spec.name, "layer", &names, cx);
+            crate::args::unknown_name(&spec.name, "layer", &layers::names(), cx);
             None
         }
     }

@@ -226,6 +226,25 @@ network! {
         maxpool2d(2),
     }
 
+    /// Every activation as a layer of its own, on an image and on a vector.
+    pub struct ActivationLayers {
+        input: [2, 5, 5],
+        conv2d(3, 3),
+        relu,
+        elu(0.5),
+        gelu,
+        flatten,
+        dense(12),
+        sigmoid,
+        tanh,
+        leaky_relu(0.1),
+        softplus,
+        swish,
+        linear,
+        dense(4),
+        softmax,
+    }
+
     /// A sequence flattened first, and dropout last.
     pub struct Flat {
         input: [5, 4],
@@ -419,6 +438,9 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     let operators = "Conv,Sigmoid,Mul,MaxPool";
     export(&dir, &Features::seeded(5), &image_inputs::<72>(SAMPLES, 3), expect(&[3, 3, 3], operators), None);
     export(&dir, &Flat::seeded(6), &image_inputs::<20>(SAMPLES, 4), expect(&[3], "Flatten,Gemm,Relu"), None);
+    let operators = "Conv,Relu,Elu,Erf,Flatten,Gemm,Sigmoid,Tanh,LeakyRelu,Softplus,Mul,Softmax";
+    let layers = trained(ActivationLayers::seeded(12));
+    export(&dir, &layers, &image_inputs::<50>(SAMPLES, 8), expect(&[4], operators), None);
     check(&dir);
 }
 

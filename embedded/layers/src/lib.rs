@@ -25,6 +25,32 @@ network! {
         dense(3, softmax),
     }
 
+    /// Every activation as a layer of its own, on an image, a vector and a sequence.
+    pub struct ActivationLayers {
+        input: [2, 5, 5],
+        conv2d(3, 3),
+        relu,
+        elu(0.5),
+        gelu,
+        flatten,
+        dense(12),
+        sigmoid,
+        tanh,
+        leaky_relu(0.1),
+        softplus,
+        swish,
+        linear,
+        dense(4),
+        softmax,
+    }
+
+    /// Activation layers on a sequence: a softmax on each step.
+    pub struct StepActivations {
+        input: [3, 4],
+        gelu,
+        softmax,
+    }
+
     /// Every image layer and option.
     pub struct Images {
         input: [3, 17, 15],

@@ -322,7 +322,7 @@ pub(crate) fn sum_columns(values: &[f32], rows: usize, first: usize, sums: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::act::{Relu, Tanh};
+    use crate::act::{Relu, Softmax, Tanh};
     use crate::layers::testing::{check_parts, values};
     use crate::layers::*;
 
@@ -337,6 +337,7 @@ mod tests {
         check_parts(&mut AvgPool2d::<2, 4, 4, 2, 2, 2, 2, false>::init(&mut rng), &values(64, 0.3), 2);
         check_parts(&mut GlobalAvgPool2d::<2, 3, 3>::init(&mut rng), &values(36, 0.4), 2);
         check_parts(&mut Dropout::<6, { 0.5f32.to_bits() }>::init(&mut rng), &values(12, 0.5), 2);
+        check_parts(&mut Activate::<6, 3, Softmax>::init(&mut rng), &values(12, 0.5), 2);
         let mut norm = BatchNorm::<3, 4>::init(&mut rng);
         check_parts(&mut norm, &values(24, 0.6), 2);
         check_parts(&mut Embedding::<5, 3, 4>::init(&mut rng), &[0.0, 1.0, 4.0, 2.0, 3.0, 3.0, 0.0, 1.0], 2);

@@ -17,6 +17,7 @@
 // so it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
+mod activate;
 mod avgpool2d;
 mod batch_norm;
 #[cfg(feature = "std")]
@@ -45,6 +46,9 @@ mod regularizer;
 #[cfg(feature = "std")]
 mod simple_rnn;
 
+#[cfg(feature = "std")]
+pub use activate::Activate;
+pub use activate::ActivateView;
 #[cfg(feature = "std")]
 pub use avgpool2d::AvgPool2d;
 pub use avgpool2d::AvgPool2dView;

@@ -207,6 +207,16 @@ impl Graph {
         Value { name: outputs.remove(0), dims: dims.to_vec() }
     }
 
+    /// Each operator's type and the names of what it reads, in order: what
+    /// the layers' tests check their ONNX form by.
+    #[cfg(test)]
+    pub(crate) fn operators(&self) -> Vec<(&str, Vec<&str>)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.op_type.as_deref().unwrap_or(""), n.input.iter().map(String::as_str).collect()))
+            .collect()
+    }
+
     /// `value` with samples of shape `dims`, the same values in the same
     /// order: `value` itself when it has them, else through `Flatten` (to
     /// one dimension) or `Reshape`. An error when the sizes differ.

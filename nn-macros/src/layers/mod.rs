@@ -3,6 +3,7 @@
 //! `nn.Sequential` and its summary line. Each kind's `check` turns a layer as written, and the shape flowing
 //! into it, into a [`Planned`] layer; [`LAYERS`] registers them: a new kind is one module and one line there.
 
+pub mod activation;
 pub mod batch_norm;
 pub mod bidirectional;
 pub mod conv2d;
@@ -42,10 +43,25 @@ pub const LAYERS: &[Kind] = &[
     Kind { name: "embedding", check: embedding::check },
 ];
 
+/// The check of the layer kind named `name`: one of [`LAYERS`], or an
+/// activation (any of `vocab::ACTIVATIONS`) standing as a layer of its own.
+pub fn find(name: &syn::Ident) -> Option<Check> {
+    let kind = LAYERS.iter().find(|kind| name == kind.name).map(|kind| kind.check);
+    kind.or_else(|| crate::vocab::ACTIVATIONS.iter().any(|a| name == a.name).then_some(activation::check as Check))
+}
+
+/// Every name a layer may have, for suggestions: the kinds, then the activations.
+pub fn names() -> Vec<&'static str> {
+    LAYERS.iter().map(|kind| kind.name).chain(crate::vocab::ACTIVATIONS.iter().map(|a| a.name)).collect()
+}
+
+/// How a layer kind checks a layer as written, given the shape flowing in.
+pub type Check = fn(&LayerSpec, &Shape, &mut Ctxt) -> Option<Planned>;
+
 /// A layer kind: its name in `network!` and its check.
 pub struct Kind {
     pub name: &'static str,
-    pub check: fn(&LayerSpec, &Shape, &mut Ctxt) -> Option<Planned>,
+    pub check: Check,
 }
 
 /// A checked layer: what flows out of it and how to write it.

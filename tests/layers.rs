@@ -1,0 +1,140 @@
+//! The layers a block is made of: activations standing as layers of their
+//! own, `use_bias = false`, `reshape` and `layer_norm`, each through
+//! `network!`: shapes, tensors, training and agreement with the layers they
+//! stand for.
+
+use nn::layers::{Layer, Values};
+use nn::prelude::*;
+
+network! {
+    /// Softmax on the dense layer, fused with the loss.
+    pub struct Fused {
+        input: 4,
+        dense(8, tanh),
+        dense(3, softmax),
+    }
+
+    /// The same, with each activation a layer of its own.
+    pub struct Standalone {
+        input: 4,
+        dense(8),
+        tanh,
+        dense(3),
+        softmax,
+    }
+
+    /// An activation on an image, between a convolution and its pooling.
+    pub struct ConvRelu {
+        input: [2, 6, 6],
+        conv2d(3, 3, relu),
+        maxpool2d(2),
+        flatten,
+        dense(2, sigmoid),
+    }
+
+    /// The same, the activation standing alone.
+    pub struct ConvThenRelu {
+        input: [2, 6, 6],
+        conv2d(3, 3),
+        relu,
+        maxpool2d(2),
+        flatten,
+        dense(2),
+        sigmoid,
+    }
+
+    /// A softmax on each step of a sequence: one prediction per step.
+    pub struct PerStep {
+        input: [4, 3],
+        dense(5),
+        leaky_relu(0.2),
+        dense(2),
+        softmax,
+    }
+}
+
+/// `count` samples of `N` values from a fixed pattern.
+fn samples<const N: usize>(count: usize, seed: f32) -> Vec<[f32; N]> {
+    (0..count).map(|s| std::array::from_fn(|i| ((s * N + i) as f32 * 0.731 + seed).sin())).collect()
+}
+
+/// The bits of every tensor a network saves, by name.
+fn tensor_bits<N: Layer>(net: &N) -> Vec<(String, Vec<u32>)> {
+    let mut tensors = Vec::new();
+    net.tensors("", &mut |t| {
+        let Values::F32(values) = &t.values else { return };
+        tensors.push((t.name.clone(), values.iter().map(|v| v.to_bits()).collect()));
+    });
+    tensors
+}
+
+/// `dense(3), softmax` is `dense(3, softmax)`: the same tensors under the
+/// same names (the softmax is a module of its own in both), the same
+/// outputs, and, the softmax fused with the cross-entropy either way, the
+/// same losses and weights after training, bit for bit.
+#[test]
+fn a_trailing_softmax_layer_trains_as_a_dense_layers_softmax_does() {
+    let inputs = samples::<4>(40, 0.3);
+    let targets: Vec<[f32; 3]> = (0..40).map(|s| std::array::from_fn(|k| f32::from(u8::from(s % 3 == k)))).collect();
+    let data = Dataset::from_rows(&inputs, &targets).unwrap();
+    let (mut fused, mut standalone) = (Fused::seeded(5), Standalone::seeded(5));
+    assert_eq!(tensor_bits(&fused), tensor_bits(&standalone));
+    let names: Vec<String> = tensor_bits(&standalone).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+    let options = || Fit::new().epochs(5).batch_size(8).seed(2).quiet();
+    let a = fused.fit(&data, CategoricalCrossentropy, Adam::new(0.01), options()).unwrap();
+    let b = standalone.fit(&data, CategoricalCrossentropy, Adam::new(0.01), options()).unwrap();
+    let bits = |losses: &[f32]| losses.iter().map(|l| l.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a.loss()), bits(&b.loss()));
+    assert!(a.loss()[4] < a.loss()[0], "it learns: {:?}", a.loss());
+    assert_eq!(tensor_bits(&fused), tensor_bits(&standalone));
+    let x = [0.2, -0.5, 0.9, 0.1];
+    assert_eq!(fused.forward(x), standalone.forward(x));
+}
+
+/// A sigmoid layer last is fused with the binary cross-entropy, as a dense
+/// layer's is; and `conv2d(3, 3), relu` computes what `conv2d(3, 3, relu)`
+/// does, from the same file.
+#[test]
+fn an_activation_layer_after_a_convolution_computes_the_convolutions_activation() {
+    let with = ConvRelu::seeded(1);
+    let alone = ConvThenRelu::from_bytes(&with.to_bytes()).unwrap();
+    for x in samples::<72>(4, 0.1) {
+        assert_eq!(with.forward(x), alone.forward(x));
+    }
+    let labels: Vec<[f32; 2]> =
+        (0..16).map(|s| [f32::from(u8::from(s % 2 == 0)), f32::from(u8::from(s % 4 < 2))]).collect();
+    let data = Dataset::from_rows(&samples::<72>(16, 0.5), &labels).unwrap();
+    let (mut a, mut b) = (with, alone);
+    let options = || Fit::new().epochs(3).batch_size(4).seed(3).quiet();
+    let ha = a.fit(&data, BinaryCrossentropy, Sgd::new(0.1), options()).unwrap();
+    let hb = b.fit(&data, BinaryCrossentropy, Sgd::new(0.1), options()).unwrap();
+    assert_eq!(ha.loss(), hb.loss());
+    assert_eq!(tensor_bits(&a), tensor_bits(&b));
+}
+
+/// An activation layer keeps its shape, holds no parameters, and is listed
+/// in the summary by its name; a softmax on a sequence gives each step's
+/// probabilities.
+#[test]
+fn activation_layers_keep_their_shape_and_hold_nothing() {
+    let summary = ConvThenRelu::seeded(0).summary();
+    let rows: Vec<_> = summary.rows.iter().map(|r| (r.layer.as_str(), r.output.as_str(), r.params)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("conv2d (linear)", "(3, 4, 4)", 2 * 3 * 9 + 3),
+            ("relu", "(3, 4, 4)", 0),
+            ("maxpool2d", "(3, 2, 2)", 0),
+            ("flatten", "(12)", 0),
+            ("dense (linear)", "(2)", 12 * 2 + 2),
+            ("sigmoid", "(2)", 0),
+        ]
+    );
+    assert_eq!(ConvThenRelu::PARAMS, ConvRelu::PARAMS);
+    let out = PerStep::seeded(4).forward(samples::<12>(1, 0.7)[0]);
+    for step in out.as_slice().chunks(2) {
+        assert!((step.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{step:?}");
+    }
+    assert_eq!(PerStep::seeded(4).summary().rows[1].layer, "leaky_relu(0.2)");
+}
