@@ -53,6 +53,42 @@ network! {
     }
 }
 
+network! {
+    /// A convolution before batch norm without a bias (torchvision's
+    /// ResNets), pooled with it; a dense layer without one, on a vector and
+    /// on every step of a sequence.
+    pub struct Unbiased {
+        input: [2, 6, 6],
+        conv2d(4, 3, use_bias = false),
+        batch_norm,
+        relu,
+        conv2d(4, 3, relu, padding = same, use_bias = false),
+        maxpool2d(2),
+        flatten,
+        dense(5, tanh, use_bias = false),
+        dense(2, softmax),
+    }
+
+    /// The same with every bias.
+    pub struct Biased {
+        input: [2, 6, 6],
+        conv2d(4, 3),
+        batch_norm,
+        relu,
+        conv2d(4, 3, relu, padding = same),
+        maxpool2d(2),
+        flatten,
+        dense(5, tanh),
+        dense(2, softmax),
+    }
+
+    /// A dense layer without bias on every step of a sequence.
+    pub struct StepsUnbiased {
+        input: [3, 4],
+        dense(2, use_bias = false),
+    }
+}
+
 /// `count` samples of `N` values from a fixed pattern.
 fn samples<const N: usize>(count: usize, seed: f32) -> Vec<[f32; N]> {
     (0..count).map(|s| std::array::from_fn(|i| ((s * N + i) as f32 * 0.731 + seed).sin())).collect()
@@ -137,4 +173,59 @@ fn activation_layers_keep_their_shape_and_hold_nothing() {
         assert!((step.iter().sum::<f32>() - 1.0).abs() < 1e-6, "{step:?}");
     }
     assert_eq!(PerStep::seeded(4).summary().rows[1].layer, "leaky_relu(0.2)");
+}
+
+/// `use_bias = false`: no bias tensor, in the parameter count, the summary,
+/// the file or the ONNX model; the output is the weights' product alone;
+/// and the network trains without one (its weights move, its loss falls,
+/// and a file without biases loads back).
+#[test]
+fn a_layer_without_bias_keeps_none() {
+    let biases = 4 + 4 + 5;
+    assert_eq!(Unbiased::PARAMS, Biased::PARAMS - biases);
+    let summary = Unbiased::seeded(1).summary();
+    let params: Vec<usize> = summary.rows.iter().map(|r| r.params).collect();
+    assert_eq!(params, [2 * 4 * 9, 8, 0, 4 * 4 * 9, 0, 0, 4 * 4 * 5, 5 * 2 + 2]);
+    assert_eq!(summary.total_params() - summary.non_trainable_params(), Unbiased::PARAMS);
+    let names: Vec<String> = tensor_bits(&Unbiased::seeded(1)).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        [
+            "0.weight",
+            "1.weight",
+            "1.bias",
+            "1.running_mean",
+            "1.running_var",
+            "3.weight",
+            "7.weight",
+            "9.weight",
+            "9.bias"
+        ]
+    );
+    assert!(!Unbiased::seeded(1).to_onnx().unwrap().is_empty());
+
+    // A sequence's steps through the same weights, and nothing added.
+    let steps = StepsUnbiased::seeded(2);
+    assert_eq!(StepsUnbiased::PARAMS, 8);
+    let x = samples::<12>(1, 0.2)[0];
+    let out = steps.forward(x);
+    let weight = &steps.layer0.0.weight;
+    for (t, step) in out.as_slice().chunks(2).enumerate() {
+        for (o, y) in step.iter().enumerate() {
+            let z: f32 = weight[o].iter().zip(&x[4 * t..4 * t + 4]).map(|(w, x)| w * x).sum();
+            assert!((y - z).abs() < 1e-6, "step {t}, output {o}: {y} vs {z}");
+        }
+    }
+
+    let labels: Vec<[f32; 2]> = (0..32).map(|s| if s % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+    let data = Dataset::from_rows(&samples::<72>(32, 0.9), &labels).unwrap();
+    let mut net = Unbiased::seeded(3);
+    let before = tensor_bits(&net);
+    let options = Fit::new().epochs(8).batch_size(8).seed(1).quiet();
+    let history = net.fit(&data, CategoricalCrossentropy, Sgd::new(0.05), options).unwrap();
+    assert!(history.loss()[7] < history.loss()[0], "{:?}", history.loss());
+    assert_ne!(tensor_bits(&net), before);
+    assert!(net.layer0.bias.iter().chain(net.layer6.bias.iter()).all(|b| *b == 0.0), "no bias moved");
+    let loaded = Unbiased::from_bytes(&net.to_bytes()).unwrap();
+    assert_eq!(tensor_bits(&loaded), tensor_bits(&net));
 }

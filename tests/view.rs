@@ -90,6 +90,20 @@ network! {
         softmax,
     }
 
+    /// `use_bias = false` on a convolution before batch norm, on one pooled
+    /// with its max pooling, and on a dense layer.
+    pub struct Unbiased {
+        input: [2, 6, 6],
+        conv2d(4, 3, use_bias = false),
+        batch_norm,
+        relu,
+        conv2d(4, 3, relu, padding = same, use_bias = false),
+        maxpool2d(2),
+        flatten,
+        dense(5, tanh, use_bias = false),
+        dense(2, softmax),
+    }
+
     /// Valid average pooling of a strided convolution, flattened.
     pub struct Flattened {
         input: [2, 9, 9],
@@ -345,6 +359,11 @@ fn a_view_of_an_image_network_gives_what_forward_gives() {
 fn a_view_of_activation_layers_gives_what_forward_gives() {
     agree!(ActivationLayers, inputs::<50>(8, 2.0));
     agree!(StepActivations, inputs::<12>(8, 3.0));
+}
+
+#[test]
+fn a_view_of_layers_without_bias_gives_what_forward_gives() {
+    agree!(Unbiased, inputs::<72>(8, 1.0));
 }
 
 #[test]

@@ -245,6 +245,20 @@ network! {
         softmax,
     }
 
+    /// `use_bias = false` on a convolution before batch norm, on one pooled
+    /// with its max pooling, and on a dense layer.
+    pub struct Unbiased {
+        input: [2, 6, 6],
+        conv2d(4, 3, use_bias = false),
+        batch_norm,
+        relu,
+        conv2d(4, 3, relu, padding = same, use_bias = false),
+        maxpool2d(2),
+        flatten,
+        dense(5, tanh, use_bias = false),
+        dense(2, softmax),
+    }
+
     /// A sequence flattened first, and dropout last.
     pub struct Flat {
         input: [5, 4],
@@ -441,6 +455,9 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     let operators = "Conv,Relu,Elu,Erf,Flatten,Gemm,Sigmoid,Tanh,LeakyRelu,Softplus,Mul,Softmax";
     let layers = trained(ActivationLayers::seeded(12));
     export(&dir, &layers, &image_inputs::<50>(SAMPLES, 8), expect(&[4], operators), None);
+    let operators = "Conv,BatchNormalization,Relu,MaxPool,Flatten,Gemm,Tanh,Softmax";
+    let unbiased = trained(Unbiased::seeded(13));
+    export(&dir, &unbiased, &image_inputs::<72>(SAMPLES, 9), expect(&[2], operators), None);
     check(&dir);
 }
 

@@ -51,6 +51,20 @@ network! {
         softmax,
     }
 
+    /// `use_bias = false` on a convolution before batch norm, on one pooled
+    /// with its max pooling, and on a dense layer.
+    pub struct Unbiased {
+        input: [2, 6, 6],
+        conv2d(4, 3, use_bias = false),
+        batch_norm,
+        relu,
+        conv2d(4, 3, relu, padding = same, use_bias = false),
+        maxpool2d(2),
+        flatten,
+        dense(5, tanh, use_bias = false),
+        dense(2, softmax),
+    }
+
     /// Every image layer and option.
     pub struct Images {
         input: [3, 17, 15],

@@ -20,7 +20,8 @@ use {
 /// One sample through a convolution: `F` filters of `KH x KW` over `C`
 /// channels of `H x W`, stride `SH x SW`, Keras' same padding when `SAME`,
 /// then the activation `A`. `weight` is `[F, C, KH, KW]` (PyTorch's
-/// `Conv2d.weight`), `bias` `[F]`, `input` `[C, H, W]` and `output`
+/// `Conv2d.weight`), `bias` `[F]` (or empty: no bias, the same as zeros),
+/// `input` `[C, H, W]` and `output`
 /// `[F, OH, OW]`; `preactivations` receives the values before the
 /// activation, as many as it holds (none, unless the activation's
 /// derivative needs them). Computed directly, without a window matrix
@@ -48,6 +49,8 @@ pub(crate) fn sample<
 ) {
     let outputs = F * const { Window::new(C, [H, W], [KH, KW], [SH, SW], SAME).positions() };
     let output = &mut output[..outputs];
+    let zeros = [0.0; F];
+    let bias = if bias.is_empty() { &zeros[..] } else { bias };
     conv_direct::one_sample::<C, H, W, F, KH, KW, SH, SW, SAME>(weight, bias, input, output);
     let kept = preactivations.len();
     preactivations.copy_from_slice(&output[..kept]);
@@ -97,6 +100,7 @@ pub struct Conv2dView<
     const SW: usize,
     const SAME: bool,
     A,
+    const BIAS: bool = true,
 >(PhantomData<A>);
 
 /// Where a convolution's parameters lie.
@@ -104,7 +108,7 @@ pub struct Conv2dView<
 pub struct Conv2dParams<'a> {
     /// `[F, C, KH, KW]`, row-major.
     pub weight: &'a [f32],
-    /// `[F]`.
+    /// `[F]`; empty for a layer without bias (`use_bias = false`).
     pub bias: &'a [f32],
 }
 
@@ -119,18 +123,18 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > Infer for Conv2dView<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > Infer for Conv2dView<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = F * Window::new(C, [H, W], [KH, KW], [SH, SW], SAME).positions();
     type Params<'a> = Conv2dParams<'a>;
 
-    /// `weight` `[F, C, KH, KW]` and `bias` `[F]`.
+    /// `weight` `[F, C, KH, KW]` and, when `BIAS`, `bias` `[F]`.
     fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Conv2dParams<'a>, Error> {
-        Ok(Conv2dParams {
-            weight: weights.f32s(prefix, "weight", &[F, C, KH, KW])?,
-            bias: weights.f32s(prefix, "bias", &[F])?,
-        })
+        let weight = weights.f32s(prefix, "weight", &[F, C, KH, KW])?;
+        let bias = if BIAS { weights.f32s(prefix, "bias", &[F])? } else { &[] };
+        Ok(Conv2dParams { weight, bias })
     }
 
     fn forward(params: &Conv2dParams<'_>, input: &[f32], output: &mut [f32]) {
@@ -187,10 +191,12 @@ pub struct Conv2d<
     const SW: usize,
     const SAME: bool,
     A: Activation,
+    const BIAS: bool = true,
 > {
     /// `F x C x KH x KW` weights, row-major.
     pub weight: Box<[f32]>,
-    /// `F` biases.
+    /// `F` biases (zeros, and not a parameter, without `BIAS`: `use_bias =
+    /// false`, PyTorch's `bias=False`; not trained, saved, counted or exported).
     pub bias: Box<[f32]>,
     /// The penalty on the weights (not the biases) added to the loss.
     pub regularizer: Regularizer,
@@ -209,7 +215,8 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     /// The passes: which kernel, scratch memory, threads.
     const CONV: Conv<C, H, W, F, KH, KW, SH, SW, SAME> = Conv;
@@ -399,7 +406,8 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > Clone for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > Clone for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     fn clone(&self) -> Self {
         Conv2d {
@@ -423,16 +431,18 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > std::fmt::Debug for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > std::fmt::Debug for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let padding = if SAME { "same" } else { "valid" };
         write!(
             f,
-            "Conv2d<[{C}, {H}, {W}] -> [{F}, {}, {}], {KH}x{KW}, stride {SH}x{SW}, {padding}, {}>",
+            "Conv2d<[{C}, {H}, {W}] -> [{F}, {}, {}], {KH}x{KW}, stride {SH}x{SW}, {padding}, {}{}>",
             Self::OH,
             Self::OW,
-            A::NAME
+            A::NAME,
+            if BIAS { "" } else { ", no bias" }
         )
     }
 }
@@ -449,7 +459,8 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > Activated for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > Activated for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     type Activation = A;
     const GROUP: usize = <Self as Layer>::OUTPUT;
@@ -489,11 +500,12 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
-    > Layer for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+        const BIAS: bool,
+    > Layer for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     const INPUT: usize = C * H * W;
     const OUTPUT: usize = F * Self::OH * Self::OW;
-    const PARAMS: usize = Self::WEIGHTS + F;
+    const PARAMS: usize = Self::WEIGHTS + if BIAS { F } else { 0 };
     const STATE: usize = 0;
     type Buffers = ConvBuffers;
 
@@ -546,25 +558,30 @@ impl<
     }
 
     /// `weight` as `[F, C, KH, KW]` (PyTorch's `Conv2d.weight`) with the
-    /// layer's penalty, and `bias` as `[F]`.
+    /// layer's penalty, and, when `BIAS`, `bias` as `[F]`.
     fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
         visit(Part::param(path, "weight", &[F, C, KH, KW], &self.weight[..]).regularized(self.regularizer));
-        visit(Part::param(path, "bias", &[F], &self.bias[..]));
+        if BIAS {
+            visit(Part::param(path, "bias", &[F], &self.bias[..]));
+        }
     }
 
     fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
         let regularizer = self.regularizer;
         visit(Part::param(path, "weight", &[F, C, KH, KW], &mut self.weight[..]).regularized(regularizer));
-        visit(Part::param(path, "bias", &[F], &mut self.bias[..]));
+        if BIAS {
+            visit(Part::param(path, "bias", &[F], &mut self.bias[..]));
+        }
     }
 
     /// `Conv` with explicit `pads` (Keras' `same` padding, the extra zero
-    /// after), then the activation.
+    /// after; without `BIAS`, no bias input), then the activation.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let input = graph.shaped(input, &[C, H, W])?;
         let weight = graph.constant(&format!("{prefix}weight"), &[F, C, KH, KW], &self.weight);
-        let bias = graph.constant(&format!("{prefix}bias"), &[F], &self.bias);
-        let inputs = [input.name.as_str(), &weight, &bias];
+        let bias = BIAS.then(|| graph.constant(&format!("{prefix}bias"), &[F], &self.bias));
+        let mut inputs = vec![input.name.as_str(), &weight];
+        inputs.extend(bias.as_deref());
         let attributes = crate::onnx::window_attributes([KH, KW], [SH, SW], Self::WINDOW.pads());
         let conv = graph.node("Conv", &format!("{prefix}conv"), &inputs, attributes, &[F, Self::OH, Self::OW]);
         A::onnx(graph, prefix, conv)
@@ -585,8 +602,9 @@ impl<
         const SW: usize,
         const SAME: bool,
         A: Activation,
+        const BIAS: bool,
         P: FusedPool,
-    > Pair<P> for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A>
+    > Pair<P> for Conv2d<C, H, W, F, KH, KW, SH, SW, SAME, A, BIAS>
 {
     fn forward_pair(
         &self,
@@ -851,6 +869,51 @@ mod tests {
         );
         let copy = testing::loaded_copy(&layer);
         assert_eq!(copy.weight, layer.weight);
+    }
+
+    /// Without a bias (`use_bias = false`): gradients against finite
+    /// differences on the batched and the one-sample passes, only the
+    /// weight as a tensor and a parameter, the view reading only it and
+    /// giving the layer's bits, training leaving the bias at zero, and
+    /// `Conv` of two inputs in ONNX.
+    #[test]
+    fn a_convolution_without_bias_has_none() {
+        type NoBias = Conv2d<2, 5, 6, 3, 3, 3, 1, 1, true, Tanh, false>;
+        check(&NoBias::seeded(1), 3);
+        check(&NoBias::seeded(2), 1);
+        assert_eq!(<NoBias as Layer>::PARAMS, 3 * 2 * 9);
+        let mut layer = NoBias::seeded(3);
+        let names: Vec<String> = testing::tensors_of(&layer).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["weight"]);
+        testing::check_parts(&mut layer, &testing::values(60, 0.1), 1);
+
+        let input = testing::values(60, 0.2);
+        let (owned, _) = testing::forward(&layer, &input, 1, false);
+        let mut viewed = vec![f32::NAN; owned.len()];
+        let params = Conv2dParams { weight: &layer.weight, bias: &[] };
+        Conv2dView::<2, 5, 6, 3, 3, 3, 1, 1, true, Tanh, false>::forward(&params, &input, &mut viewed);
+        assert_eq!(bits(&owned), bits(&viewed));
+
+        let batch = testing::values(60 * 4, 0.4);
+        let (output, mut buffers) = testing::forward(&layer, &batch, 4, true);
+        let mut grad = testing::values(output.len(), 0.5);
+        let pass = Backward {
+            input: &batch,
+            output: &output,
+            grad: &mut grad,
+            preactivation: false,
+            grad_input: None,
+            batch: 4,
+            buffers: &mut buffers,
+        };
+        let before = layer.weight.clone();
+        layer.backward_sgd(pass, &mut NoBias::zeroed(), 0.1);
+        assert_ne!(layer.weight, before, "the weights learn");
+        assert!(layer.bias.iter().all(|b| *b == 0.0), "the bias stays zero");
+
+        let mut graph = Graph::new();
+        layer.onnx(&mut graph, "0.", Value { name: "x".into(), dims: vec![2, 5, 6] }).unwrap();
+        assert_eq!(graph.operators()[0], ("Conv", vec!["x", "0.weight"]));
     }
 
     /// Keras' Glorot uniform, even before a ReLU, bounds by

@@ -19,11 +19,16 @@ use {
 };
 
 /// `output = weight · input + bias` for one sample: `weight` `[O, I]`
-/// row-major (PyTorch's `Linear.weight`), `bias` `[O]`, each output a
-/// [`dot`](crate::cpu::dot) of a row with the input. What [`Dense`] runs on a
-/// batch of one and [`DenseView`] on every sample, so the two agree bit for bit.
+/// row-major (PyTorch's `Linear.weight`), `bias` `[O]` (or empty: no bias,
+/// the same as zeros), each output a [`dot`](crate::cpu::dot) of a row with
+/// the input. What [`Dense`] runs on a batch of one and [`DenseView`] on
+/// every sample, so the two agree bit for bit.
 pub(crate) fn affine(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
-    output.copy_from_slice(bias);
+    if bias.is_empty() {
+        output.fill(0.0);
+    } else {
+        output.copy_from_slice(bias);
+    }
     crate::cpu::add_product(weight, input, output);
 }
 
@@ -54,25 +59,27 @@ pub(crate) fn affine(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [
 /// assert_eq!(out, *net.forward([1.0, -1.0, 0.5]).as_slice());
 /// # Ok::<(), nn::view::Error>(())
 /// ```
-pub struct DenseView<const I: usize, const O: usize, A>(PhantomData<A>);
+pub struct DenseView<const I: usize, const O: usize, A, const BIAS: bool = true>(PhantomData<A>);
 
 /// Where a dense layer's parameters lie.
 #[derive(Debug, Clone, Copy)]
 pub struct DenseParams<'a> {
     /// `[O, I]`, row-major: output `o`'s weights are values `o · I..(o + 1) · I`.
     pub weight: &'a [f32],
-    /// `[O]`.
+    /// `[O]`; empty for a layer without bias (`use_bias = false`).
     pub bias: &'a [f32],
 }
 
-impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Infer for DenseView<I, O, A, BIAS> {
     const INPUT: usize = I;
     const OUTPUT: usize = O;
     type Params<'a> = DenseParams<'a>;
 
-    /// `weight` `[O, I]` and `bias` `[O]`.
+    /// `weight` `[O, I]` and, when `BIAS`, `bias` `[O]`.
     fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<DenseParams<'a>, Error> {
-        Ok(DenseParams { weight: weights.f32s(prefix, "weight", &[O, I])?, bias: weights.f32s(prefix, "bias", &[O])? })
+        let weight = weights.f32s(prefix, "weight", &[O, I])?;
+        let bias = if BIAS { weights.f32s(prefix, "bias", &[O])? } else { &[] };
+        Ok(DenseParams { weight, bias })
     }
 
     fn forward(params: &DenseParams<'_>, input: &[f32], output: &mut [f32]) {
@@ -86,7 +93,9 @@ impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A>
 /// A fully connected layer: `output = A(weight · input + bias)`.
 ///
 /// The weight matrix is `O x I`, row-major (one row per output, as PyTorch's
-/// `Linear` stores it), and lives on the heap. A batch of one runs
+/// `Linear` stores it), and lives on the heap. Without `BIAS` (`use_bias =
+/// false`, PyTorch's `bias=False`) the layer has no bias: its `bias` stays
+/// zero and is not a parameter (not trained, saved, counted or exported). A batch of one runs
 /// the one-sample pass its [`DenseView`] runs; larger batches go through
 /// the matrix product. Between a batched forward and backward pass the layer's
 /// buffers keep the pre-activations, but only for an activation whose derivative
@@ -106,12 +115,12 @@ impl<const I: usize, const O: usize, A: Activation> Infer for DenseView<I, O, A>
 /// assert!(out.iter().all(|v| *v >= 0.0));
 /// assert_eq!(<Dense<3, 2, Relu> as Layer>::PARAMS, 3 * 2 + 2);
 /// ```
-pub struct Dense<const I: usize, const O: usize, A: Activation> {
+pub struct Dense<const I: usize, const O: usize, A: Activation, const BIAS: bool = true> {
     /// `O` rows of `I` weights, row-major as PyTorch's `Linear.weight`
     /// (`weight[o][i]` is output `o`'s weight on input `i`), starting on a
     /// cache line.
     pub weight: Box<Aligned<[[f32; I]; O]>>,
-    /// `O` biases.
+    /// `O` biases (zeros, and not a parameter, without `BIAS`).
     pub bias: Box<Aligned<SMatrix<f32, O, 1>>>,
     /// The penalty on the weights (not the biases) added to the loss.
     pub regularizer: Regularizer,
@@ -119,7 +128,7 @@ pub struct Dense<const I: usize, const O: usize, A: Activation> {
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Dense<I, O, A, BIAS> {
     /// Weights drawn by `init` (biases zero).
     pub fn with_init<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
         let mut layer = Self::zeroed();
@@ -153,7 +162,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Clone for Dense<I, O, A, BIAS> {
     fn clone(&self) -> Self {
         let mut copy = Self::zeroed();
         copy.weight.as_flattened_mut().copy_from_slice(self.weight.as_flattened());
@@ -164,26 +173,26 @@ impl<const I: usize, const O: usize, A: Activation> Clone for Dense<I, O, A> {
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> std::fmt::Debug for Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> std::fmt::Debug for Dense<I, O, A, BIAS> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Dense<{I}, {O}, {}>", A::NAME)
+        write!(f, "Dense<{I}, {O}, {}{}>", A::NAME, if BIAS { "" } else { ", no bias" })
     }
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> TakesInput<I> for Dense<I, O, A> {}
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> TakesInput<I> for Dense<I, O, A, BIAS> {}
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> Activated for Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Activated for Dense<I, O, A, BIAS> {
     type Activation = A;
     const GROUP: usize = O;
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Layer for Dense<I, O, A, BIAS> {
     const INPUT: usize = I;
     const OUTPUT: usize = O;
-    const PARAMS: usize = I * O + O;
+    const PARAMS: usize = I * O + if BIAS { O } else { 0 };
     const STATE: usize = 0;
     /// The pre-activations of the last batch, when the activation needs them.
     type Buffers = Vec<f32>;
@@ -231,7 +240,9 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
         let delta = MatRef::col_major(grad, O, batch);
         // dL/dW = delta · inputᵀ, written row-major as its transpose input · deltaᵀ.
         gemm(1.0, MatRef::col_major(input, I, batch), delta.t(), 0.0, grads.weight.as_flattened_mut());
-        bias_gradient(grad, grads.bias.as_mut_slice());
+        if BIAS {
+            bias_gradient(grad, grads.bias.as_mut_slice());
+        }
         // dL/dinput = Wᵀ · delta
         if let Some(grad_input) = grad_input {
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
@@ -250,33 +261,41 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
             gemm(1.0, self.weight_ref().t(), delta, 0.0, grad_input);
         }
         gemm(-rate, MatRef::col_major(input, I, batch), delta.t(), 1.0, self.weight.as_flattened_mut());
-        bias_gradient(grad, grads.bias.as_mut_slice());
-        crate::optim::sgd_step(self.bias.as_mut_slice(), grads.bias.as_slice(), rate);
+        if BIAS {
+            bias_gradient(grad, grads.bias.as_mut_slice());
+            crate::optim::sgd_step(self.bias.as_mut_slice(), grads.bias.as_slice(), rate);
+        }
     }
 
     /// `weight` as `[O, I]` (PyTorch's `Linear.weight`, kept in its layout)
-    /// with the layer's penalty, and `bias` as `[O]`.
+    /// with the layer's penalty, and, when `BIAS`, `bias` as `[O]`.
     fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
         visit(Part::param(path, "weight", &[O, I], self.weight.as_flattened()).regularized(self.regularizer));
-        visit(Part::param(path, "bias", &[O], self.bias.as_slice()));
+        if BIAS {
+            visit(Part::param(path, "bias", &[O], self.bias.as_slice()));
+        }
     }
 
     fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
         let regularizer = self.regularizer;
         visit(Part::param(path, "weight", &[O, I], self.weight.as_flattened_mut()).regularized(regularizer));
-        visit(Part::param(path, "bias", &[O], self.bias.as_mut_slice()));
+        if BIAS {
+            visit(Part::param(path, "bias", &[O], self.bias.as_mut_slice()));
+        }
     }
 
     /// `Gemm` on a vector (`[I]`, the weight as PyTorch's `[O, I]` with
     /// `transB`); on a sequence (`[T, I]`, the same weights on every step),
-    /// `MatMul` by the weight's transpose and `Add` of the bias. Then the
+    /// `MatMul` by the weight's transpose and `Add` of the bias. Without
+    /// `BIAS`, no bias: `Gemm` of two inputs, or the `MatMul` alone. Then the
     /// activation (softmax along the last axis: each step's values).
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
         let weight = graph.constant(&format!("{prefix}weight"), &[O, I], self.weight.as_flattened());
-        let bias = graph.constant(&format!("{prefix}bias"), &[O], self.bias.as_slice());
+        let bias = BIAS.then(|| graph.constant(&format!("{prefix}bias"), &[O], self.bias.as_slice()));
         let z = match *input.dims.as_slice() {
             [i] if i == I => {
-                let inputs = [input.name.as_str(), &weight, &bias];
+                let mut inputs = vec![input.name.as_str(), &weight];
+                inputs.extend(bias.as_deref());
                 graph.node("Gemm", &format!("{prefix}gemm"), &inputs, vec![("transB", Attr::Int(1))], &[O])
             }
             [steps, i] if i == I => {
@@ -284,7 +303,12 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
                 let transposed = graph.operator("Transpose", &name, &[&weight], Vec::new(), &[&name]).remove(0);
                 let inputs = [input.name.as_str(), &transposed];
                 let product = graph.node("MatMul", &format!("{prefix}matmul"), &inputs, Vec::new(), &[steps, O]);
-                graph.node("Add", &format!("{prefix}add"), &[&product.name, &bias], Vec::new(), &[steps, O])
+                match &bias {
+                    Some(bias) => {
+                        graph.node("Add", &format!("{prefix}add"), &[&product.name, bias], Vec::new(), &[steps, O])
+                    }
+                    None => product,
+                }
             }
             _ => {
                 let reason = format!("a dense layer of {I} inputs is given a value of shape {:?}", input.dims);
@@ -296,7 +320,7 @@ impl<const I: usize, const O: usize, A: Activation> Layer for Dense<I, O, A> {
 }
 
 #[cfg(feature = "std")]
-impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
+impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Dense<I, O, A, BIAS> {
     /// The weights as the `O x I` matrix they are.
     fn weight_ref(&self) -> MatRef<'_> {
         MatRef::col_major(self.weight.as_flattened(), I, O).t()
@@ -347,6 +371,59 @@ mod tests {
         check::<Swish>();
         check::<Gelu>();
         check::<Gelu<true>>();
+    }
+
+    /// Without a bias (`use_bias = false`): gradients against finite
+    /// differences, the output `A(weight · input)`, only the weight as a
+    /// tensor and a parameter, the view reading only it and giving the
+    /// layer's bits, plain SGD leaving the bias at zero, and ONNX without a
+    /// bias: `Gemm` of two inputs on a vector, the `MatMul` alone on a sequence.
+    #[test]
+    fn a_dense_layer_without_bias_has_none() {
+        type NoBias = Dense<4, 3, Tanh, false>;
+        gradient_check(&NoBias::seeded(11), &testing::values(4 * 3, 0.5), 3, false, 1e-2, 3e-3);
+        assert_eq!(<NoBias as Layer>::PARAMS, 12);
+        let mut layer = NoBias::seeded(2);
+        let names: Vec<String> = testing::tensors_of(&layer).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["weight"]);
+        testing::check_parts(&mut layer, &testing::values(8, 0.1), 2);
+
+        let x = [0.5, -1.0, 2.0, 0.25];
+        let out = layer.forward(&SVector::from(x));
+        for (o, row) in out.iter().zip(layer.weight.iter()) {
+            let z: f32 = row.iter().zip(&x).map(|(w, x)| w * x).sum();
+            assert!((o - z.tanh()).abs() < 1e-6);
+        }
+        let (owned, _) = testing::forward(&layer, &x, 1, false);
+        let mut viewed = [f32::NAN; 3];
+        let params = DenseParams { weight: layer.weight.as_flattened(), bias: &[] };
+        DenseView::<4, 3, Tanh, false>::forward(&params, &x, &mut viewed);
+        assert_eq!(owned.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), viewed.map(f32::to_bits));
+
+        let batch = testing::values(4 * 5, 0.3);
+        let (output, mut buffers) = testing::forward(&layer, &batch, 5, false);
+        let mut grad = testing::values(15, 0.6);
+        let pass = Backward {
+            input: &batch,
+            output: &output,
+            grad: &mut grad,
+            preactivation: false,
+            grad_input: None,
+            batch: 5,
+            buffers: &mut buffers,
+        };
+        let before = layer.weight.clone();
+        layer.backward_sgd(pass, &mut NoBias::zeroed(), 0.1);
+        assert_ne!(layer.weight, before, "the weights learn");
+        assert!(layer.bias.iter().all(|b| *b == 0.0), "the bias stays zero");
+
+        let mut graph = Graph::new();
+        layer.onnx(&mut graph, "0.", Value { name: "x".into(), dims: vec![4] }).unwrap();
+        assert_eq!(graph.operators()[0], ("Gemm", vec!["x", "0.weight"]));
+        let mut graph = Graph::new();
+        layer.onnx(&mut graph, "0.", Value { name: "x".into(), dims: vec![2, 4] }).unwrap();
+        let ops: Vec<&str> = graph.operators().into_iter().map(|(op, _)| op).collect();
+        assert_eq!(ops, ["Transpose", "MatMul", "Tanh"]);
     }
 
     #[test]

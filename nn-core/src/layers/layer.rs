@@ -332,7 +332,9 @@ mod tests {
     fn every_layer_kind_keeps_the_contract_of_its_parts() {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(3);
         check_parts(&mut Dense::<4, 3, Relu>::init(&mut rng), &values(8, 0.1), 2);
+        check_parts(&mut Dense::<4, 3, Relu, false>::init(&mut rng), &values(8, 0.1), 2);
         check_parts(&mut Conv2d::<2, 5, 5, 3, 3, 3, 1, 1, true, Relu>::init(&mut rng), &values(100, 0.2), 2);
+        check_parts(&mut Conv2d::<2, 5, 5, 3, 3, 3, 1, 1, true, Relu, false>::init(&mut rng), &values(100, 0.2), 2);
         check_parts(&mut MaxPool2d::<2, 4, 4, 2, 2, 2, 2, false>::init(&mut rng), &values(64, 0.3), 2);
         check_parts(&mut AvgPool2d::<2, 4, 4, 2, 2, 2, 2, false>::init(&mut rng), &values(64, 0.3), 2);
         check_parts(&mut GlobalAvgPool2d::<2, 3, 3>::init(&mut rng), &values(36, 0.4), 2);

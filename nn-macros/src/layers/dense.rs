@@ -1,16 +1,16 @@
 //! `dense(OUT, activation, options)` and `dense(IN => OUT, ...)`: a fully
 //! connected layer on a vector, or on every step of a sequence. PyTorch:
 //! `Linear(IN, OUT)` (which works on the last dimension), then the
-//! activation's module.
+//! activation's module; `use_bias = false` is `bias=False`.
 
-use super::{weight_options, Code, Fusion, Planned};
+use super::{use_bias, weight_options, Code, Fusion, Planned};
 use crate::args::{self, ActivationChoice};
 use crate::ast::{Arg, LayerSpec};
 use crate::ctxt::Ctxt;
 use crate::shape::{Shape, Width};
 use quote::{quote, quote_spanned};
 
-const OPTIONS: &[&str] = &["init", "l1", "l2"];
+const OPTIONS: &[&str] = &["init", "l1", "l2", "use_bias"];
 
 /// Rules: a size first, then an optional activation (default `linear`), then
 /// options; a vector flowing in; a stated input size equal to the width flowing in.
@@ -33,11 +33,13 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
     if let Some(extra) = args.positional.get(2) {
         cx.error_spanned_by(
             args::tokens(extra),
-            "after its size and activation, `dense` takes named options: `init = ...`, `l1 = ...`, `l2 = ...`",
+            "after its size and activation, `dense` takes named options: `init = ...`, `l1 = ...`, `l2 = ...`, \
+             `use_bias = false`",
         );
     }
     let ActivationChoice { ty: activation, label, module } = args::activation(args.positional.get(1).copied(), cx);
     let out = args::size(&output, "the output size", cx);
+    let bias = use_bias(&args, cx);
     // On a sequence, the same layer on every step (Keras' `Dense` on a
     // sequence): `[T, F]` in, `[T, out]` out.
     let steps = match incoming {
@@ -65,14 +67,15 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
         }
         (Some(stated), Width::Expr(_)) => {
             let span = stated.span();
-            let ty = quote_spanned!(span=> ::nn::__private::layers::Dense<#stated, #output, ::nn::__private::act::#activation>);
+            let ty = quote_spanned!(span=> ::nn::__private::layers::Dense<#stated, #output, ::nn::__private::act::#activation #bias>);
             type_checks.push(quote_spanned!(span=> ::nn::__private::takes_input::<#ty, #input>()));
             Width::Known(args::size(stated, "the stated input size", cx))
         }
         (None, _) => input,
     };
-    let dense = quote!(::nn::__private::layers::Dense<#type_input, #out, ::nn::__private::act::#activation>);
-    let view = quote!(::nn::__private::view::DenseView<#type_input, #out, ::nn::__private::act::#activation>);
+    let params = quote!(#type_input, #out, ::nn::__private::act::#activation #bias);
+    let dense = quote!(::nn::__private::layers::Dense<#params>);
+    let view = quote!(::nn::__private::view::DenseView<#params>);
     let (init, configure) = weight_options(&dense, &args, cx);
     let modules = 1 + usize::from(module);
     let label = format!("dense ({label})");

@@ -155,6 +155,23 @@ pub fn weight_options(ty: &TokenStream, args: &Args<'_>, cx: &mut Ctxt) -> (Opti
     (init, configure)
 }
 
+/// Rule: `use_bias` is `true` or `false` (default true: a layer with weights
+/// adds a bias; Keras' and PyTorch's default too). Without one the layer's
+/// type says so (its last const parameter `false`): `tokens` is `, false`
+/// then, and empty otherwise, to follow the type's other parameters.
+pub fn use_bias(args: &Args<'_>, cx: &mut Ctxt) -> TokenStream {
+    match args.option("use_bias") {
+        None | Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(syn::LitBool { value: true, .. }), .. })) => {
+            TokenStream::new()
+        }
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(_), .. })) => quote!(, false),
+        Some(other) => {
+            cx.error_spanned_by(other, "`use_bias` is `true` or `false`");
+            TokenStream::new()
+        }
+    }
+}
+
 /// Rule: a layer that takes no arguments is written without parentheses.
 pub fn no_arguments(spec: &LayerSpec, cx: &mut Ctxt) {
     if spec.args.is_some() {
