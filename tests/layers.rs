@@ -4,6 +4,7 @@
 //! stand for.
 
 use nn::layers::{Layer, Values};
+use nn::nalgebra::{Const, Dyn, OMatrix};
 use nn::prelude::*;
 
 network! {
@@ -86,6 +87,42 @@ network! {
     pub struct StepsUnbiased {
         input: [3, 4],
         dense(2, use_bias = false),
+    }
+}
+
+network! {
+    /// A convolution's output flattened.
+    pub struct Flattened {
+        input: [2, 5, 5],
+        conv2d(3, 3, relu),
+        flatten,
+        dense(2, softmax),
+    }
+
+    /// The same, the output reshaped to a vector.
+    pub struct ReshapedFlat {
+        input: [2, 5, 5],
+        conv2d(3, 3, relu),
+        reshape([27]),
+        dense(2, softmax),
+    }
+
+    /// An image read as a sequence of its rows, and a softmax on each step.
+    pub struct RowsOfImage {
+        input: [1, 4, 3],
+        reshape([4, 3]),
+        dense(2),
+        softmax,
+    }
+
+    /// A vector read as an image, convolved, and read as a vector again.
+    pub struct VectorToImage {
+        input: 3,
+        dense(12, tanh),
+        reshape([3, 2, 2]),
+        conv2d(2, 2, tanh, padding = same),
+        reshape([8]),
+        dense(2),
     }
 }
 
@@ -228,4 +265,91 @@ fn a_layer_without_bias_keeps_none() {
     assert!(net.layer0.bias.iter().chain(net.layer6.bias.iter()).all(|b| *b == 0.0), "no bias moved");
     let loaded = Unbiased::from_bytes(&net.to_bytes()).unwrap();
     assert_eq!(tensor_bits(&loaded), tensor_bits(&net));
+}
+
+/// Every parameter gradient (a spread of each tensor's values) and every
+/// input gradient of `net.backward` against central finite differences of
+/// the loss `sum(w ⊙ output)` on a batch of three.
+fn check_gradients<N: Network<I, O>, const I: usize, const O: usize>(net: &N) {
+    let batch = 3;
+    let inputs = OMatrix::<f32, Const<I>, Dyn>::from_fn(batch, |i, j| ((i * 3 + j) as f32 * 0.91).cos());
+    let w: Vec<f32> = (0..O * batch).map(|k| (k as f32 * 0.53).sin()).collect();
+    let loss = |net: &N, inputs: &OMatrix<f32, Const<I>, Dyn>| -> f64 {
+        net.predict(inputs).unwrap().iter().zip(&w).map(|(o, w)| f64::from(*o) * f64::from(*w)).sum()
+    };
+    let (grads, input_grad) = net.backward(&inputs, &OMatrix::<f32, Const<O>, Dyn>::from_column_slice(&w)).unwrap();
+    let mut analytic = Vec::new();
+    grads.params(&mut |g| analytic.push(g.to_vec()));
+    let mut values = Vec::new();
+    net.params(&mut |p| values.push(p.to_vec()));
+    let h = 1e-3f32;
+    let close = |numeric: f64, analytic: f32, what: &str| {
+        assert!(
+            (numeric - f64::from(analytic)).abs() < 1e-2 * (1.0 + numeric.abs()),
+            "{what}: {numeric} vs {analytic}"
+        );
+    };
+    for (tensor, grad) in analytic.iter().enumerate() {
+        for i in (0..grad.len()).step_by(1 + grad.len() / 9) {
+            let nudged = |delta: f32| {
+                let mut copy = N::zeroed();
+                let mut values = values.clone();
+                values[tensor][i] += delta;
+                let mut slot = 0;
+                copy.visit_params(&N::zeroed(), &mut |p, _| {
+                    p.copy_from_slice(&values[slot]);
+                    slot += 1;
+                });
+                copy.visit_state(&mut |s| s.fill(1.0));
+                loss(&copy, &inputs)
+            };
+            close((nudged(h) - nudged(-h)) / (2.0 * f64::from(h)), grad[i], &format!("tensor {tensor}[{i}]"));
+        }
+    }
+    for k in 0..I * batch {
+        let (mut plus, mut minus) = (inputs.clone(), inputs.clone());
+        plus[k] += h;
+        minus[k] -= h;
+        close((loss(net, &plus) - loss(net, &minus)) / (2.0 * f64::from(h)), input_grad[k], &format!("input {k}"));
+    }
+}
+
+/// `reshape([27])` is `flatten`: the same modules, tensors and outputs; it
+/// shows in the summary with its shape and no parameters.
+#[test]
+fn reshape_to_a_vector_is_flatten() {
+    let flat = Flattened::seeded(1);
+    let reshaped = ReshapedFlat::from_bytes(&flat.to_bytes()).unwrap();
+    for x in samples::<50>(4, 0.2) {
+        assert_eq!(flat.forward(x), reshaped.forward(x));
+    }
+    let row = &reshaped.summary().rows[1];
+    assert_eq!((row.layer.as_str(), row.output.as_str(), row.params), ("reshape", "(27)", 0));
+    assert_eq!(ReshapedFlat::PARAMS, Flattened::PARAMS);
+}
+
+/// Reshaped to a sequence, an image's rows are steps: a dense layer and a
+/// softmax on each; reshaped to an image, a vector convolves. The values
+/// keep their order, so a reshape passes gradients back unchanged: the
+/// networks' gradients match finite differences.
+#[test]
+fn reshape_reads_the_values_as_another_shape() {
+    let rows = RowsOfImage::seeded(2);
+    let x = samples::<12>(1, 0.4)[0];
+    let out = rows.forward(x);
+    let dense = &rows.layer1.0;
+    for (t, step) in out.as_slice().chunks(2).enumerate() {
+        let z: Vec<f32> = (0..2)
+            .map(|o| dense.bias[o] + dense.weight[o].iter().zip(&x[3 * t..3 * t + 3]).map(|(w, x)| w * x).sum::<f32>())
+            .collect();
+        let total: f32 = z.iter().map(|z| z.exp()).sum();
+        for (y, z) in step.iter().zip(&z) {
+            assert!((y - z.exp() / total).abs() < 1e-6, "step {t}");
+        }
+    }
+    let shapes: Vec<String> = VectorToImage::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
+    assert_eq!(shapes, ["(12)", "(3, 2, 2)", "(2, 2, 2)", "(8)", "(2)"]);
+    check_gradients(&RowsOfImage::seeded(3));
+    check_gradients(&VectorToImage::seeded(4));
+    assert!(!VectorToImage::seeded(4).to_onnx().unwrap().is_empty());
 }

@@ -104,6 +104,16 @@ network! {
         dense(2, softmax),
     }
 
+    /// `reshape`: a vector read as an image, convolved, and read as a vector again.
+    pub struct VectorToImage {
+        input: 3,
+        dense(12, tanh),
+        reshape([3, 2, 2]),
+        conv2d(2, 2, tanh, padding = same),
+        reshape([8]),
+        dense(2),
+    }
+
     /// Valid average pooling of a strided convolution, flattened.
     pub struct Flattened {
         input: [2, 9, 9],
@@ -364,6 +374,11 @@ fn a_view_of_activation_layers_gives_what_forward_gives() {
 #[test]
 fn a_view_of_layers_without_bias_gives_what_forward_gives() {
     agree!(Unbiased, inputs::<72>(8, 1.0));
+}
+
+#[test]
+fn a_view_of_a_reshaping_network_gives_what_forward_gives() {
+    agree!(VectorToImage, inputs::<3>(8, 1.0));
 }
 
 #[test]

@@ -259,6 +259,16 @@ network! {
         dense(2, softmax),
     }
 
+    /// `reshape`: a vector read as an image, convolved, and read as a vector again.
+    pub struct VectorToImage {
+        input: 3,
+        dense(12, tanh),
+        reshape([3, 2, 2]),
+        conv2d(2, 2, tanh, padding = same),
+        reshape([8]),
+        dense(2),
+    }
+
     /// A sequence flattened first, and dropout last.
     pub struct Flat {
         input: [5, 4],
@@ -458,6 +468,8 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     let operators = "Conv,BatchNormalization,Relu,MaxPool,Flatten,Gemm,Tanh,Softmax";
     let unbiased = trained(Unbiased::seeded(13));
     export(&dir, &unbiased, &image_inputs::<72>(SAMPLES, 9), expect(&[2], operators), None);
+    let reshaping = trained(VectorToImage::seeded(14));
+    export(&dir, &reshaping, &image_inputs::<3>(SAMPLES, 10), expect(&[2], "Gemm,Tanh,Reshape,Conv,Flatten"), None);
     check(&dir);
 }
 

@@ -65,6 +65,16 @@ network! {
         dense(2, softmax),
     }
 
+    /// `reshape`: a vector read as an image, convolved, and read as a vector again.
+    pub struct VectorToImage {
+        input: 3,
+        dense(12, tanh),
+        reshape([3, 2, 2]),
+        conv2d(2, 2, tanh, padding = same),
+        reshape([8]),
+        dense(2),
+    }
+
     /// Every image layer and option.
     pub struct Images {
         input: [3, 17, 15],

@@ -15,6 +15,7 @@ pub mod global_avgpool2d;
 pub mod net;
 pub mod pool2d;
 pub mod recurrent;
+pub mod reshape;
 pub mod window;
 
 use crate::args::{self, Args};
@@ -30,6 +31,7 @@ pub const LAYERS: &[Kind] = &[
     Kind { name: "dense", check: dense::check },
     Kind { name: "dropout", check: dropout::check },
     Kind { name: "flatten", check: flatten::check },
+    Kind { name: "reshape", check: reshape::check },
     Kind { name: "net", check: net::check },
     Kind { name: "conv2d", check: conv2d::check },
     Kind { name: "maxpool2d", check: pool2d::check_max },
