@@ -126,6 +126,20 @@ network! {
     }
 }
 
+network! {
+    /// Layer norm on each step of a sequence, then on a vector with Keras'
+    /// epsilon, between dense layers.
+    pub struct Normed {
+        input: [3, 4],
+        layer_norm,
+        flatten,
+        dense(6),
+        layer_norm(epsilon = 1e-3),
+        relu,
+        dense(2, softmax),
+    }
+}
+
 /// `count` samples of `N` values from a fixed pattern.
 fn samples<const N: usize>(count: usize, seed: f32) -> Vec<[f32; N]> {
     (0..count).map(|s| std::array::from_fn(|i| ((s * N + i) as f32 * 0.731 + seed).sin())).collect()
@@ -352,4 +366,43 @@ fn reshape_reads_the_values_as_another_shape() {
     check_gradients(&RowsOfImage::seeded(3));
     check_gradients(&VectorToImage::seeded(4));
     assert!(!VectorToImage::seeded(4).to_onnx().unwrap().is_empty());
+}
+
+/// `layer_norm` normalises each step of a sequence (γ 1 and β 0 to start:
+/// mean 0 and deviation 1 per step), keeps `weight` and `bias` of the last
+/// dimension's size under PyTorch's `LayerNorm` names, passes the
+/// finite-difference check inside a network, and trains.
+#[test]
+fn layer_norm_normalises_the_last_dimension() {
+    let net = Normed::seeded(1);
+    let x = samples::<12>(1, 0.3)[0];
+    let mut normed = [0.0; 12];
+    let mut buffers = Default::default();
+    net.layer0.forward_batch(&x, &mut normed, 1, &mut buffers, &mut nn::layers::Mode::Inference);
+    for step in normed.chunks(4) {
+        let mean = step.iter().sum::<f32>() / 4.0;
+        let var = step.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / 4.0;
+        assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-3, "{step:?}");
+    }
+    let shapes: Vec<_> = net.summary().rows.into_iter().map(|r| (r.layer, r.output, r.params)).collect();
+    assert_eq!(shapes[0], ("layer_norm".to_string(), "(3, 4)".to_string(), 8));
+    assert_eq!(shapes[3], ("layer_norm".to_string(), "(6)".to_string(), 12));
+    let names: Vec<String> = tensor_bits(&net).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias", "3.weight", "3.bias", "5.weight", "5.bias"]);
+    assert_eq!(Normed::PARAMS, 8 + 12 * 6 + 6 + 12 + 6 * 2 + 2);
+    assert!(!net.to_onnx().unwrap().is_empty());
+
+    // γ and β moved from where they start, so that their gradients show.
+    let mut moved = Normed::seeded(2);
+    moved.layer0.weight.iter_mut().enumerate().for_each(|(k, w)| *w = 1.0 + 0.3 * (k as f32).sin());
+    moved.layer3.bias.iter_mut().enumerate().for_each(|(k, b)| *b = 0.2 * (k as f32).cos());
+    check_gradients(&moved);
+
+    let labels: Vec<[f32; 2]> = (0..24).map(|s| if s % 3 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+    let data = Dataset::from_rows(&samples::<12>(24, 1.1), &labels).unwrap();
+    let mut net = Normed::seeded(3);
+    let options = Fit::new().epochs(10).batch_size(6).seed(1).quiet();
+    let history = net.fit(&data, CategoricalCrossentropy, Adam::new(0.01), options).unwrap();
+    assert!(history.loss()[9] < history.loss()[0], "{:?}", history.loss());
+    assert!(net.layer0.weight.iter().any(|w| *w != 1.0), "γ learns");
 }

@@ -114,6 +114,17 @@ network! {
         dense(2),
     }
 
+    /// Layer norm on each step of a sequence, then on a vector with Keras' epsilon.
+    pub struct Normed {
+        input: [3, 4],
+        layer_norm,
+        flatten,
+        dense(6),
+        layer_norm(epsilon = 1e-3),
+        relu,
+        dense(2, softmax),
+    }
+
     /// Valid average pooling of a strided convolution, flattened.
     pub struct Flattened {
         input: [2, 9, 9],
@@ -379,6 +390,11 @@ fn a_view_of_layers_without_bias_gives_what_forward_gives() {
 #[test]
 fn a_view_of_a_reshaping_network_gives_what_forward_gives() {
     agree!(VectorToImage, inputs::<3>(8, 1.0));
+}
+
+#[test]
+fn a_view_of_layer_norm_gives_what_forward_gives() {
+    agree!(Normed, inputs::<12>(8, 2.0));
 }
 
 #[test]

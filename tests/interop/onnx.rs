@@ -269,6 +269,17 @@ network! {
         dense(2),
     }
 
+    /// Layer norm on each step of a sequence, then on a vector with Keras' epsilon.
+    pub struct Normed {
+        input: [3, 4],
+        layer_norm,
+        flatten,
+        dense(6),
+        layer_norm(epsilon = 1e-3),
+        relu,
+        dense(2, softmax),
+    }
+
     /// A sequence flattened first, and dropout last.
     pub struct Flat {
         input: [5, 4],
@@ -470,6 +481,9 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     export(&dir, &unbiased, &image_inputs::<72>(SAMPLES, 9), expect(&[2], operators), None);
     let reshaping = trained(VectorToImage::seeded(14));
     export(&dir, &reshaping, &image_inputs::<3>(SAMPLES, 10), expect(&[2], "Gemm,Tanh,Reshape,Conv,Flatten"), None);
+    let normed = trained(Normed::seeded(15));
+    let operators = "LayerNormalization,Flatten,Gemm,Relu,Softmax";
+    export(&dir, &normed, &image_inputs::<12>(SAMPLES, 11), expect(&[2], operators), None);
     check(&dir);
 }
 

@@ -75,6 +75,17 @@ network! {
         dense(2),
     }
 
+    /// Layer norm on each step of a sequence, then on a vector with Keras' epsilon.
+    pub struct Normed {
+        input: [3, 4],
+        layer_norm,
+        flatten,
+        dense(6),
+        layer_norm(epsilon = 1e-3),
+        relu,
+        dense(2, softmax),
+    }
+
     /// Every image layer and option.
     pub struct Images {
         input: [3, 17, 15],

@@ -342,6 +342,7 @@ mod tests {
         check_parts(&mut Activate::<6, 3, Softmax>::init(&mut rng), &values(12, 0.5), 2);
         let mut norm = BatchNorm::<3, 4>::init(&mut rng);
         check_parts(&mut norm, &values(24, 0.6), 2);
+        check_parts(&mut LayerNorm::<6, 3, { 1e-5f32.to_bits() }>::init(&mut rng), &values(12, 0.6), 2);
         check_parts(&mut Embedding::<5, 3, 4>::init(&mut rng), &[0.0, 1.0, 4.0, 2.0, 3.0, 3.0, 0.0, 1.0], 2);
         check_parts(&mut Lstm::<3, 2, 4, false>::init(&mut rng), &values(12, 0.7), 2);
         check_parts(&mut Gru::<3, 2, 4, true>::init(&mut rng), &values(12, 0.8), 2);

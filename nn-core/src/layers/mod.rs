@@ -30,6 +30,7 @@ mod embedding;
 mod global_avgpool2d;
 #[cfg(feature = "std")]
 mod gru;
+mod layer_norm;
 #[cfg(feature = "std")]
 mod lstm;
 mod maxpool2d;
@@ -73,6 +74,9 @@ pub use global_avgpool2d::GlobalAvgPool2d;
 pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
 pub use gru::{Gru, GruCell};
+#[cfg(feature = "std")]
+pub use layer_norm::{LayerNorm, LayerNormBuffers};
+pub use layer_norm::{LayerNormParams, LayerNormView};
 #[cfg(feature = "std")]
 pub use lstm::{Lstm, LstmCell};
 pub use maxpool2d::MaxPool2dView;

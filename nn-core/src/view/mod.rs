@@ -77,7 +77,8 @@ pub use simple_rnn::SimpleRnnStep;
 pub use crate::layers::max_width;
 pub use crate::layers::{
     ActivateView, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, Conv2dParams, Conv2dView, DenseParams,
-    DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, Infer, MaxPool2dView, Widths,
+    DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, Infer, LayerNormParams, LayerNormView,
+    MaxPool2dView, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};

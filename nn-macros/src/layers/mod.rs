@@ -12,6 +12,7 @@ pub mod dropout;
 pub mod embedding;
 pub mod flatten;
 pub mod global_avgpool2d;
+pub mod layer_norm;
 pub mod net;
 pub mod pool2d;
 pub mod recurrent;
@@ -38,6 +39,7 @@ pub const LAYERS: &[Kind] = &[
     Kind { name: "avgpool2d", check: pool2d::check_avg },
     Kind { name: "global_avgpool2d", check: global_avgpool2d::check },
     Kind { name: "batch_norm", check: batch_norm::check },
+    Kind { name: "layer_norm", check: layer_norm::check },
     Kind { name: "lstm", check: recurrent::check_lstm },
     Kind { name: "gru", check: recurrent::check_gru },
     Kind { name: "simple_rnn", check: recurrent::check_simple_rnn },
