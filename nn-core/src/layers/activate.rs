@@ -83,7 +83,7 @@ pub struct Activate<const N: usize, const GROUP: usize, A>(PhantomData<A>);
 impl<const N: usize, const GROUP: usize, A> Activate<N, GROUP, A> {
     /// Fails the build if `GROUP` does not divide `N`.
     const GROUPS: usize = {
-        assert!(GROUP > 0 && N % GROUP == 0, "Activate: GROUP must divide N");
+        assert!(GROUP > 0 && N.is_multiple_of(GROUP), "Activate: GROUP must divide N");
         N / GROUP
     };
 }

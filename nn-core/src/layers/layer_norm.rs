@@ -130,7 +130,7 @@ impl<const N: usize, const F: usize, const EPSILON: u32> LayerNorm<N, F, EPSILON
     pub const EPSILON: f32 = f32::from_bits(EPSILON);
     /// Rows of `F` values in a sample; fails the build unless `F` divides `N`.
     const ROWS: usize = {
-        assert!(F > 0 && N % F == 0, "LayerNorm: F must divide N");
+        assert!(F > 0 && N.is_multiple_of(F), "LayerNorm: F must divide N");
         N / F
     };
 }
