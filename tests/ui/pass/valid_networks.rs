@@ -113,6 +113,23 @@ network! {
         dropout(0),
         dense(10, softmax, init = xavier_uniform),
     }
+
+    /// A ResNet's stem and the layers of its blocks: convolutions without
+    /// bias before batch norm, activations as layers, `use_bias = true`
+    /// said aloud, a reshape into rows, layer norm on each, a softmax last.
+    struct Stem {
+        input: [1, 28, 28],
+        conv2d(16, 3, padding = same, use_bias = false), batch_norm, relu,
+        conv2d(16 => 16, 3, stride = 2, padding = same, use_bias = false), batch_norm, relu,
+        global_avgpool2d,
+        reshape([4, 4]),
+        layer_norm(epsilon = 1e-3),
+        dense(8, use_bias = true),
+        leaky_relu(0.1),
+        flatten,
+        dense(10),
+        softmax,
+    }
 }
 
 impl Clone for blocks::Hidden {
@@ -140,6 +157,10 @@ fn main() -> Result<(), nn::Error> {
     let outputs: Vec<String> = Tagger::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
     assert_eq!(outputs, ["(20, 16)", "(20, 32)", "(32)", "(1)"]);
     assert_eq!(AllSequenceLayers::OUTPUT, 2);
+    let outputs: Vec<String> = Stem::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
+    assert_eq!(outputs[6..9], ["(16)", "(4, 4)", "(4, 4)"]);
+    assert_eq!(Stem::PARAMS, 16 * 9 + 32 + 16 * 16 * 9 + 32 + 8 + 4 * 8 + 8 + 32 * 10 + 10);
+    let _: Batch<10> = Stem::seeded(0).predict(&Batch::<784>::zeros(2))?;
     let outputs: Vec<String> = Images::seeded(0).summary().rows.into_iter().map(|r| r.output).collect();
     assert_eq!(outputs, ["(32, 30, 30)", "(64, 15, 15)", "(64, 15, 15)", "(64, 7, 7)", "(64, 7, 7)", "(64)", "(10)"]);
 
