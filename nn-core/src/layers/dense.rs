@@ -19,8 +19,8 @@ use {
 };
 
 /// `output = weight · input + bias` for one sample: `weight` `[O, I]`
-/// row-major (PyTorch's `Linear.weight`), `bias` `[O]`, each output a
-/// [`dot`](crate::cpu::dot) of a row with the input. What [`Dense`] runs on a
+/// row-major (PyTorch's `Linear.weight`), `bias` `[O]`, through
+/// [`add_product`](crate::cpu::add_product). What [`Dense`] runs on a
 /// batch of one and [`DenseView`] on every sample, so the two agree bit for bit.
 pub(crate) fn affine(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
     output.copy_from_slice(bias);
@@ -127,7 +127,7 @@ impl<const I: usize, const O: usize, A: Activation> Dense<I, O, A> {
         // weights were row-major, so a seed gives the same network.
         let mut drawn = vec![0.0; O * I];
         init.fill(&mut drawn, I, O, rng);
-        crate::kernels::recurrent::transpose_into(&drawn, O, I, layer.weight.as_flattened_mut(), I);
+        crate::kernels::transpose_into(&drawn, O, I, layer.weight.as_flattened_mut(), I);
         layer
     }
 
