@@ -299,22 +299,12 @@ fn token_ids<const N: usize>(count: usize, vocabulary: usize) -> Vec<[f32; N]> {
     ids
 }
 
-/// How a view's output must match `forward`'s.
-#[derive(Clone, Copy)]
-enum Match {
-    /// The same bits: the kind's one-sample pass is the layer's.
-    Bits,
-    /// Within 1e-5 relative to the value beyond 1: the recurrent layers'
-    /// views still loop over time with their own step arithmetic.
-    Rounding,
-}
-
-/// Checks that the ordinary `forward` and the view's match on every input
-/// (two NaNs agree: an id out of range gives NaN in both), and returns how
-/// many outputs were numbers.
+/// Checks that the ordinary `forward` and the view's give the same bits on
+/// every input (each kind's one-sample pass is the layer's own; two NaNs
+/// agree: an id out of range gives NaN in both), and returns how many
+/// outputs were numbers.
 fn compare<const I: usize>(
     name: &str,
-    how: Match,
     inputs: &[[f32; I]],
     owned: impl Fn(&[f32; I]) -> Vec<f32>,
     borrowed: impl Fn(&[f32; I]) -> Vec<f32>,
@@ -327,15 +317,7 @@ fn compare<const I: usize>(
             if e.is_nan() && g.is_nan() {
                 continue;
             }
-            match how {
-                Match::Bits => {
-                    assert_eq!(e.to_bits(), g.to_bits(), "{name}, input {n}, output {k}: forward {e}, view {g}")
-                }
-                Match::Rounding => assert!(
-                    (e - g).abs() <= 1e-5 * e.abs().max(1.0),
-                    "{name}, input {n}, output {k}: forward {e}, view {g}"
-                ),
-            }
+            assert_eq!(e.to_bits(), g.to_bits(), "{name}, input {n}, output {k}: forward {e}, view {g}");
             numbers += 1;
         }
     }
@@ -343,24 +325,15 @@ fn compare<const I: usize>(
     numbers
 }
 
-/// Run `$net` (perturbed) and its view on `$inputs` and compare them: bit
-/// for bit, or (`close!`) to rounding.
+/// Run `$net` (perturbed) and its view on `$inputs` and compare them bit for
+/// bit.
 macro_rules! agree {
-    ($net:ty, $inputs:expr) => {
-        agree!($net, $inputs, Match::Bits)
-    };
-    ($net:ty, $inputs:expr, $how:expr) => {{
+    ($net:ty, $inputs:expr) => {{
         let net = perturbed(<$net>::seeded(3));
         let bytes = net.to_bytes();
         let view = <$net>::view(&bytes).unwrap();
-        compare(stringify!($net), $how, &$inputs, |x| net.forward(*x).as_slice().to_vec(), |x| view.forward(x).to_vec())
+        compare(stringify!($net), &$inputs, |x| net.forward(*x).as_slice().to_vec(), |x| view.forward(x).to_vec())
     }};
-}
-
-macro_rules! close {
-    ($net:ty, $inputs:expr) => {
-        agree!($net, $inputs, Match::Rounding)
-    };
 }
 
 #[test]
@@ -399,12 +372,12 @@ fn a_view_of_layer_norm_gives_what_forward_gives() {
 
 #[test]
 fn a_view_of_a_recurrent_network_gives_what_forward_gives() {
-    close!(RowLstm, inputs::<784>(4, 1.0));
-    close!(Tagger, token_ids::<20>(6, 8));
-    close!(Everything, inputs::<15>(8, 1.0));
-    close!(Sequences, inputs::<28>(8, 1.0));
-    close!(LastSteps, inputs::<18>(8, 1.0));
-    close!(Stepwise, token_ids::<6>(8, 4));
+    agree!(RowLstm, inputs::<784>(4, 1.0));
+    agree!(Tagger, token_ids::<20>(6, 8));
+    agree!(Everything, inputs::<15>(8, 1.0));
+    agree!(Sequences, inputs::<28>(8, 1.0));
+    agree!(LastSteps, inputs::<18>(8, 1.0));
+    agree!(Stepwise, token_ids::<6>(8, 4));
 }
 
 #[test]
@@ -424,10 +397,10 @@ fn a_view_of_each_examples_network_gives_what_forward_gives() {
     agree!(MoonClassifier, inputs::<2>(8, 1.5));
     agree!(Mlp, inputs::<784>(4, 1.0));
     agree!(MnistCnn, inputs::<784>(4, 1.0));
-    close!(MnistRowLstm, inputs::<784>(4, 1.0));
-    close!(LstmAdder, inputs::<100>(4, 1.0));
-    close!(GruAdder, inputs::<100>(4, 1.0));
-    close!(RnnAdder, inputs::<100>(4, 1.0));
+    agree!(MnistRowLstm, inputs::<784>(4, 1.0));
+    agree!(LstmAdder, inputs::<100>(4, 1.0));
+    agree!(GruAdder, inputs::<100>(4, 1.0));
+    agree!(RnnAdder, inputs::<100>(4, 1.0));
 }
 
 /// The tensors of a nested network are read under its module's index, as
@@ -474,7 +447,6 @@ fn the_embedded_mnist_network_classifies_its_digits_as_predict_does() {
     }
     compare(
         "embedded",
-        Match::Bits,
         &[std::array::from_fn(|i| pixels[i])],
         |x| net.forward(*x).as_slice().to_vec(),
         |x| view.forward(x).to_vec(),

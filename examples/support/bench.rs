@@ -1,7 +1,7 @@
 //! What the MNIST benchmark examples share (`bench_cnn`, `bench_lstm`): the
 //! command line, and the workload: a network trained on all 60,000 training
 //! images with Adam 1e-3, then timed for inference on the 10,000 test images
-//! in batches of 1,000, ending with the `RESULT key=value ...` line that
+//! in batches of 1,000 and on 1,000 of them one at a time, ending with the `RESULT key=value ...` line that
 //! `benchmarks/compare.py` reads. Not an example itself (examples/support/
 //! has no `main.rs`).
 
@@ -136,16 +136,27 @@ where
         }
     });
     let inference = test.len() as f64 / per_pass.as_secs_f64();
+    // One image at a time, as an application classifies what arrives: the
+    // layers' one-sample pass (the view's), not the batched products.
+    let singles: Vec<Batch<784>> = (0..1000).map(|s| test.inputs_of(s..s + 1)).collect();
+    let per_thousand = time_per_call(Duration::from_secs(2), || {
+        for single in &singles {
+            std::hint::black_box(net.predict(std::hint::black_box(single)).expect("MNIST pixels are valid inputs"));
+        }
+    });
+    let one_sample_us = per_thousand.as_secs_f64() * 1e3;
     let rss = peak_rss_mb().unwrap_or(f64::NAN);
     let threads = nn::gemm::threads();
 
     println!("\nmedian epoch      {epoch:.3} s ({:.0} samples/s)", train.len() as f64 / epoch);
     println!("test accuracy     {:.2}% after {} epochs", 100.0 * accuracy, args.epochs);
     println!("inference         {inference:.0} samples/s (10,000 test images in batches of 1,000)");
+    println!("one sample        {one_sample_us:.1} µs per image (predict on a batch of one)");
     println!("peak RSS          {rss:.0} MB");
     println!(
         "RESULT impl=nn workload={name} optimizer=adam batch={} epochs={} threads={threads} epoch_s={epoch:.4} \
-         accuracy={accuracy:.4} inference_per_s={inference:.0} peak_rss_mb={rss:.0}",
+         accuracy={accuracy:.4} inference_per_s={inference:.0} one_sample_us={one_sample_us:.1} \
+         peak_rss_mb={rss:.0}",
         args.batch, args.epochs
     );
     Ok(())

@@ -41,9 +41,9 @@ pub(crate) struct Recurrence<S, const T: usize, const F: usize, const U: usize, 
 /// A recurrent layer's parameters, as the loop reads them.
 #[derive(Clone, Copy)]
 pub(crate) struct Weights<'a> {
-    /// `G·U x F`, column-major.
+    /// `[G·U, F]`, row-major (PyTorch's layout).
     pub weight_ih: &'a [f32],
-    /// `G·U x U`, column-major.
+    /// `[G·U, U]`, row-major.
     pub weight_hh: &'a [f32],
     /// `G·U`, added to the input's projection.
     pub bias_ih: &'a [f32],
@@ -97,8 +97,8 @@ pub(crate) struct BackwardMemory<'a> {
     /// The gradient with respect to the current step's state:
     /// [`Recurrence::MEMORY`]` · batch`.
     pub dc: &'a mut [f32],
-    /// `W_hh`'s transpose, its columns [`Recurrence::BACKWARD_LD`] apart,
-    /// then the transpose of its gradient: `BACKWARD_LD · ROWS`, aligned.
+    /// `W_hh`'s transpose, its columns [`Recurrence::BACKWARD_LD`] apart:
+    /// `BACKWARD_LD · ROWS`, aligned.
     pub transposed: &'a mut [f32],
     /// The gradient to the input, time-major: `F · steps` when the input's
     /// gradient is wanted, else empty.
@@ -136,7 +136,8 @@ impl<S: Steps, const T: usize, const F: usize, const U: usize, const SEQ: bool> 
         // time loop, just before the step reads them (see
         // `PER_STEP_PROJECTION_BYTES`). The same sums either way. (The cell
         // adds the bias, step by step, after the recurrent projection.)
-        let weight_ih = MatRef::col_major(weights.weight_ih, rows, F);
+        // Row-major `[G·U, F]` is the transpose of a column-major `F x G·U`.
+        let weight_ih = MatRef::col_major(weights.weight_ih, F, rows).t();
         let per_step = rows * steps * size_of::<f32>() > PER_STEP_PROJECTION_BYTES;
         if !per_step {
             gemm(1.0, weight_ih, MatRef::col_major(x, F, steps), 0.0, gates);
@@ -144,9 +145,7 @@ impl<S: Steps, const T: usize, const F: usize, const U: usize, const SEQ: bool> 
         let x = &*x;
         let (kept, state) = (Self::KEPT, Self::STATE);
         let ld = Self::FORWARD_LD;
-        for (column, to) in weights.weight_hh.chunks_exact(rows).zip(spaced.chunks_exact_mut(ld)) {
-            to[..rows].copy_from_slice(column);
-        }
+        super::transpose_into(weights.weight_hh, U, rows, spaced, ld);
         let weight_hh = MatRef::col_major_ld(spaced, rows, U, ld);
         // Each thread takes its samples through every step: a sample's steps
         // depend on its own earlier steps only.
@@ -230,7 +229,11 @@ impl<S: Steps, const T: usize, const F: usize, const U: usize, const SEQ: bool> 
         carry.fill(0.0);
         dc.fill(0.0);
         let ld = Self::BACKWARD_LD;
-        transpose_into(weights.weight_hh, rows, U, transposed, ld);
+        // Row-major `W_hh` is its transpose column-major: copied with its
+        // columns spaced.
+        for (row, to) in weights.weight_hh.chunks_exact(U).zip(transposed.chunks_exact_mut(ld)) {
+            to[..U].copy_from_slice(row);
+        }
         let weight_hh_t = MatRef::col_major_ld(transposed, U, rows, ld);
         let blocks = [
             (&mut gates[..rows * steps], rows, T),
@@ -304,41 +307,21 @@ impl<S: Steps, const T: usize, const F: usize, const U: usize, const SEQ: bool> 
         // over the steps after the first (time-major, they are neighbours).
         let dz: &[f32] = if S::SEPARATE_HIDDEN { dhidden } else { dgates };
         if T > 1 {
-            // As its transpose, h · dzᵀ (U x G·U): two threads share its
-            // G·U columns better than dW_hh's U.
+            // Row-major `[G·U, U]` is column-major h · dzᵀ (U x G·U), whose
+            // G·U columns two threads share better than dW_hh's U.
             let later = MatRef::col_major(&dz[rows * batch..], rows, (T - 1) * batch);
             let earlier = MatRef::col_major(&h[..U * (T - 1) * batch], U, (T - 1) * batch);
-            let transposed = &mut transposed[..rows * U];
-            gemm(1.0, earlier, later.t(), 0.0, transposed);
-            transpose_into(transposed, U, rows, weight_hh_grad, rows);
+            gemm(1.0, earlier, later.t(), 0.0, weight_hh_grad);
         } else {
             weight_hh_grad.fill(0.0);
         }
-        // dW_ih = Σ_t dgates_t · x_tᵀ, straight into the `G·U x F` layout.
+        // dW_ih = Σ_t dgates_t · x_tᵀ, row-major `[G·U, F]`: column-major x · dgatesᵀ.
         let dgates = MatRef::col_major(dgates, rows, steps);
-        gemm(1.0, dgates, MatRef::col_major(x, F, steps).t(), 0.0, weight_ih_grad);
+        gemm(1.0, MatRef::col_major(x, F, steps), dgates.t(), 0.0, weight_ih_grad);
         if let Some(grad_input) = grad_input {
-            gemm(1.0, MatRef::col_major(weights.weight_ih, rows, F).t(), dgates, 0.0, dx);
+            // W_ihᵀ, `F x G·U`, is row-major `W_ih` read column-major.
+            gemm(1.0, MatRef::col_major(weights.weight_ih, F, rows), dgates, 0.0, dx);
             reorder::<T>(dx, grad_input, F, batch, true);
-        }
-    }
-}
-
-/// The transpose of the `rows x cols` column-major `values`, column-major,
-/// into `out`, its columns `ld >= cols` values apart, in blocks of 8 x 8
-/// values, so that the reads and the writes each stay on a few cache lines
-/// (a 512 x 128 matrix: 69 us value by value, 36 us so).
-pub(crate) fn transpose_into(values: &[f32], rows: usize, cols: usize, out: &mut [f32], ld: usize) {
-    const BLOCK: usize = 8;
-    let values = &values[..rows * cols];
-    let out = &mut out[..ld * (rows.max(1) - 1) + cols];
-    for j0 in (0..cols).step_by(BLOCK) {
-        for i0 in (0..rows).step_by(BLOCK) {
-            for j in j0..(j0 + BLOCK).min(cols) {
-                for i in i0..(i0 + BLOCK).min(rows) {
-                    out[i * ld + j] = values[j * rows + i];
-                }
-            }
         }
     }
 }

@@ -1,8 +1,76 @@
-use super::recurrent::{Cell, Recurrent, RecurrentBuffers};
-use super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::onnx::{Graph, Value};
-use rand::Rng;
+//! `bidirectional(..)`: a recurrent layer over the steps in order and in
+//! reverse. Its view runs each direction through the recurrent layers' own
+//! one-sample loop, as the layer does on a batch of one.
 
+use super::recurrent::{Cell, RecurrentParams, RecurrentView};
+use super::Infer;
+use crate::safetensors::{Error, Prefix, Weights};
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::recurrent::{Recurrent, RecurrentBuffers},
+    super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    crate::onnx::{Graph, Value},
+    rand::Rng,
+};
+
+/// The view of [`Bidirectional`]: the recurrent layer over the steps in
+/// order and in reverse, the two outputs side by side. With `SEQ`, step `t`
+/// of the output is the forward direction's output at `t`, then the
+/// backward one's at `t`; without, the forward direction's last output and
+/// the backward one's (at step 0).
+///
+/// # Shapes
+///
+/// `[T, F]` in, `2U` out (`[T, 2U]` with `SEQ`); the backward direction's
+/// tensors end in `_reverse`.
+///
+/// ```
+/// use nn::layers::GruCell;
+/// use nn::view::{BidirectionalView, Infer};
+///
+/// assert_eq!(<BidirectionalView<GruCell, 20, 16, 32, true> as Infer>::OUTPUT, 20 * 64);
+/// ```
+pub struct BidirectionalView<C, const T: usize, const F: usize, const U: usize, const SEQ: bool>(PhantomData<C>);
+
+/// Where the two directions keep their parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct BidirectionalParams<'a> {
+    /// The direction that reads the steps in order.
+    pub forward: RecurrentParams<'a>,
+    /// The direction that reads them in reverse (tensors ending in `_reverse`).
+    pub backward: RecurrentParams<'a>,
+}
+
+impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Infer
+    for BidirectionalView<C, T, F, U, SEQ>
+{
+    const INPUT: usize = T * F;
+    const OUTPUT: usize = if SEQ { T * 2 * U } else { 2 * U };
+    type Params<'a> = BidirectionalParams<'a>;
+
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<BidirectionalParams<'a>, Error> {
+        Ok(BidirectionalParams {
+            forward: RecurrentView::<C, T, F, U, SEQ>::load_direction(weights, prefix, false)?,
+            backward: RecurrentView::<C, T, F, U, SEQ>::load_direction(weights, prefix, true)?,
+        })
+    }
+
+    fn forward(params: &BidirectionalParams<'_>, input: &[f32], output: &mut [f32]) {
+        for (direction, reverse) in [(&params.forward, false), (&params.backward, true)] {
+            let side = if reverse { U } else { 0 };
+            RecurrentView::<C, T, F, U, SEQ>::run(direction, input, reverse, |t, last, h| {
+                if SEQ {
+                    output[t * 2 * U + side..t * 2 * U + side + U].copy_from_slice(h);
+                } else if last {
+                    output[side..side + U].copy_from_slice(h);
+                }
+            });
+        }
+    }
+}
+
+#[cfg(feature = "std")]
 /// A recurrent layer run over the sequence in both directions, its two
 /// outputs side by side (Keras' `Bidirectional` with `merge_mode="concat"`,
 /// PyTorch's `bidirectional=True`): `forward` reads steps `0..T`, `backward`
@@ -30,6 +98,7 @@ pub struct Bidirectional<C: Cell, const T: usize, const F: usize, const U: usize
     pub backward: Recurrent<C, T, F, U, SEQ>,
 }
 
+#[cfg(feature = "std")]
 /// Both directions' memory, and the sequences reversed in time.
 #[derive(Default)]
 pub struct BidirectionalBuffers {
@@ -46,6 +115,7 @@ pub struct BidirectionalBuffers {
     reversed_grad: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Clone
     for Bidirectional<C, T, F, U, SEQ>
 {
@@ -54,6 +124,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> C
     }
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Bidirectional<C, T, F, U, SEQ> {
     /// The same initialisation as the wrapped layer's, each direction its own draws.
     pub fn seeded(seed: u64) -> Self {
@@ -71,6 +142,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> B
     const HALF: usize = if SEQ { T * U } else { U };
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Layer
     for Bidirectional<C, T, F, U, SEQ>
 {

@@ -20,9 +20,9 @@ use {
 
 /// `output = weight · input + bias` for one sample: `weight` `[O, I]`
 /// row-major (PyTorch's `Linear.weight`), `bias` `[O]` (or empty: no bias,
-/// the same as zeros), each output a [`dot`](crate::cpu::dot) of a row with
-/// the input. What [`Dense`] runs on a batch of one and [`DenseView`] on
-/// every sample, so the two agree bit for bit.
+/// the same as zeros), through [`add_product`](crate::cpu::add_product).
+/// What [`Dense`] runs on a batch of one and [`DenseView`] on every sample,
+/// so the two agree bit for bit.
 pub(crate) fn affine(weight: &[f32], bias: &[f32], input: &[f32], output: &mut [f32]) {
     if bias.is_empty() {
         output.fill(0.0);
@@ -136,7 +136,7 @@ impl<const I: usize, const O: usize, A: Activation, const BIAS: bool> Dense<I, O
         // weights were row-major, so a seed gives the same network.
         let mut drawn = vec![0.0; O * I];
         init.fill(&mut drawn, I, O, rng);
-        crate::kernels::recurrent::transpose_into(&drawn, O, I, layer.weight.as_flattened_mut(), I);
+        crate::kernels::transpose_into(&drawn, O, I, layer.weight.as_flattened_mut(), I);
         layer
     }
 

@@ -1,6 +1,11 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
-use crate::kernels::cell::{gru_backward, gru_forward};
-use crate::onnx::Attr;
+use super::recurrent::{Cell, ForwardStep};
+use crate::kernels::cell::gru_forward;
+#[cfg(feature = "std")]
+use {
+    super::recurrent::{BackwardStep, OnnxCell, Recurrent},
+    crate::kernels::cell::gru_backward,
+    crate::onnx::Attr,
+};
 
 /// A gated recurrent unit layer (Keras' `GRU` with its default
 /// `reset_after=True`, PyTorch's `nn.GRU`): `T` steps of `F` features in, `U`
@@ -18,6 +23,7 @@ use crate::onnx::Attr;
 ///
 /// assert_eq!(<Gru<20, 16, 32, true> as Layer>::PARAMS, 3 * 32 * (16 + 32 + 2));
 /// ```
+#[cfg(feature = "std")]
 pub type Gru<const T: usize, const F: usize, const U: usize, const SEQ: bool> = Recurrent<GruCell, T, F, U, SEQ>;
 
 /// One GRU step: `r = σ(x_r + h_r)`, `z = σ(x_z + h_z)`,
@@ -37,6 +43,7 @@ impl Cell for GruCell {
         gru_forward(gates, bias, hidden, h_prev, h);
     }
 
+    #[cfg(feature = "std")]
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, gates, hidden, h_prev, dgates, dhidden, dh_prev, .. } = step;
         gru_backward(dh, gates, hidden, h_prev, dgates, dhidden, dh_prev);
@@ -46,6 +53,7 @@ impl Cell for GruCell {
     /// to the recurrent projection, bias included: Keras' `reset_after`, and
     /// PyTorch's GRU); its gates z, r, h are nn's (PyTorch's) r, z, n as 1,
     /// 0, 2.
+    #[cfg(feature = "std")]
     fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
         let attributes = vec![("linear_before_reset", Attr::Int(1))];
         Ok(OnnxCell { op: "GRU", gates: &[1, 0, 2], attributes })

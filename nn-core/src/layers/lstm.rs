@@ -1,5 +1,10 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
-use crate::kernels::cell::{lstm_backward, lstm_forward};
+use super::recurrent::{Cell, ForwardStep};
+use crate::kernels::cell::lstm_forward;
+#[cfg(feature = "std")]
+use {
+    super::recurrent::{BackwardStep, OnnxCell, Recurrent},
+    crate::kernels::cell::lstm_backward,
+};
 
 /// A long short-term memory layer (Keras' `LSTM`, PyTorch's `nn.LSTM`):
 /// `T` steps of `F` features in, `U` units; the last step's output, or every
@@ -19,6 +24,7 @@ use crate::kernels::cell::{lstm_backward, lstm_forward};
 /// assert_eq!(<Lstm<28, 28, 128, false> as Layer>::PARAMS, 80_384);
 /// assert_eq!(<Lstm<28, 28, 128, true> as Layer>::OUTPUT, 28 * 128);
 /// ```
+#[cfg(feature = "std")]
 pub type Lstm<const T: usize, const F: usize, const U: usize, const SEQ: bool> = Recurrent<LstmCell, T, F, U, SEQ>;
 
 /// One LSTM step: `i = σ(·)`, `f = σ(·)`, `g = tanh(·)`, `o = σ(·)` of the
@@ -43,6 +49,7 @@ impl Cell for LstmCell {
         lstm_forward(gates, bias, c_prev, c, h);
     }
 
+    #[cfg(feature = "std")]
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, dc, gates, c_prev, c, dgates, .. } = step;
         lstm_backward(dh, dc, gates, c_prev, c, dgates);
@@ -50,6 +57,7 @@ impl Cell for LstmCell {
 
     /// ONNX's `LSTM`, its default activations (sigmoid, tanh, tanh); its
     /// gates i, o, f, c are nn's (PyTorch's) i, f, g, o as 0, 3, 1, 2.
+    #[cfg(feature = "std")]
     fn onnx(_directions: usize) -> crate::Result<OnnxCell> {
         Ok(OnnxCell { op: "LSTM", gates: &[0, 3, 1, 2], attributes: Vec::new() })
     }

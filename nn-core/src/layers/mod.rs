@@ -20,7 +20,6 @@
 mod activate;
 mod avgpool2d;
 mod batch_norm;
-#[cfg(feature = "std")]
 mod bidirectional;
 mod conv2d;
 mod dense;
@@ -28,23 +27,18 @@ mod dense;
 mod dropout;
 mod embedding;
 mod global_avgpool2d;
-#[cfg(feature = "std")]
 mod gru;
 mod layer_norm;
-#[cfg(feature = "std")]
 mod lstm;
 mod maxpool2d;
 #[cfg(feature = "std")]
 mod pair;
 #[cfg(feature = "std")]
 mod parts;
-#[cfg(feature = "std")]
 mod per_step;
-#[cfg(feature = "std")]
 mod recurrent;
 #[cfg(feature = "std")]
 mod regularizer;
-#[cfg(feature = "std")]
 mod simple_rnn;
 
 #[cfg(feature = "std")]
@@ -58,6 +52,7 @@ pub use batch_norm::BatchNorm;
 pub use batch_norm::{BatchNormParams, BatchNormView};
 #[cfg(feature = "std")]
 pub use bidirectional::Bidirectional;
+pub use bidirectional::{BidirectionalParams, BidirectionalView};
 #[cfg(feature = "std")]
 pub use conv2d::{Conv2d, ConvBuffers};
 pub use conv2d::{Conv2dParams, Conv2dView};
@@ -73,27 +68,32 @@ pub use embedding::{EmbeddingParams, EmbeddingView};
 pub use global_avgpool2d::GlobalAvgPool2d;
 pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
-pub use gru::{Gru, GruCell};
+pub use gru::Gru;
+pub use gru::GruCell;
 #[cfg(feature = "std")]
 pub use layer_norm::{LayerNorm, LayerNormBuffers};
 pub use layer_norm::{LayerNormParams, LayerNormView};
 #[cfg(feature = "std")]
-pub use lstm::{Lstm, LstmCell};
+pub use lstm::Lstm;
+pub use lstm::LstmCell;
 pub use maxpool2d::MaxPool2dView;
 #[cfg(feature = "std")]
 pub use maxpool2d::{FusedPool, MaxPool2d};
 #[cfg(feature = "std")]
 pub use pair::Pair;
 #[cfg(feature = "std")]
-pub use parts::{Data, DataMut, Layout, Part, Path, Role};
+pub use parts::{Data, DataMut, Part, Path, Role};
 #[cfg(feature = "std")]
 pub use per_step::PerStep;
+pub use per_step::PerStepView;
+pub use recurrent::{BackwardStep, Cell, ForwardStep, RecurrentParams, RecurrentView};
 #[cfg(feature = "std")]
-pub use recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent, RecurrentBuffers};
+pub use recurrent::{OnnxCell, Recurrent, RecurrentBuffers};
 #[cfg(feature = "std")]
 pub use regularizer::Regularizer;
 #[cfg(feature = "std")]
-pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
+pub use simple_rnn::SimpleRnn;
+pub use simple_rnn::SimpleRnnCell;
 #[cfg(feature = "std")]
 mod layer;
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! What a layer keeps, said once: each tensor's name, PyTorch shape, role
-//! and layout, as a [`Part`]. [`Layer::parts`] and [`Layer::parts_mut`] are
+//! What a layer keeps, said once: each tensor's name, PyTorch shape and
+//! role, as a [`Part`], its values in PyTorch's row-major order. [`Layer::parts`] and [`Layer::parts_mut`] are
 //! the only places a layer names its tensors; training (the optimisers'
 //! [`Layer::visit_params`], weight penalties, early stopping's
 //! [`Layer::visit_state`]), saving ([`Layer::tensors`]) and loading
@@ -58,17 +58,6 @@ pub enum Role {
     State,
 }
 
-/// How a tensor's values lie in the layer, against PyTorch's row-major
-/// order of its shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layout {
-    /// Row-major, as the file stores it.
-    RowMajor,
-    /// Column-major: a 2-D `[rows, cols]` tensor kept as its transpose (a
-    /// dense weight, which the matrix product reads a column at a time).
-    ColumnMajor,
-}
-
 /// A tensor's values, read-only: `f32` for parameters and statistics, `i64`
 /// for counters (PyTorch stores batch norm's `num_batches_tracked` as one).
 #[derive(Clone, Copy, Debug)]
@@ -116,8 +105,6 @@ pub struct Part<'p, D> {
     pub shape: &'p [usize],
     /// Trained or kept.
     pub role: Role,
-    /// How the values lie against the shape.
-    pub layout: Layout,
     /// The weight penalty on these values (none by default).
     pub regularizer: Regularizer,
     /// A second tensor of the file that holds a share of these values, of
@@ -138,7 +125,6 @@ impl<'p, D> Part<'p, D> {
             suffix: "",
             shape,
             role: Role::Param,
-            layout: Layout::RowMajor,
             regularizer: Regularizer::default(),
             folded: None,
             data: data.into(),
@@ -148,11 +134,6 @@ impl<'p, D> Part<'p, D> {
     /// Training state that is not a parameter, row-major.
     pub fn state(path: &Path<'p>, name: &'static str, shape: &'p [usize], data: impl Into<D>) -> Self {
         Part { role: Role::State, ..Self::param(path, name, shape, data) }
-    }
-
-    /// The same part, kept column-major.
-    pub fn column_major(self) -> Self {
-        Part { layout: Layout::ColumnMajor, ..self }
     }
 
     /// The same part, penalised by `regularizer`.
@@ -266,10 +247,9 @@ pub(crate) fn penalty<L: Layer>(layer: &L, grads: Option<&mut L>) -> f64 {
 /// share, if any, as zeros.
 pub(crate) fn tensors<L: Layer>(layer: &L, prefix: &str, visit: &mut dyn FnMut(Tensor<'_>)) {
     layer.parts(&Path::ROOT, &mut |part| {
-        let values = match (part.data, part.layout) {
-            (Data::F32(values), Layout::RowMajor) => super::Values::F32(Cow::Borrowed(values)),
-            (Data::F32(values), Layout::ColumnMajor) => row_major(values, part.shape).into(),
-            (Data::I64(values), _) => super::Values::I64(Cow::Borrowed(values)),
+        let values = match part.data {
+            Data::F32(values) => super::Values::F32(Cow::Borrowed(values)),
+            Data::I64(values) => super::Values::I64(Cow::Borrowed(values)),
         };
         visit(Tensor { name: part.full_name(prefix, part.name), shape: part.shape.to_vec(), values });
         if let Some(folded) = part.folded {
@@ -297,17 +277,7 @@ fn load_part(part: Part<'_, DataMut<'_>>, prefix: &str, source: &mut TensorSourc
     match part.data {
         DataMut::I64(values) => source(&name, part.shape, Slot::I64(values))?,
         DataMut::F32(values) => {
-            match part.layout {
-                Layout::RowMajor => source(&name, part.shape, Slot::F32(values))?,
-                Layout::ColumnMajor => {
-                    let mut file = vec![0.0; values.len()];
-                    source(&name, part.shape, Slot::F32(&mut file))?;
-                    let (rows, cols) = matrix(part.shape);
-                    for (c, column) in values.chunks_exact_mut(rows.max(1)).enumerate().take(cols) {
-                        column.iter_mut().enumerate().for_each(|(r, v)| *v = file[r * cols + c]);
-                    }
-                }
-            }
+            source(&name, part.shape, Slot::F32(values))?;
             if let Some(folded) = folded {
                 let mut share = vec![0.0; values.len()];
                 source(&folded, part.shape, Slot::F32(&mut share))?;
@@ -316,22 +286,4 @@ fn load_part(part: Part<'_, DataMut<'_>>, prefix: &str, source: &mut TensorSourc
         }
     }
     Ok(())
-}
-
-/// The rows and columns of a 2-D shape (a vector is one row).
-fn matrix(shape: &[usize]) -> (usize, usize) {
-    match *shape {
-        [rows, cols] => (rows, cols),
-        _ => (1, shape.iter().product()),
-    }
-}
-
-/// Column-major `values` of a `[rows, cols]` shape, row-major.
-fn row_major(values: &[f32], shape: &[usize]) -> Vec<f32> {
-    let (rows, cols) = matrix(shape);
-    let mut out = vec![0.0; rows * cols];
-    for (c, column) in values.chunks_exact(rows.max(1)).enumerate().take(cols) {
-        column.iter().enumerate().for_each(|(r, v)| out[r * cols + c] = *v);
-    }
-    out
 }

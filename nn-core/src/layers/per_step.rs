@@ -1,7 +1,51 @@
-use super::{Activated, Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::onnx::{Graph, Value};
-use rand::Rng;
+//! A vector layer on every step of a sequence (`dense` on `[T, F]`). A
+//! sequence of one runs the inner layer's one-sample pass on each step, as
+//! the view does.
 
+use super::Infer;
+use crate::safetensors::{Error, Prefix, Weights};
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::{Activated, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    crate::onnx::{Graph, Value},
+    rand::Rng,
+};
+
+/// The view of [`PerStep`]: the layer `L` on each of `T` steps, with the
+/// same parameters (Keras' `Dense` on a sequence; its softmax is each
+/// step's).
+///
+/// # Shapes
+///
+/// `[T, L::INPUT]` in, `[T, L::OUTPUT]` out; the tensors are `L`'s.
+///
+/// ```
+/// use nn::act::Softmax;
+/// use nn::view::{DenseView, Infer, PerStepView};
+///
+/// assert_eq!(<PerStepView<DenseView<16, 4, Softmax>, 20> as Infer>::OUTPUT, 20 * 4);
+/// ```
+pub struct PerStepView<L, const T: usize>(PhantomData<L>);
+
+impl<L: Infer, const T: usize> Infer for PerStepView<L, T> {
+    const INPUT: usize = T * L::INPUT;
+    const OUTPUT: usize = T * L::OUTPUT;
+    type Params<'a> = L::Params<'a>;
+
+    fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<L::Params<'a>, Error> {
+        L::load(weights, prefix)
+    }
+
+    fn forward(params: &L::Params<'_>, input: &[f32], output: &mut [f32]) {
+        let steps = input[..Self::INPUT].chunks_exact(L::INPUT).zip(output[..Self::OUTPUT].chunks_exact_mut(L::OUTPUT));
+        for (x, y) in steps {
+            L::forward(params, x, y);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
 /// A vector layer applied to each of `T` steps of a sequence, with the same
 /// parameters at every step: Keras' `Dense` on a sequence (and its
 /// `TimeDistributed`); PyTorch's `nn.Linear` on a `[N, T, F]` input does the
@@ -24,6 +68,7 @@ use rand::Rng;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerStep<L, const T: usize>(pub L);
 
+#[cfg(feature = "std")]
 impl<L, const T: usize> PerStep<L, T> {
     /// The same layer with `f` applied to the inner one (to set its options).
     pub fn map(self, f: impl FnOnce(L) -> L) -> Self {
@@ -31,6 +76,7 @@ impl<L, const T: usize> PerStep<L, T> {
     }
 }
 
+#[cfg(feature = "std")]
 /// Each step is a prediction of its own: [`Activated::GROUP`] is the inner
 /// layer's.
 impl<L: Activated, const T: usize> Activated for PerStep<L, T> {
@@ -38,6 +84,7 @@ impl<L: Activated, const T: usize> Activated for PerStep<L, T> {
     const GROUP: usize = L::GROUP;
 }
 
+#[cfg(feature = "std")]
 /// A batch of `batch` sequences is `batch · T` samples of the inner layer.
 impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
     const INPUT: usize = T * L::INPUT;
@@ -63,6 +110,17 @@ impl<L: Layer, const T: usize> Layer for PerStep<L, T> {
         buffers: &mut L::Buffers,
         mode: &mut Mode<'_>,
     ) {
+        if batch == 1 && !mode.is_training() {
+            // Step by step, each a batch of one: the inner layer's one-sample
+            // pass, as the view runs it (a training pass keeps the batch's
+            // values for the backward one).
+            let steps =
+                input[..Self::INPUT].chunks_exact(L::INPUT).zip(output[..Self::OUTPUT].chunks_exact_mut(L::OUTPUT));
+            for (x, y) in steps {
+                self.0.forward_batch(x, y, 1, buffers, mode);
+            }
+            return;
+        }
         self.0.forward_batch(input, output, batch * T, buffers, mode);
     }
 

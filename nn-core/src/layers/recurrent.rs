@@ -1,15 +1,22 @@
 //! What the recurrent layers share: the layer over a cell, its weights in
-//! PyTorch's layout and its ONNX operators. Each kind (`lstm.rs`, `gru.rs`,
-//! `simple_rnn.rs`) is a [`Cell`]: the arithmetic of one step, on one sample
-//! (`kernels/cell.rs`); the loop over time that calls it, and its gradient
-//! through time, are `kernels/recurrent.rs`.
+//! PyTorch's layout, its view and its ONNX operators. Each kind (`lstm.rs`,
+//! `gru.rs`, `simple_rnn.rs`) is a [`Cell`]: the arithmetic of one step, on
+//! one sample (`kernels/cell.rs`). The loop over time of one sample,
+//! [`one_sample`], is the one forward both a layer (a batch of one) and its
+//! view run; the batched loop and its gradient through time are
+//! `kernels/recurrent.rs`.
 
-use super::{Aligned64, Backward, Data, DataMut, Layer, Mode, Part, Path};
-use crate::init::Init;
-use crate::kernels::recurrent::{BackwardMemory, ForwardMemory, Recurrence, Steps, Weights};
-use crate::onnx::{Attr, Graph, Value};
-use rand::Rng;
-use std::marker::PhantomData;
+use super::Infer;
+use crate::safetensors::{Error, Prefix, Weights as Blob};
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::{Aligned64, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    crate::init::Init,
+    crate::kernels::recurrent::{BackwardMemory, ForwardMemory, Recurrence, Steps, Weights},
+    crate::onnx::{Attr, Graph, Value},
+    rand::Rng,
+};
 
 pub use crate::kernels::cell::{BackwardStep, ForwardStep};
 
@@ -45,24 +52,201 @@ pub trait Cell: Send + Sync + 'static {
     /// backward pass needs (the gates' values).
     fn forward(step: ForwardStep<'_>);
 
-    /// One step backward: from `dh`, the gradient of the loss with respect to
+    /// One step backward (only with std): from `dh`, the gradient of the loss with respect to
     /// this step's output, and `dc`, with respect to its state (replaced by
     /// the gradient with respect to the previous state), the gradients with
     /// respect to the gates' pre-activations into `dgates` and, when kept
     /// apart, to `hidden` into `dhidden`; what reaches `h_prev` other than
     /// through `W_hh` is added into `dh_prev`.
+    #[cfg(feature = "std")]
     fn backward(step: BackwardStep<'_>);
 
-    /// How ONNX writes the cell for a layer of `directions` directions (1,
+    /// How ONNX writes the cell (only with std) for a layer of `directions` directions (1,
     /// or 2 for a bidirectional one): its operator, gate order and
     /// attributes. The default is an [`Error::Export`](crate::Error::Export):
     /// a cell that ONNX's recurrent operators cannot express.
+    #[cfg(feature = "std")]
     fn onnx(directions: usize) -> crate::Result<OnnxCell> {
         let _ = directions;
         Err(crate::Error::export(format!("ONNX has no operator for the `{}` cell", Self::NAME)))
     }
 }
 
+/// One direction's parameters, as the one-sample loop reads them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Direction<'a> {
+    /// `[G·U, F]`, row-major.
+    pub weight_ih: &'a [f32],
+    /// `[G·U, U]`, row-major.
+    pub weight_hh: &'a [f32],
+    /// `G·U`: the bias the cell adds to the gates (an LSTM's or a simple
+    /// RNN's one bias, a GRU's `bias_ih`).
+    pub bias: &'a [f32],
+    /// `G·U`: the previous output's bias when the cell keeps that projection
+    /// apart (a GRU's `bias_hh`); empty otherwise.
+    pub hidden_bias: &'a [f32],
+}
+
+/// The cell `C` with `U` units over one sample's `T` steps of `F` features
+/// (`input`, `[T, F]`), its steps in order or, with `reverse`, from the last
+/// to the first; after each step `emit(t, last, h)`: the step `t` of the
+/// input just read, whether it is the last one read, and the output. Each
+/// step's projections are [`add_product`](crate::cpu::add_product)s of the
+/// weights with the input and with the previous output, and its arithmetic the
+/// cell's. What [`Recurrent`] runs on a batch of one and [`RecurrentView`]
+/// on every sample, so the two agree bit for bit. The state lives on the
+/// stack: arrays of `U` values, and `4 · U` for the gates (the most a cell
+/// has).
+pub(crate) fn one_sample<C: Cell, const T: usize, const F: usize, const U: usize>(
+    direction: &Direction<'_>,
+    input: &[f32],
+    reverse: bool,
+    mut emit: impl FnMut(usize, bool, &[f32]),
+) {
+    const { assert!(C::GATES <= 4 && C::STATE <= 1, "a cell has at most 4 gates and 1 state value per unit") };
+    let rows = C::GATES * U;
+    let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
+    let (mut gates, mut hidden) = ([[0.0f32; U]; 4], [[0.0f32; U]; 4]);
+    let (gates, hidden) = (&mut gates.as_flattened_mut()[..rows], &mut hidden.as_flattened_mut()[..kept]);
+    // The output and state of the step before and of this one, alternating.
+    let ([mut h0, mut h1], [mut c0, mut c1]) = ([[0.0f32; U]; 2], [[0.0f32; U]; 2]);
+    for s in 0..T {
+        let t = if reverse { T - 1 - s } else { s };
+        let ((h_prev, h), (c_prev, c)) =
+            if s % 2 == 0 { ((&h0, &mut h1), (&c0, &mut c1)) } else { ((&h1, &mut h0), (&c1, &mut c0)) };
+        gates.fill(0.0);
+        crate::cpu::add_product(direction.weight_ih, &input[t * F..(t + 1) * F], gates);
+        if C::SEPARATE_HIDDEN {
+            hidden.copy_from_slice(direction.hidden_bias);
+        }
+        if s > 0 {
+            let to = if C::SEPARATE_HIDDEN { &mut *hidden } else { &mut *gates };
+            crate::cpu::add_product(direction.weight_hh, h_prev, to);
+        }
+        C::forward(ForwardStep {
+            gates,
+            bias: direction.bias,
+            hidden,
+            h_prev,
+            c_prev: &c_prev[..state],
+            c: &mut c[..state],
+            h,
+        });
+        emit(t, s == T - 1, h);
+    }
+}
+
+/// The view of [`Recurrent`] (an [`Lstm`](super::Lstm), [`Gru`](super::Gru)
+/// or [`SimpleRnn`](super::SimpleRnn)): `T` steps of `F` features in, the
+/// cell `C` run over them with `U` units through the layer's own loop over
+/// time; out the last step's output, or every step's with `SEQ`.
+///
+/// # Shapes
+///
+/// `[T, F]` in, `U` out (`[T, U]` with `SEQ`); `weight_ih_l0` `[G·U, F]`,
+/// `weight_hh_l0` `[G·U, U]`, `bias_ih_l0` and `bias_hh_l0` `[G·U]`, as
+/// PyTorch names them.
+///
+/// ```
+/// use nn::layers::LstmCell;
+/// use nn::view::{Infer, RecurrentView};
+///
+/// type RowLstm = RecurrentView<LstmCell, 28, 28, 128, false>;
+/// assert_eq!((<RowLstm as Infer>::INPUT, <RowLstm as Infer>::OUTPUT), (28 * 28, 128));
+/// ```
+pub struct RecurrentView<C, const T: usize, const F: usize, const U: usize, const SEQ: bool>(PhantomData<C>);
+
+/// Where one direction of a recurrent layer keeps its parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct RecurrentParams<'a> {
+    /// `[G·U, F]`, row-major.
+    pub weight_ih: &'a [f32],
+    /// `[G·U, U]`, row-major.
+    pub weight_hh: &'a [f32],
+    /// `[G·U]`.
+    pub bias_ih: &'a [f32],
+    /// `[G·U]`: added to the input's projection with `bias_ih` (an LSTM or
+    /// a simple RNN, which nn saves as zeros), or to the previous output's
+    /// (a GRU).
+    pub bias_hh: &'a [f32],
+}
+
+impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> RecurrentView<C, T, F, U, SEQ> {
+    /// The tensors of one direction, their names ending in `_reverse` with
+    /// `reverse` (the backward direction of a bidirectional layer).
+    pub(crate) fn load_direction<'a>(
+        weights: &mut Blob<'a>,
+        prefix: &Prefix,
+        reverse: bool,
+    ) -> Result<RecurrentParams<'a>, Error> {
+        let rows = C::GATES * U;
+        let [weight_ih, weight_hh, bias_ih, bias_hh] = if reverse {
+            ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]
+        } else {
+            ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+        };
+        Ok(RecurrentParams {
+            weight_ih: weights.f32s(prefix, weight_ih, &[rows, F])?,
+            weight_hh: weights.f32s(prefix, weight_hh, &[rows, U])?,
+            bias_ih: weights.f32s(prefix, bias_ih, &[rows])?,
+            bias_hh: weights.f32s(prefix, bias_hh, &[rows])?,
+        })
+    }
+
+    /// [`one_sample`] over `input` with `params`: a cell with one bias
+    /// (an LSTM, a simple RNN) adds the file's two, summed as the layer sums
+    /// them when it loads them.
+    pub(crate) fn run(
+        params: &RecurrentParams<'_>,
+        input: &[f32],
+        reverse: bool,
+        emit: impl FnMut(usize, bool, &[f32]),
+    ) {
+        let rows = C::GATES * U;
+        let mut summed = [[0.0f32; U]; 4];
+        let summed = &mut summed.as_flattened_mut()[..rows];
+        let direction = if C::SEPARATE_HIDDEN {
+            Direction {
+                weight_ih: params.weight_ih,
+                weight_hh: params.weight_hh,
+                bias: params.bias_ih,
+                hidden_bias: params.bias_hh,
+            }
+        } else {
+            for ((sum, b_ih), b_hh) in summed.iter_mut().zip(params.bias_ih).zip(params.bias_hh) {
+                *sum = b_ih + b_hh;
+            }
+            Direction { weight_ih: params.weight_ih, weight_hh: params.weight_hh, bias: summed, hidden_bias: &[] }
+        };
+        one_sample::<C, T, F, U>(&direction, input, reverse, emit);
+    }
+}
+
+impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Infer
+    for RecurrentView<C, T, F, U, SEQ>
+{
+    const INPUT: usize = T * F;
+    const OUTPUT: usize = if SEQ { T * U } else { U };
+    type Params<'a> = RecurrentParams<'a>;
+
+    /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]`, `bias_ih_l0`
+    /// and `bias_hh_l0` `[G·U]`.
+    fn load<'a>(weights: &mut Blob<'a>, prefix: &Prefix) -> Result<RecurrentParams<'a>, Error> {
+        Self::load_direction(weights, prefix, false)
+    }
+
+    fn forward(params: &RecurrentParams<'_>, input: &[f32], output: &mut [f32]) {
+        Self::run(params, input, false, |t, last, h| {
+            if SEQ {
+                output[t * U..(t + 1) * U].copy_from_slice(h);
+            } else if last {
+                output[..U].copy_from_slice(h);
+            }
+        });
+    }
+}
+
+#[cfg(feature = "std")]
 /// A [`Cell`] as one of ONNX's recurrent operators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnnxCell {
@@ -75,6 +259,7 @@ pub struct OnnxCell {
     pub attributes: Vec<(&'static str, Attr)>,
 }
 
+#[cfg(feature = "std")]
 /// A recurrent layer of one direction, or two (`directions`: the forward
 /// one, then the backward one), as ONNX's `LSTM`, `GRU` or `RNN` on `input`
 /// (`[T, F]`): its weights `W` `[D, G·U, F]`, `R` `[D, G·U, U]` and `B`
@@ -120,6 +305,7 @@ pub(crate) fn onnx_layer<C: Cell, const T: usize, const F: usize, const U: usize
     }
 }
 
+#[cfg(feature = "std")]
 /// A recurrent layer: a sequence of `T` steps of `F` features in, the cell
 /// `C` run over it with `U` units; out the last step's output (`U` values),
 /// or, when `SEQ` (Keras' `return_sequences=True`), every step's (`[T, U]`).
@@ -141,9 +327,10 @@ pub(crate) fn onnx_layer<C: Cell, const T: usize, const F: usize, const U: usize
 /// same whichever thread computes them, so results do not depend on the
 /// number of threads.
 pub struct Recurrent<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> {
-    /// `G·U x F`, column-major (the transpose of PyTorch's row-major `[G·U, F]`).
+    /// `[G·U, F]`, row-major as PyTorch's: gate row `r`'s weights are values
+    /// `r · F..(r + 1) · F`.
     pub weight_ih: Aligned64,
-    /// `G·U x U`, column-major.
+    /// `[G·U, U]`, row-major.
     pub weight_hh: Aligned64,
     /// `G·U`, added to the input's projection (for an LSTM or a simple RNN,
     /// the layer's one bias).
@@ -154,6 +341,7 @@ pub struct Recurrent<C: Cell, const T: usize, const F: usize, const U: usize, co
     cell: PhantomData<C>,
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Recurrent<C, T, F, U, SEQ> {
     const ROWS: usize = C::GATES * U;
     /// Values of `bias_hh`.
@@ -163,12 +351,16 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
     /// `W_hh` from `recurrent` (Keras: orthogonal), biases zero (an LSTM's
     /// forget gate's one, Keras' `unit_forget_bias`).
     pub fn with_init<R: Rng + ?Sized>(kernel: Init, recurrent: Init, rng: &mut R) -> Self {
-        let mut layer = Self::zeroed();
-        // Keras draws its kernel as [F, G·U]: fan-in F, fan-out G·U.
-        kernel.fill(&mut layer.weight_ih, F, Self::ROWS, rng);
+        let (mut layer, rows) = (Self::zeroed(), Self::ROWS);
+        // Keras draws its kernel as [F, G·U] (fan-in F, fan-out G·U): drawn
+        // in that order, column-major `G·U x F`, then made row-major.
+        let mut drawn = vec![0.0; rows * F.max(U)];
+        kernel.fill(&mut drawn[..rows * F], F, rows, rng);
+        crate::kernels::transpose_into(&drawn, rows, F, &mut layer.weight_ih, F);
         // Keras' recurrent kernel is [U, G·U]; an orthogonal one has
-        // orthonormal rows, which our `G·U x U` (its transpose) has as columns.
-        recurrent.fill(&mut layer.weight_hh, Self::ROWS, U, rng);
+        // orthonormal rows, which `[G·U, U]` (its transpose) has as columns.
+        recurrent.fill(&mut drawn[..rows * U], rows, U, rng);
+        crate::kernels::transpose_into(&drawn, rows, U, &mut layer.weight_hh, U);
         if C::GATES == 4 {
             layer.bias_ih[U..2 * U].fill(1.0);
         }
@@ -185,14 +377,9 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
     /// (`[G·U, U]`) and `B` (`[2·G·U]`), row-major, gates in the order
     /// `gates` gives (ONNX's gate `k` is nn's gate `gates[k]`).
     fn onnx_weights(&self, gates: &[usize], w: &mut Vec<f32>, r: &mut Vec<f32>, b: &mut Vec<f32>) {
-        let rows = Self::ROWS;
-        // nn's weights are column-major `G·U x F` and `G·U x U`: element
-        // (row, k) at `k · rows + row`.
         for &gate in gates {
-            for row in gate * U..(gate + 1) * U {
-                w.extend((0..F).map(|f| self.weight_ih[f * rows + row]));
-                r.extend((0..U).map(|k| self.weight_hh[k * rows + row]));
-            }
+            w.extend_from_slice(&self.weight_ih[gate * U * F..(gate + 1) * U * F]);
+            r.extend_from_slice(&self.weight_hh[gate * U * U..(gate + 1) * U * U]);
         }
         for &gate in gates {
             b.extend_from_slice(&self.bias_ih[gate * U..(gate + 1) * U]);
@@ -206,12 +393,14 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
     }
 }
 
+#[cfg(feature = "std")]
 /// The `len` values that [`super::aligned_len`] gave out of `buffer`.
 fn aligned(buffer: &[f32], len: usize) -> &[f32] {
     let skip = buffer.as_ptr().align_offset(64).min(16);
     &buffer[skip..skip + len]
 }
 
+#[cfg(feature = "std")]
 /// The sum of the columns of `sums.len()` values each in `values`, into
 /// `sums`: each sum over the columns in order, the sums shared between
 /// threads (the same bits on any number of threads).
@@ -223,6 +412,7 @@ fn column_sums(values: &[f32], sums: &mut [f32]) {
     });
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Clone for Recurrent<C, T, F, U, SEQ> {
     fn clone(&self) -> Self {
         Recurrent {
@@ -235,6 +425,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> C
     }
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> std::fmt::Debug
     for Recurrent<C, T, F, U, SEQ>
 {
@@ -243,6 +434,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> s
     }
 }
 
+#[cfg(feature = "std")]
 /// What a recurrent layer keeps between its passes, and its scratch memory;
 /// every sequence time-major (`[t][n][·]`).
 #[derive(Default)]
@@ -278,6 +470,7 @@ pub struct RecurrentBuffers {
     weight_hh: Vec<f32>,
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Recurrent<C, T, F, U, SEQ> {
     /// The weights as the loop over time reads them.
     fn weights(&self) -> Weights<'_> {
@@ -290,6 +483,7 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> R
     }
 }
 
+#[cfg(feature = "std")]
 /// Every cell is run by the loop over time (`kernels/recurrent.rs`).
 impl<C: Cell> Steps for C {
     const GATES: usize = <C as Cell>::GATES;
@@ -307,6 +501,7 @@ impl<C: Cell> Steps for C {
     }
 }
 
+#[cfg(feature = "std")]
 impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> Layer for Recurrent<C, T, F, U, SEQ> {
     const INPUT: usize = T * F;
     const OUTPUT: usize = if SEQ { T * U } else { U };
@@ -340,8 +535,25 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         output: &mut [f32],
         batch: usize,
         b: &mut RecurrentBuffers,
-        _: &mut Mode<'_>,
+        mode: &mut Mode<'_>,
     ) {
+        if batch == 1 && !mode.is_training() {
+            // The view's pass: a training pass keeps every step for the
+            // backward one, which the batched loop does.
+            let direction = Direction {
+                weight_ih: &self.weight_ih,
+                weight_hh: &self.weight_hh,
+                bias: &self.bias_ih,
+                hidden_bias: &self.bias_hh,
+            };
+            return one_sample::<C, T, F, U>(&direction, &input[..T * F], false, |t, last, h| {
+                if SEQ {
+                    output[t * U..(t + 1) * U].copy_from_slice(h);
+                } else if last {
+                    output[..U].copy_from_slice(h);
+                }
+            });
+        }
         let (rows, steps) = (Self::ROWS, batch * T);
         let (kept, state) = (if C::SEPARATE_HIDDEN { rows } else { 0 }, C::STATE * U);
         let memory = ForwardMemory {
@@ -386,15 +598,15 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
         }
     }
 
-    /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]` (kept
-    /// column-major), `bias_ih_l0` and `bias_hh_l0` `[G·U]`: PyTorch's
+    /// `weight_ih_l0` `[G·U, F]`, `weight_hh_l0` `[G·U, U]`, `bias_ih_l0`
+    /// and `bias_hh_l0` `[G·U]`: PyTorch's
     /// `nn.LSTM`, `nn.GRU` and `nn.RNN`. A cell that keeps one bias for the
     /// two (an LSTM, a simple RNN) saves `bias_hh_l0` as zeros and adds a
     /// loaded one to its bias.
     fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
         let rows = Self::ROWS;
-        visit(Part::param(path, "weight_ih_l0", &[rows, F], &self.weight_ih[..]).column_major());
-        visit(Part::param(path, "weight_hh_l0", &[rows, U], &self.weight_hh[..]).column_major());
+        visit(Part::param(path, "weight_ih_l0", &[rows, F], &self.weight_ih[..]));
+        visit(Part::param(path, "weight_hh_l0", &[rows, U], &self.weight_hh[..]));
         let shape = [rows];
         let bias_ih = Part::param(path, "bias_ih_l0", &shape, &self.bias_ih[..]);
         if C::SEPARATE_HIDDEN {
@@ -407,8 +619,8 @@ impl<C: Cell, const T: usize, const F: usize, const U: usize, const SEQ: bool> L
 
     fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
         let rows = Self::ROWS;
-        visit(Part::param(path, "weight_ih_l0", &[rows, F], &mut self.weight_ih[..]).column_major());
-        visit(Part::param(path, "weight_hh_l0", &[rows, U], &mut self.weight_hh[..]).column_major());
+        visit(Part::param(path, "weight_ih_l0", &[rows, F], &mut self.weight_ih[..]));
+        visit(Part::param(path, "weight_hh_l0", &[rows, U], &mut self.weight_hh[..]));
         let shape = [rows];
         let bias_ih = Part::param(path, "bias_ih_l0", &shape, &mut self.bias_ih[..]);
         if C::SEPARATE_HIDDEN {
@@ -492,6 +704,30 @@ mod tests {
         compare(with_biases(Gru::<8, 20, 80, false>::seeded(14)), 240, 8);
     }
 
+    /// An inference pass over one sample runs [`one_sample`] (the view's
+    /// pass); over several, the batched products. Each sample's outputs
+    /// agree to rounding, for every cell, with and without
+    /// `return_sequences`, so a network predicts what its view forwards.
+    #[test]
+    fn one_sample_and_batched_inference_agree() {
+        fn compare<L: Layer>(layer: L) {
+            let batch = 3;
+            let input = testing::values(L::INPUT * batch, 0.4);
+            let (batched, _) = testing::forward(&layer, &input, batch, false);
+            for n in 0..batch {
+                let (single, _) = testing::forward(&layer, &input[n * L::INPUT..(n + 1) * L::INPUT], 1, false);
+                for (k, (s, b)) in single.iter().zip(&batched[n * L::OUTPUT..]).enumerate() {
+                    assert!((s - b).abs() <= 1e-5, "sample {n}, output {k}: one sample {s}, batched {b}");
+                }
+            }
+        }
+        compare(with_biases(Lstm::<5, 3, 4, false>::seeded(15)));
+        compare(with_biases(Lstm::<5, 3, 4, true>::seeded(16)));
+        compare(with_biases(Gru::<5, 3, 4, false>::seeded(17)));
+        compare(with_biases(Gru::<5, 3, 4, true>::seeded(18)));
+        compare(with_biases(SimpleRnn::<5, 3, 4, true, Tanh>::seeded(19)));
+    }
+
     /// An LSTM's forward pass against its equations, written out in f64.
     #[test]
     fn lstm_forward_matches_its_equations() {
@@ -504,11 +740,11 @@ mod tests {
             let (mut h, mut c) = ([0.0f64; 3], [0.0f64; 3]);
             for t in 0..T {
                 let x = &input[(n * T + t) * 2..(n * T + t + 1) * 2];
-                // Row r of W_ih is column r of the stored G·U x F matrix.
+                // Row r of W_ih is its values r · 2..(r + 1) · 2, as PyTorch's.
                 let z: Vec<f64> = (0..12)
                     .map(|r| {
-                        let wx: f64 = (0..2).map(|f| f64::from(layer.weight_ih[f * 12 + r]) * f64::from(x[f])).sum();
-                        let wh: f64 = (0..3).map(|u| f64::from(layer.weight_hh[u * 12 + r]) * h[u]).sum();
+                        let wx: f64 = (0..2).map(|f| f64::from(layer.weight_ih[r * 2 + f]) * f64::from(x[f])).sum();
+                        let wh: f64 = (0..3).map(|u| f64::from(layer.weight_hh[r * 3 + u]) * h[u]).sum();
                         wx + wh + f64::from(layer.bias_ih[r])
                     })
                     .collect();
@@ -541,8 +777,9 @@ mod tests {
                 ("bias_hh_l0", vec![8])
             ]
         );
-        // Row r, column f of [8, 3] is W_ih's (r, f).
-        assert_eq!(tensors[0].values.as_f32().unwrap()[5 * 3 + 1], layer.weight_ih[8 + 5]);
+        // The file's [8, 3] is the layer's weights as they lie.
+        assert_eq!(tensors[0].values.as_f32().unwrap(), &layer.weight_ih[..]);
+        assert_eq!(tensors[1].values.as_f32().unwrap(), &layer.weight_hh[..]);
         assert_eq!(tensors[2].values.as_f32().unwrap(), [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
         assert_eq!(tensors[3].values.as_f32().unwrap(), [0.0; 8], "an LSTM's one bias is PyTorch's bias_ih");
         let copy = testing::loaded_copy(&layer);

@@ -1,8 +1,13 @@
-use super::recurrent::{BackwardStep, Cell, ForwardStep, OnnxCell, Recurrent};
+use super::recurrent::{Cell, ForwardStep};
 use crate::act::Activation;
-use crate::kernels::cell::{simple_rnn_backward, simple_rnn_forward};
-use crate::onnx::Attr;
-use std::marker::PhantomData;
+use crate::kernels::cell::simple_rnn_forward;
+use core::marker::PhantomData;
+#[cfg(feature = "std")]
+use {
+    super::recurrent::{BackwardStep, OnnxCell, Recurrent},
+    crate::kernels::cell::simple_rnn_backward,
+    crate::onnx::Attr,
+};
 
 /// A fully connected recurrent layer (Keras' `SimpleRNN`, PyTorch's
 /// `nn.RNN`): `h = A(W_ih · x_t + b_ih + W_hh · h_{t-1} + b_hh)`, with
@@ -19,6 +24,7 @@ use std::marker::PhantomData;
 ///
 /// assert_eq!(<SimpleRnn<10, 3, 8, false, Tanh> as Layer>::PARAMS, 8 * (3 + 8 + 1));
 /// ```
+#[cfg(feature = "std")]
 pub type SimpleRnn<const T: usize, const F: usize, const U: usize, const SEQ: bool, A> =
     Recurrent<SimpleRnnCell<A>, T, F, U, SEQ>;
 
@@ -38,6 +44,7 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
         simple_rnn_forward::<A>(gates, bias, h);
     }
 
+    #[cfg(feature = "std")]
     fn backward(step: BackwardStep<'_>) {
         let BackwardStep { dh, h, gates, dgates, .. } = step;
         simple_rnn_backward::<A>(dh, gates, h, dgates);
@@ -45,6 +52,7 @@ impl<A: Activation> Cell for SimpleRnnCell<A> {
 
     /// ONNX's `RNN` with the activation as it names it, once per direction;
     /// an activation it does not know (GELU, swish) is an error.
+    #[cfg(feature = "std")]
     fn onnx(directions: usize) -> crate::Result<OnnxCell> {
         let Some(activation) = A::onnx_rnn() else {
             let reason = format!("ONNX's RNN operator has no `{}` activation", A::NAME);

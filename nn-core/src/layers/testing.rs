@@ -161,7 +161,7 @@ pub fn tensors_of<L: Layer>(layer: &L) -> Vec<Tensor<'static>> {
 pub fn check_parts<L: Layer>(layer: &mut L, input: &[f32], batch: usize) {
     use super::{Data, DataMut, Path, Role};
     let name = std::any::type_name::<L>();
-    type Seen = (String, Vec<usize>, Role, super::Layout, usize);
+    type Seen = (String, Vec<usize>, Role, usize);
     let describe = |path: &Path<'_>, part_name: &str, suffix: &str| {
         let mut full = String::new();
         path.write_prefix(&mut full);
@@ -181,7 +181,7 @@ pub fn check_parts<L: Layer>(layer: &mut L, input: &[f32], batch: usize) {
                 Role::State => state += len,
             }
         }
-        read.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, part.layout, len));
+        read.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, len));
     });
     let mut written: Vec<Seen> = Vec::new();
     layer.parts_mut(&Path::ROOT, &mut |part| {
@@ -189,7 +189,7 @@ pub fn check_parts<L: Layer>(layer: &mut L, input: &[f32], batch: usize) {
             DataMut::F32(values) => values.len(),
             DataMut::I64(values) => values.len(),
         };
-        written.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, part.layout, len));
+        written.push((describe(&part.path, part.name, part.suffix), part.shape.to_vec(), part.role, len));
     });
     assert_eq!(read, written, "{name}: parts and parts_mut differ");
     assert_eq!(params, L::PARAMS, "{name}: PARAMS is not the values of its parameter parts");

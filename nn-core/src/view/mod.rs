@@ -40,9 +40,7 @@
 //! layer saves) and running one sample through the layer's one-sample pass,
 //! the function the layer itself runs on a batch of one. So the two agree
 //! bit for bit (`tests/view.rs` checks every kind and every example's
-//! network), except for the recurrent layers, whose views (in this module's
-//! own files) still loop over time with their own step arithmetic and agree
-//! to rounding. A network's values between layers live in two arrays on the
+//! network). A network's values between layers live in two arrays on the
 //! stack that `network!` sizes from the widths it knows, each layer reading
 //! one and writing the other.
 //!
@@ -59,26 +57,13 @@
 // it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
-mod bidirectional;
-mod gru;
-mod lstm;
-mod per_step;
-mod recurrent;
-mod simple_rnn;
-
-pub use bidirectional::{BidirectionalParams, BidirectionalView};
-pub use gru::GruStep;
-pub use lstm::LstmStep;
-pub use per_step::PerStepView;
-pub use recurrent::{RecurrentParams, RecurrentView, Step};
-pub use simple_rnn::SimpleRnnStep;
-
 #[doc(hidden)]
 pub use crate::layers::max_width;
 pub use crate::layers::{
-    ActivateView, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, Conv2dParams, Conv2dView, DenseParams,
-    DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, Infer, LayerNormParams, LayerNormView,
-    MaxPool2dView, Widths,
+    ActivateView, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, BidirectionalParams, BidirectionalView, Cell,
+    Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, GruCell,
+    Infer, LayerNormParams, LayerNormView, LstmCell, MaxPool2dView, PerStepView, RecurrentParams, RecurrentView,
+    SimpleRnnCell, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};

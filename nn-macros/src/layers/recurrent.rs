@@ -16,10 +16,8 @@ const OPTIONS: &[&str] = &["return_sequences", "init", "recurrent_init"];
 
 /// A checked recurrent layer, before it is wrapped (or not) in `bidirectional`.
 pub struct RecurrentPlan {
-    /// The nn-core cell, e.g. `LstmCell`.
+    /// The nn-core cell, e.g. `LstmCell` (the layer's and its view's).
     pub cell: TokenStream,
-    /// Its step in nn-core's `view`, e.g. `LstmStep`.
-    pub step: TokenStream,
     pub steps: usize,
     pub features: usize,
     pub units: usize,
@@ -42,10 +40,10 @@ impl RecurrentPlan {
         quote!(::nn::__private::layers::#kind<::nn::__private::layers::#cell, #steps, #features, #units, #sequences>)
     }
 
-    /// Its view, `kind<Step, T, F, U, SEQ>` (`RecurrentView` or `BidirectionalView`).
+    /// Its view, `kind<Cell, T, F, U, SEQ>` (`RecurrentView` or `BidirectionalView`).
     pub fn view(&self, kind: TokenStream) -> TokenStream {
-        let RecurrentPlan { step, steps, features, units, sequences, .. } = self;
-        quote!(::nn::__private::view::#kind<::nn::__private::view::#step, #steps, #features, #units, #sequences>)
+        let RecurrentPlan { cell, steps, features, units, sequences, .. } = self;
+        quote!(::nn::__private::view::#kind<::nn::__private::view::#cell, #steps, #features, #units, #sequences>)
     }
 
     /// How to build one direction from `rng`, when an initialiser is given.
@@ -117,9 +115,9 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
         };
         cx.error_spanned_by(args::tokens(arg), message);
     }
-    let (cell, step, label) = match name.as_str() {
-        "lstm" => (quote!(LstmCell), quote!(LstmStep), name.clone()),
-        "gru" => (quote!(GruCell), quote!(GruStep), name.clone()),
+    let (cell, label) = match name.as_str() {
+        "lstm" => (quote!(LstmCell), name.clone()),
+        "gru" => (quote!(GruCell), name.clone()),
         _ => {
             let activation = match args.positional.get(1) {
                 Some(arg) => args::activation(Some(arg), cx),
@@ -133,11 +131,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
             }
             let ty = activation.ty;
             let activation_type = quote!(::nn::__private::act::#ty);
-            (
-                quote!(SimpleRnnCell<#activation_type>),
-                quote!(SimpleRnnStep<#activation_type>),
-                format!("{name} ({})", activation.label),
-            )
+            (quote!(SimpleRnnCell<#activation_type>), format!("{name} ({})", activation.label))
         }
     };
     let units = args::size_or(&units, &format!("the number of units is 0; `{name}` has at least one unit"), cx);
@@ -155,7 +149,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Recurr
         );
     }
     (units > 0).then_some(())?;
-    Some(RecurrentPlan { cell, step, steps, features, units, sequences: sequences?, init: init?, label })
+    Some(RecurrentPlan { cell, steps, features, units, sequences: sequences?, init: init?, label })
 }
 
 /// Rule: `return_sequences` is `true` or `false` (default false).
