@@ -8,6 +8,8 @@
 //!         flatten,
 //!         dense(128, relu),           // or dense(784 => 128, relu)
 //!         net(OtherNetwork),
+//!         residual { dense(128, relu) },          // a block: its layers in braces
+//!         add { [dense(64)], [dense(64)] },      // or its branches, each in brackets
 //!     }
 //! }
 //! ```
@@ -34,6 +36,7 @@ pub struct Network {
 }
 
 /// One comma-separated item of the body.
+#[derive(Clone)]
 pub enum Entry {
     /// `input: 784` or `input: [1, 28, 28]`.
     Input { key: Ident, value: InputValue },
@@ -41,6 +44,7 @@ pub enum Entry {
     Layer(LayerSpec),
 }
 
+#[derive(Clone)]
 pub enum InputValue {
     /// `784`.
     Vector(LitInt),
@@ -49,15 +53,44 @@ pub enum InputValue {
 }
 
 /// A layer as written.
+#[derive(Clone)]
 pub struct LayerSpec {
     pub name: Ident,
     /// `None` when written without parentheses.
     pub args: Option<Vec<Arg>>,
     /// The whole `name(args)`, for errors about the layer as a whole.
     pub tokens: proc_macro2::TokenStream,
+    /// What follows in braces: a block's layers or branches.
+    pub block: Option<Block>,
+}
+
+/// A block's body as written: `{ layers }` or `{ [layers], [layers], ... }`.
+#[derive(Clone)]
+pub struct Block {
+    /// The braces, for errors about the body as a whole.
+    pub brace: proc_macro2::Span,
+    pub body: BlockBody,
+    /// Syntax errors inside one entry's parentheses (that entry is skipped).
+    pub errors: Vec<syn::Error>,
+}
+
+#[derive(Clone)]
+pub enum BlockBody {
+    /// `{ dense(16), relu }`.
+    Layers(Vec<Entry>),
+    /// `{ [dense(16)], [] }`: each branch's layers, `[]` the identity.
+    Branches(Vec<Branch>),
+}
+
+/// One bracketed branch of a block.
+#[derive(Clone)]
+pub struct Branch {
+    pub bracket: proc_macro2::Span,
+    pub entries: Vec<Entry>,
 }
 
 /// One argument of a layer.
+#[derive(Clone)]
 pub enum Arg {
     /// `128` or `784 => 128`.
     Size { input: Option<LitInt>, output: LitInt },
@@ -90,20 +123,51 @@ impl Parse for Network {
         let ident: Ident = input.parse()?;
         let body;
         syn::braced!(body in input);
-        let mut entries = Vec::new();
-        let mut entry_errors = Vec::new();
-        while !body.is_empty() {
-            match parse_entry(&body)? {
-                Ok(entry) => entries.push(entry),
-                Err(error) => entry_errors.push(error),
-            }
-            if body.is_empty() {
-                break;
-            }
-            body.parse::<Token![,]>()?;
-        }
+        let (entries, entry_errors) = parse_entries(&body)?;
         Ok(Network { attrs, vis, ident, entries, entry_errors })
     }
+}
+
+/// Parse comma-separated entries up to the end of `body`: the entries, and
+/// the errors inside entries' parentheses (each skips its entry).
+fn parse_entries(body: ParseStream) -> syn::Result<(Vec<Entry>, Vec<syn::Error>)> {
+    let mut entries = Vec::new();
+    let mut entry_errors = Vec::new();
+    while !body.is_empty() {
+        match parse_entry(body)? {
+            Ok(entry) => entries.push(entry),
+            Err(error) => entry_errors.push(error),
+        }
+        if body.is_empty() {
+            break;
+        }
+        body.parse::<Token![,]>()?;
+    }
+    Ok((entries, entry_errors))
+}
+
+/// A block's body after its name and arguments: `{ layers }` or
+/// `{ [layers], [layers], ... }`.
+fn parse_block(input: ParseStream) -> syn::Result<Block> {
+    let content;
+    let brace = syn::braced!(content in input);
+    if !content.peek(syn::token::Bracket) {
+        let (entries, errors) = parse_entries(&content)?;
+        return Ok(Block { brace: brace.span.join(), body: BlockBody::Layers(entries), errors });
+    }
+    let (mut branches, mut errors) = (Vec::new(), Vec::new());
+    while !content.is_empty() {
+        let inner;
+        let bracket = syn::bracketed!(inner in content);
+        let (entries, entry_errors) = parse_entries(&inner)?;
+        errors.extend(entry_errors);
+        branches.push(Branch { bracket: bracket.span.join(), entries });
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(Block { brace: brace.span.join(), body: BlockBody::Branches(branches), errors })
 }
 
 /// Parse one entry. The outer error ends the body (its structure is lost); the
@@ -137,11 +201,18 @@ fn parse_entry(input: ParseStream) -> syn::Result<syn::Result<Entry>> {
             let parser = Punctuated::<Arg, Token![,]>::parse_terminated;
             match parser.parse2(group.stream()) {
                 Ok(args) => Some(args.into_iter().collect()),
-                Err(error) => return Ok(Err(error)),
+                Err(error) => {
+                    // The block after it still belongs to this entry.
+                    if input.peek(syn::token::Brace) {
+                        parse_block(input)?;
+                    }
+                    return Ok(Err(error));
+                }
             }
         }
     };
-    Ok(Ok(Entry::Layer(LayerSpec { name, args, tokens })))
+    let block = if input.peek(syn::token::Brace) { Some(parse_block(input)?) } else { None };
+    Ok(Ok(Entry::Layer(LayerSpec { name, args, tokens, block })))
 }
 
 impl Parse for Arg {

@@ -1,11 +1,14 @@
 //! Shapes and rules: walks the layers in order, computes what flows between
 //! them, and records every mistake in the user's terms, spanned on what
 //! caused it. The rules of each layer kind live in its module under
-//! `layers/`; the rules of the network as a whole live here, one function
-//! each, with its rule in its comment.
+//! `layers/`, those of each block kind under `blocks/` (a block's layers are
+//! checked as networks of their own, through the `BuildIn` the caller
+//! gives); the rules of the network as a whole live here, one function each,
+//! with its rule in its comment.
 
 use crate::args::size;
 use crate::ast::{Entry, InputValue, LayerSpec, Network};
+use crate::blocks::{self, BuildIn, SubNet};
 use crate::ctxt::Ctxt;
 use crate::layers::{self, Planned};
 use crate::shape::{Shape, Width};
@@ -28,7 +31,7 @@ pub struct Plan {
     pub output: Shape,
 }
 
-pub fn check(net: &Network, cx: &mut Ctxt) -> Plan {
+pub fn check(net: &Network, cx: &mut Ctxt, build: BuildIn) -> Plan {
     for error in &net.entry_errors {
         cx.syn_error(error.clone());
     }
@@ -36,7 +39,7 @@ pub fn check(net: &Network, cx: &mut Ctxt) -> Plan {
     let mut shape = input.clone();
     let mut layers = Vec::new();
     for (index, spec) in net.entries.iter().filter_map(layer).enumerate() {
-        if let Some(planned) = check_layer(spec, &shape, cx) {
+        if let Some(planned) = check_layer(net, index, spec, &shape, cx, build) {
             reads_input_first(spec, &planned, index, cx);
             let input = std::mem::replace(&mut shape, planned.output.clone());
             layers.push(PlannedLayer { index, spec_tokens: spec.tokens.clone(), input, planned });
@@ -138,15 +141,52 @@ fn has_layers(net: &Network, cx: &mut Ctxt) {
     }
 }
 
-/// Rule: a layer's name is one of `layers::LAYERS` or an activation; its kind
-/// checks the rest.
-/// `None` when it is too broken to plan (it is left out, and the shape
-/// flowing in passes on to the next layer).
-fn check_layer(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planned> {
+/// Rule: a layer's name is one of `layers::LAYERS`, an activation, or a
+/// block kind of `blocks::BLOCKS` (which, alone, is followed by braces); its
+/// kind checks the rest. `None` when it is too broken to plan (it is left
+/// out, and the shape flowing in passes on to the next layer).
+fn check_layer(
+    net: &Network,
+    index: usize,
+    spec: &LayerSpec,
+    incoming: &Shape,
+    cx: &mut Ctxt,
+    build: BuildIn,
+) -> Option<Planned> {
+    if let Some(kind) = blocks::find(&spec.name) {
+        let Some(block) = &spec.block else {
+            cx.error_spanned_by(
+                &spec.tokens,
+                format_args!(
+                    "`{}` is a block: its layers follow in braces, e.g. `{}`",
+                    spec.name,
+                    match kind.name {
+                        "add" | "concat" => "add { [conv2d(16, 3, padding = same)], [] }",
+                        "repeat" => "repeat(2) { dense(64, relu) }",
+                        _ => "residual { dense(64, relu) }",
+                    }
+                ),
+            );
+            return None;
+        };
+        let build = |sub: &SubNet<'_>, cx: &mut Ctxt| {
+            build(net, &SubNet { part: format!("Layer{index}{}", sub.part), ..*sub }, cx)
+        };
+        return (kind.check)(spec, block, incoming, cx, &build);
+    }
+    if let Some(block) = &spec.block {
+        let blocks: Vec<String> = blocks::BLOCKS.iter().map(|kind| format!("`{}`", kind.name)).collect();
+        cx.syn_error(syn::Error::new(
+            block.brace,
+            format_args!("`{}` is a layer, not a block: only {} take layers in braces", spec.name, blocks.join(", ")),
+        ));
+    }
     match layers::find(&spec.name) {
         Some(check) => check(spec, incoming, cx),
         None => {
-            crate::args::unknown_name(&spec.name, "layer", &layers::names(), cx);
+            let mut names = layers::names();
+            names.extend(blocks::BLOCKS.iter().map(|kind| kind.name));
+            crate::args::unknown_name(&spec.name, "layer", &names, cx);
             None
         }
     }

@@ -21,6 +21,13 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// How many errors were recorded: a rule on what a part gives is
+    /// skipped when that part had mistakes of its own (counted before and
+    /// after it), which would only be repeated.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// Whether any error was recorded.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

@@ -8,10 +8,11 @@
 //! with the same widths and methods, so that the rest of the program checks
 //! against it and only the mistakes themselves are reported.
 
-use crate::ast::Network;
+use crate::ast::{Entry, InputValue, Network};
+use crate::blocks::{Built, SubNet};
 use crate::check::{self, Plan};
 use crate::ctxt::Ctxt;
-use crate::layers::Fusion;
+use crate::layers::{Fusion, Row};
 use crate::shape::{Shape, Width};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -22,16 +23,60 @@ use syn::spanned::Spanned;
 /// view, which builds without std (see `view`).
 pub fn expand(net: &Network) -> TokenStream {
     let mut cx = Ctxt::default();
-    let plan = check::check(net, &mut cx);
+    let plan = check::check(net, &mut cx, build_block);
     if cx.has_errors() {
         let errors = cx.into_compile_errors();
         let stub = stub(net, &plan);
         let view = crate::view::stub(net, &plan);
         return quote! { #errors ::nn::__std_only! { #stub } #view };
     }
-    let network = generate(net, &plan);
-    let view = crate::view::generate(net, &plan);
-    quote! { ::nn::__std_only! { #network } #view }
+    written(net, &plan)
+}
+
+/// A network without mistakes: its items, its view, and the networks its
+/// blocks hold.
+fn written(net: &Network, plan: &Plan) -> TokenStream {
+    let network = generate(net, plan);
+    let view = crate::view::generate(net, plan);
+    let blocks: TokenStream = plan.layers.iter().map(|layer| layer.planned.items.clone()).collect();
+    quote! { ::nn::__std_only! { #network } #view #blocks }
+}
+
+/// A block's list of layers in `parent`, checked and written as a network
+/// of its own, hidden, named after `parent` and the block's place in it
+/// (`__ResNetLayer3Body`), which takes the shape flowing into the block.
+/// Its items are written only when no mistake has been found anywhere (the
+/// networks are stubs then, which need none).
+fn build_block(parent: &Network, sub: &SubNet<'_>, cx: &mut Ctxt) -> Option<Built> {
+    let span = sub.span;
+    let lit = |n: &usize| syn::LitInt::new(&n.to_string(), span);
+    let value = match sub.input {
+        Shape::Vector(Width::Known(n)) => InputValue::Vector(lit(n)),
+        Shape::Sequence(dims) => InputValue::Dims { bracket: span, dims: dims.iter().map(lit).collect() },
+        Shape::Image(dims) => InputValue::Dims { bracket: span, dims: dims.iter().map(lit).collect() },
+        Shape::Vector(Width::Expr(_)) => {
+            cx.syn_error(syn::Error::new(
+                span,
+                "a block cannot take the output of `net(..)`, whose width only the compiler knows; put the block \
+                 inside the nested network, or state the width with a layer that knows it",
+            ));
+            return None;
+        }
+    };
+    let ident = format_ident!("__{}{}", parent.ident.to_string().trim_start_matches('_'), sub.part, span = span);
+    let mut entries = vec![Entry::Input { key: syn::Ident::new("input", span), value }];
+    entries.extend(sub.entries.iter().cloned());
+    let net = Network {
+        attrs: vec![syn::parse_quote!(#[doc(hidden)])],
+        vis: parent.vis.clone(),
+        ident: ident.clone(),
+        entries,
+        entry_errors: Vec::new(),
+    };
+    let plan = check::check(&net, cx, build_block);
+    let rows = rows(&plan, &fields(&plan));
+    let items = if cx.has_errors() { TokenStream::new() } else { written(&net, &plan) };
+    Some(Built { output: plan.output, ty: quote!(#ident), items, rows })
 }
 
 /// A layer that becomes a field of the struct.
@@ -565,27 +610,35 @@ fn onnx(plan: &Plan, fields: &[Field]) -> TokenStream {
     }
 }
 
-/// The summary rows, one per layer as written.
-fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
+/// The summary rows, one per layer as written, each block's rows under it.
+fn rows(plan: &Plan, fields: &[Field]) -> Vec<Row> {
     let mut fields = fields.iter();
-    let rows = plan.layers.iter().map(|layer| {
-        let label = &layer.planned.label;
-        let output = layer.planned.output.summary_tokens();
+    let mut rows = Vec::new();
+    for layer in &plan.layers {
         let field = layer.planned.code.as_ref().and_then(|_| fields.next());
-        let params = field.map_or_else(
-            || quote!(0),
-            |f| {
-                let layer = &f.layer;
-                quote!(#layer::PARAMS)
-            },
-        );
-        let state = field.map_or_else(
-            || quote!(0),
-            |f| {
-                let layer = &f.layer;
-                quote!(#layer::STATE)
-            },
-        );
+        let count = |what: TokenStream| {
+            field.map_or_else(
+                || quote!(0),
+                |f| {
+                    let layer = &f.layer;
+                    quote!(#layer::#what)
+                },
+            )
+        };
+        rows.push(Row {
+            label: layer.planned.label.clone(),
+            output: layer.planned.output.summary_tokens(),
+            params: count(quote!(PARAMS)),
+            state: count(quote!(STATE)),
+        });
+        rows.extend(layer.planned.nested.iter().cloned());
+    }
+    rows
+}
+
+/// The summary: the network's name and its rows.
+fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
+    let rows = rows(plan, fields).into_iter().map(|Row { label, output, params, state }| {
         quote! {
             ::nn::__private::network::SummaryRow {
                 layer: ::nn::__private::String::from(#label),

@@ -2,7 +2,8 @@
 //!
 //! The macro works in three steps: `ast` parses the tokens, `check` walks
 //! the layers, computing every shape and collecting every mistake (each layer
-//! kind's rules in its module under `layers`, registered there in `LAYERS`), and
+//! kind's rules in its module under `layers`, registered there in `LAYERS`,
+//! each block kind's under `blocks`, in `BLOCKS`), and
 //! `expand` writes the struct and its impls, with `view` writing what builds
 //! without std: the network's view, inference from borrowed weights.
 //! Mistakes never stop the expansion: they are reported together, and the
@@ -11,6 +12,7 @@
 
 mod args;
 mod ast;
+mod blocks;
 mod check;
 mod ctxt;
 mod expand;

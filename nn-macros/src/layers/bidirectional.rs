@@ -49,7 +49,7 @@ pub fn check(spec: &LayerSpec, incoming: &Shape, cx: &mut Ctxt) -> Option<Planne
             return None;
         }
     };
-    let inner = LayerSpec { name, args: Some(inner_args), tokens: call.to_token_stream() };
+    let inner = LayerSpec { name, args: Some(inner_args), tokens: call.to_token_stream(), block: None };
     let plan = recurrent::check(&inner, incoming, cx)?;
     let units = plan.units;
     let ty = plan.layer(quote!(Bidirectional));

@@ -82,12 +82,45 @@ pub struct Planned {
     /// Whether it reads the network's input values as they are (an
     /// embedding's token ids), and so must be the first layer.
     pub reads_input: bool,
+    /// The summary rows under its own (a block's branches and layers).
+    pub nested: Vec<Row>,
+    /// Items its type needs beside the network (a block's branches, each a
+    /// network of its own).
+    pub items: TokenStream,
+}
+
+/// One row of a network's summary, as the macro writes it.
+#[derive(Clone)]
+pub struct Row {
+    /// What the row names, indented two spaces a level.
+    pub label: String,
+    /// The shape it gives (`Shape::summary_tokens`).
+    pub output: TokenStream,
+    /// Its trainable parameters and its other training state, as expressions.
+    pub params: TokenStream,
+    pub state: TokenStream,
+}
+
+impl Row {
+    /// The same row a level deeper.
+    pub fn indented(mut self) -> Row {
+        self.label.insert_str(0, "  ");
+        self
+    }
 }
 
 impl Planned {
     /// A layer that takes what the layer before it gives.
     pub fn new(output: Shape, label: impl Into<String>, modules: usize, code: Option<Code>) -> Self {
-        Planned { output, label: label.into(), modules, code, reads_input: false }
+        Planned {
+            output,
+            label: label.into(),
+            modules,
+            code,
+            reads_input: false,
+            nested: Vec::new(),
+            items: TokenStream::new(),
+        }
     }
 }
 
