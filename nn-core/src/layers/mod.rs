@@ -27,6 +27,7 @@ mod dropout;
 mod embedding;
 mod global_avgpool2d;
 mod gru;
+mod identity;
 mod lstm;
 mod maxpool2d;
 #[cfg(feature = "std")]
@@ -37,6 +38,7 @@ mod per_step;
 mod recurrent;
 #[cfg(feature = "std")]
 mod regularizer;
+mod residual;
 mod simple_rnn;
 
 #[cfg(feature = "std")]
@@ -65,6 +67,7 @@ pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
 pub use gru::Gru;
 pub use gru::GruCell;
+pub use identity::Identity;
 #[cfg(feature = "std")]
 pub use lstm::Lstm;
 pub use lstm::LstmCell;
@@ -83,6 +86,9 @@ pub use recurrent::{BackwardStep, Cell, ForwardStep, RecurrentParams, RecurrentV
 pub use recurrent::{OnnxCell, Recurrent, RecurrentBuffers};
 #[cfg(feature = "std")]
 pub use regularizer::Regularizer;
+pub use residual::Residual;
+#[cfg(feature = "std")]
+pub use residual::ResidualBuffers;
 #[cfg(feature = "std")]
 pub use simple_rnn::SimpleRnn;
 pub use simple_rnn::SimpleRnnCell;
