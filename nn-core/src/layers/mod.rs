@@ -17,6 +17,7 @@
 // so it is a few hundred bytes; it is made at most once, when a view is made.
 #![allow(clippy::result_large_err)]
 
+mod add;
 mod avgpool2d;
 mod batch_norm;
 mod bidirectional;
@@ -41,6 +42,9 @@ mod regularizer;
 mod residual;
 mod simple_rnn;
 
+pub use add::Add;
+#[cfg(feature = "std")]
+pub use add::BranchBuffers;
 #[cfg(feature = "std")]
 pub use avgpool2d::AvgPool2d;
 pub use avgpool2d::AvgPool2dView;
