@@ -39,6 +39,7 @@ mod per_step;
 mod recurrent;
 #[cfg(feature = "std")]
 mod regularizer;
+mod repeat;
 mod residual;
 mod simple_rnn;
 
@@ -90,6 +91,9 @@ pub use recurrent::{BackwardStep, Cell, ForwardStep, RecurrentParams, RecurrentV
 pub use recurrent::{OnnxCell, Recurrent, RecurrentBuffers};
 #[cfg(feature = "std")]
 pub use regularizer::Regularizer;
+pub use repeat::Repeat;
+#[cfg(feature = "std")]
+pub use repeat::RepeatBuffers;
 pub use residual::Residual;
 #[cfg(feature = "std")]
 pub use residual::ResidualBuffers;

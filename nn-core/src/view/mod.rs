@@ -62,8 +62,8 @@ pub use crate::layers::max_width;
 pub use crate::layers::{
     Add, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, BidirectionalParams, BidirectionalView, Cell,
     Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, GruCell,
-    Identity, Infer, LstmCell, MaxPool2dView, PerStepView, RecurrentParams, RecurrentView, Residual, SimpleRnnCell,
-    Widths,
+    Identity, Infer, LstmCell, MaxPool2dView, PerStepView, RecurrentParams, RecurrentView, Repeat, Residual,
+    SimpleRnnCell, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
