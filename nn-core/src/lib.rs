@@ -103,6 +103,7 @@ pub use __private_core as __private;
 /// and its type need. Not a public API.
 #[doc(hidden)]
 pub mod __private_core {
+    pub use crate::layers;
     pub use crate::view::{self, Widths};
     pub use crate::{act, init};
 

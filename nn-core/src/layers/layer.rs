@@ -349,6 +349,10 @@ mod tests {
         check_parts(&mut SimpleRnn::<3, 2, 4, false, Tanh>::init(&mut rng), &values(12, 0.9), 2);
         check_parts(&mut Bidirectional::<LstmCell, 3, 2, 4, true>::init(&mut rng), &values(12, 1.0), 2);
         check_parts(&mut PerStep::<Dense<2, 3, Tanh>, 3>::init(&mut rng), &values(12, 1.1), 2);
+        check_parts(&mut Identity::<4>::init(&mut rng), &values(8, 1.2), 2);
+        check_parts(&mut Residual::<BatchNorm<2, 2>, 4>::init(&mut rng), &values(8, 1.3), 2);
+        check_parts(&mut Add::<Dense<4, 4, Relu>, BatchNorm<2, 2>, 4>::init(&mut rng), &values(8, 1.4), 2);
+        check_parts(&mut Repeat::<Residual<BatchNorm<2, 2>, 4>, 3, 4>::init(&mut rng), &values(8, 1.5), 2);
     }
 
     /// A layer that kept a tensor out of its parts would not be saved, and

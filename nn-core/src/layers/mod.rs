@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod activate;
+mod add;
 mod avgpool2d;
 mod batch_norm;
 mod bidirectional;
@@ -28,6 +29,7 @@ mod dropout;
 mod embedding;
 mod global_avgpool2d;
 mod gru;
+mod identity;
 mod layer_norm;
 mod lstm;
 mod maxpool2d;
@@ -39,11 +41,16 @@ mod per_step;
 mod recurrent;
 #[cfg(feature = "std")]
 mod regularizer;
+mod repeat;
+mod residual;
 mod simple_rnn;
 
 #[cfg(feature = "std")]
 pub use activate::Activate;
 pub use activate::ActivateView;
+pub use add::Add;
+#[cfg(feature = "std")]
+pub use add::BranchBuffers;
 #[cfg(feature = "std")]
 pub use avgpool2d::AvgPool2d;
 pub use avgpool2d::AvgPool2dView;
@@ -70,6 +77,7 @@ pub use global_avgpool2d::GlobalAvgPool2dView;
 #[cfg(feature = "std")]
 pub use gru::Gru;
 pub use gru::GruCell;
+pub use identity::Identity;
 #[cfg(feature = "std")]
 pub use layer_norm::{LayerNorm, LayerNormBuffers};
 pub use layer_norm::{LayerNormParams, LayerNormView};
@@ -91,6 +99,12 @@ pub use recurrent::{BackwardStep, Cell, ForwardStep, RecurrentParams, RecurrentV
 pub use recurrent::{OnnxCell, Recurrent, RecurrentBuffers};
 #[cfg(feature = "std")]
 pub use regularizer::Regularizer;
+pub use repeat::Repeat;
+#[cfg(feature = "std")]
+pub use repeat::RepeatBuffers;
+pub use residual::Residual;
+#[cfg(feature = "std")]
+pub use residual::ResidualBuffers;
 #[cfg(feature = "std")]
 pub use simple_rnn::SimpleRnn;
 pub use simple_rnn::SimpleRnnCell;

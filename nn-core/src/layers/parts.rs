@@ -13,8 +13,10 @@ use std::fmt::Write;
 
 /// Where a layer sits among the modules of the matching PyTorch module tree:
 /// nothing for a network's own layers, module 3 of a `torch.nn.Sequential`,
-/// module 3 of a network nested as module 0 (`0.3.`). Built on the stack,
-/// each level pointing at the one above, so visiting allocates nothing.
+/// module 3 of a network nested as module 0 (`0.3.`), or a named child
+/// (`5.branches.1.`, `3.body.`: the attributes of a block's module). Built
+/// on the stack, each level pointing at the one above, so visiting
+/// allocates nothing.
 ///
 /// ```
 /// use nn_core::layers::Path;
@@ -22,10 +24,21 @@ use std::fmt::Write;
 /// let (nested, mut name) = (Path::ROOT.module(0), String::new());
 /// nested.module(3).write_prefix(&mut name);
 /// assert_eq!(name, "0.3.");
+///
+/// let (block, mut name) = (Path::ROOT.module(5), String::new());
+/// block.named("branches").module(1).write_prefix(&mut name);
+/// assert_eq!(name, "5.branches.1.");
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Path<'a> {
-    up: Option<(&'a Path<'a>, usize)>,
+    up: Option<(&'a Path<'a>, Segment)>,
+}
+
+/// One level of a [`Path`]: a module's index or a child's name.
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    Index(usize),
+    Name(&'static str),
 }
 
 impl<'a> Path<'a> {
@@ -34,15 +47,24 @@ impl<'a> Path<'a> {
 
     /// Module `index` under this level.
     pub fn module(&'a self, index: usize) -> Path<'a> {
-        Path { up: Some((self, index)) }
+        Path { up: Some((self, Segment::Index(index))) }
     }
 
-    /// Append the prefix of this level to `out`: each module's index and a
-    /// dot, outermost first.
+    /// The child module named `name` under this level (prefix `name.`), as
+    /// a PyTorch module names its attributes: a block's `branches` or `body`.
+    pub fn named(&'a self, name: &'static str) -> Path<'a> {
+        Path { up: Some((self, Segment::Name(name))) }
+    }
+
+    /// Append the prefix of this level to `out`: each module's index or
+    /// name and a dot, outermost first.
     pub fn write_prefix(&self, out: &mut String) {
-        if let Some((up, index)) = self.up {
+        if let Some((up, segment)) = self.up {
             up.write_prefix(out);
-            let _ = write!(out, "{index}.");
+            let _ = match segment {
+                Segment::Index(index) => write!(out, "{index}."),
+                Segment::Name(name) => write!(out, "{name}."),
+            };
         }
     }
 }

@@ -211,3 +211,48 @@ fn snapshot_state<L: Layer>(layer: &mut L) -> Vec<f32> {
     layer.visit_state(&mut |s| values.extend_from_slice(s));
     values
 }
+
+/// The output of view `V` for one sample, its parameters read from a blob
+/// of the tensors `layer` saves, against `layer`'s own forward pass on a
+/// batch of one: they must agree bit for bit (and `V` must read every
+/// tensor of the blob).
+pub fn view_matches_layer<L: Layer, V: super::Infer>(layer: &L, input: &[f32]) {
+    let name = std::any::type_name::<L>();
+    assert_eq!((V::INPUT, V::OUTPUT), (L::INPUT, L::OUTPUT), "{name}: the view has other widths");
+    let bytes = crate::io::serialize(&tensors_of(layer), &[]).unwrap();
+    let params = crate::view::Weights::parse(&bytes).unwrap().load::<V>().unwrap();
+    let mut viewed = vec![f32::NAN; V::OUTPUT];
+    V::forward(&params, input, &mut viewed);
+    let (owned, _) = forward(layer, input, 1, false);
+    let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&viewed), bits(&owned), "{name}: the view and the layer differ");
+}
+
+/// The ONNX graph that `layer` writes for an input of samples shaped
+/// `dims`: its operators (`op_type`s, in order), its constants' names, and
+/// the output's shape.
+pub fn onnx_graph<L: Layer>(layer: &L, dims: &[usize]) -> (Vec<String>, Vec<String>, Vec<usize>) {
+    let mut graph = crate::onnx::Graph::new();
+    let input = crate::onnx::Value { name: crate::onnx::INPUT.into(), dims: dims.to_vec() };
+    let output = layer.onnx(&mut graph, "", input.clone()).unwrap();
+    let dims = output.dims.clone();
+    let model = graph.into_model("test", &input, output);
+    let graph = model.graph.unwrap();
+    let ops = graph.node.into_iter().filter_map(|n| n.op_type).collect();
+    let constants = graph.initializer.into_iter().filter_map(|t| t.name).collect();
+    (ops, constants, dims)
+}
+
+/// The outputs and gradients (parameters', then the input's) of a
+/// training step of `layer` on `input` (a batch of `batch`), on `threads`
+/// threads of the matrix product.
+pub fn step_on_threads<L: Layer>(layer: &L, input: &[f32], batch: usize, threads: usize) -> (Vec<f32>, Vec<f32>) {
+    crate::gemm::set_threads(threads);
+    let (output, mut buffers) = forward(layer, input, batch, true);
+    let (grads, grad_input) = backward(layer, input, &output, values(L::OUTPUT * batch, 0.21), batch, &mut buffers);
+    crate::gemm::set_threads(0);
+    let mut gradients = Vec::new();
+    grads.params(&mut |g| gradients.extend_from_slice(g));
+    gradients.extend_from_slice(&grad_input);
+    (output, gradients)
+}

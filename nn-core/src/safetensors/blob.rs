@@ -836,4 +836,22 @@ mod tests {
         assert_eq!(deep.as_str().len(), 64);
         assert!(Name::new(&"x".repeat(70)).is_cut());
     }
+
+    /// A named child (a block's `branches`, `body`) adds its name and a dot,
+    /// as PyTorch names a module's attributes, and is refused, not cut, when
+    /// it no longer fits.
+    #[test]
+    fn prefixes_name_children_and_refuse_to_grow_past_a_name() {
+        let prefix = Prefix::ROOT.module(5).unwrap().named("branches").unwrap().module(1).unwrap();
+        assert_eq!(prefix.join("0.weight").as_str(), "5.branches.1.0.weight");
+        let mut deep = Prefix::ROOT;
+        let error = loop {
+            match deep.named("body") {
+                Ok(next) => deep = next,
+                Err(error) => break error,
+            }
+        };
+        assert!(matches!(error, Error::NameTooLong { .. }), "{error}");
+        assert_eq!(deep.as_str().len(), 60);
+    }
 }

@@ -79,6 +79,27 @@ impl Prefix {
         Ok(Prefix { name })
     }
 
+    /// The prefix of the child module named `name` under this one: this
+    /// one, the name and a dot (`"5.branches."`, `"3.body."`: the attributes
+    /// of a block's PyTorch module).
+    ///
+    /// ```
+    /// use nn::view::Prefix;
+    ///
+    /// let branch = Prefix::ROOT.module(5)?.named("branches")?.module(1)?;
+    /// assert_eq!(branch.as_str(), "5.branches.1.");
+    /// # Ok::<(), nn::view::Error>(())
+    /// ```
+    pub fn named(&self, name: &str) -> Result<Prefix, Error> {
+        let mut full = self.name;
+        full.push_str(name);
+        full.push('.');
+        if full.is_cut() {
+            return Err(Error::NameTooLong { prefix: full });
+        }
+        Ok(Prefix { name: full })
+    }
+
     /// The prefix as text.
     pub fn as_str(&self) -> &str {
         self.name.as_str()

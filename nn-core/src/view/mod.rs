@@ -60,10 +60,10 @@
 #[doc(hidden)]
 pub use crate::layers::max_width;
 pub use crate::layers::{
-    ActivateView, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, BidirectionalParams, BidirectionalView, Cell,
-    Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView, GruCell,
-    Infer, LayerNormParams, LayerNormView, LstmCell, MaxPool2dView, PerStepView, RecurrentParams, RecurrentView,
-    SimpleRnnCell, Widths,
+    ActivateView, Add, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, BidirectionalParams, BidirectionalView,
+    Cell, Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView,
+    GruCell, Identity, Infer, LayerNormParams, LayerNormView, LstmCell, MaxPool2dView, PerStepView, RecurrentParams,
+    RecurrentView, Repeat, Residual, SimpleRnnCell, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
