@@ -109,6 +109,19 @@ network! {
     }
 }
 
+network! {
+    /// Blocks: a residual body with batch norm, branches summed with a
+    /// projection, repeated copies.
+    struct Residuals {
+        input: [1, 28, 28],
+        conv2d(4, 3, stride = 2, padding = same, use_bias = false),
+        repeat(2) { residual { conv2d(4, 3, padding = same), batch_norm, relu } },
+        add { [conv2d(8, 3, stride = 2, padding = same), relu], [conv2d(8, 1, stride = 2)] },
+        global_avgpool2d,
+        dense(10, softmax),
+    }
+}
+
 /// The weights of `embedded/mnist`, embedded here too.
 static MNIST_CNN: &[u8] = nn::include_weights!("../embedded/mnist/mnist_cnn.safetensors");
 
@@ -154,22 +167,22 @@ fn main() {
 /// A view reads its weights where they lie and keeps the values between
 /// layers on the stack: making one (the embedded CNN's, and those of the
 /// networks above: nested dense layers, every image layer, every recurrent
-/// layer, the layers of blocks) and running it allocate nothing, from the
+/// layer, the layers of blocks, blocks) and running it allocate nothing, from the
 /// first call on.
 fn a_view_allocates_nothing_not_even_the_first_time() {
     let (mlp, cnn, rnn) = (Mnist::seeded(1).to_bytes(), Cnn::seeded(1).to_bytes(), Sequences::seeded(1).to_bytes());
-    let blocks = Blocks::seeded(1).to_bytes();
+    let (blocks, residuals) = (Blocks::seeded(1).to_bytes(), Residuals::seeded(1).to_bytes());
     let (x, image) = ([0.5f32; 784], [0.25f32; 784]);
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     let embedded = MnistCnn::view(MNIST_CNN).unwrap();
     let (mlp, cnn, rnn) = (Mnist::view(&mlp).unwrap(), Cnn::view(&cnn).unwrap(), Sequences::view(&rnn).unwrap());
-    let blocks = Blocks::view(&blocks).unwrap();
+    let (blocks, residuals) = (Blocks::view(&blocks).unwrap(), Residuals::view(&residuals).unwrap());
     for _ in 0..3 {
         std::hint::black_box((embedded.forward(&image), mlp.forward(&x), cnn.forward(&image), rnn.forward(&image)));
-        std::hint::black_box(blocks.forward(&image));
+        std::hint::black_box((blocks.forward(&image), residuals.forward(&image)));
     }
     let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
-    assert_eq!(allocated, 0, "{allocated} allocations in making 5 views and 15 forward passes");
+    assert_eq!(allocated, 0, "{allocated} allocations in making 6 views and 18 forward passes");
 }
 
 /// `forward` keeps its scratch memory per thread and network type.
@@ -225,6 +238,10 @@ fn a_training_step_after_warm_up_allocates_nothing() {
         // Layer norm's statistics, activations and reshapes between layers.
         check("blocks, sgd", allocations_after_warm_up(&mut Blocks::seeded(1), &data, cce, Sgd::new(0.05)));
         check("blocks, adam", allocations_after_warm_up(&mut Blocks::seeded(1), &data, cce, Adam::default()));
+
+        // Residual bodies, summed branches and repeated copies.
+        check("residuals, sgd", allocations_after_warm_up(&mut Residuals::seeded(1), &data, cce, Sgd::new(0.05)));
+        check("residuals, adam", allocations_after_warm_up(&mut Residuals::seeded(1), &data, cce, Adam::default()));
 
         // Recurrent layers' gates, states and gradients through time.
         check("recurrent, adam", allocations_after_warm_up(&mut Sequences::seeded(1), &data, cce, Adam::default()));

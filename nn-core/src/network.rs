@@ -363,6 +363,10 @@ pub struct SummaryRow {
     /// Its values of training state that are not parameters (batch norm's
     /// moving statistics), Keras' "non-trainable params".
     pub state: usize,
+    /// How deep inside blocks it stands: 0 for the network's own layers, 1
+    /// for a block's branches or layers, 2 for the layers of a branch, ...
+    /// The counts of a row at depth 0 include those of the rows under it.
+    pub depth: usize,
 }
 
 /// A network's layers in order, printed like Keras' `model.summary()`: each
@@ -384,25 +388,27 @@ impl Summary {
 
     /// The trainable parameters.
     pub fn trainable_params(&self) -> usize {
-        self.rows.iter().map(|r| r.params).sum()
+        self.rows.iter().filter(|r| r.depth == 0).map(|r| r.params).sum()
     }
 
     /// The values of training state that are not parameters.
     pub fn non_trainable_params(&self) -> usize {
-        self.rows.iter().map(|r| r.state).sum()
+        self.rows.iter().filter(|r| r.depth == 0).map(|r| r.state).sum()
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let layer_width = self.rows.iter().map(|r| r.layer.len()).chain([11]).max().unwrap_or(11) + 2;
+        let layer_width = self.rows.iter().map(|r| 2 * r.depth + r.layer.len()).chain([11]).max().unwrap_or(11) + 2;
         let shape_width = self.rows.iter().map(|r| r.output.len()).chain([12]).max().unwrap_or(12) + 2;
         let rule = "=".repeat(layer_width + shape_width + 10);
         writeln!(f, "Network: {}", self.name)?;
         writeln!(f, "{:<layer_width$}{:<shape_width$}{:>10}", "Layer", "Output shape", "Param #")?;
         writeln!(f, "{rule}")?;
         for row in &self.rows {
-            writeln!(f, "{:<layer_width$}{:<shape_width$}{:>10}", row.layer, row.output, row.params + row.state)?;
+            // A block's rows indented under it, as Keras shows a nested model's.
+            let layer = format!("{:indent$}{}", "", row.layer, indent = 2 * row.depth);
+            writeln!(f, "{layer:<layer_width$}{:<shape_width$}{:>10}", row.output, row.params + row.state)?;
         }
         writeln!(f, "{rule}")?;
         write!(f, "Total params: {}", self.total_params())?;

@@ -626,6 +626,7 @@ fn rows(plan: &Plan, fields: &[Field]) -> Vec<Row> {
             )
         };
         rows.push(Row {
+            depth: 0,
             label: layer.planned.label.clone(),
             output: layer.planned.output.summary_tokens(),
             params: count(quote!(PARAMS)),
@@ -638,13 +639,14 @@ fn rows(plan: &Plan, fields: &[Field]) -> Vec<Row> {
 
 /// The summary: the network's name and its rows.
 fn summary(ident: &syn::Ident, plan: &Plan, fields: &[Field]) -> TokenStream {
-    let rows = rows(plan, fields).into_iter().map(|Row { label, output, params, state }| {
+    let rows = rows(plan, fields).into_iter().map(|Row { label, depth, output, params, state }| {
         quote! {
             ::nn::__private::network::SummaryRow {
                 layer: ::nn::__private::String::from(#label),
                 output: #output,
                 params: #params,
                 state: #state,
+                depth: #depth,
             }
         }
     });

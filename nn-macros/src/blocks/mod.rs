@@ -183,6 +183,7 @@ pub fn branch_rows(built: &[Built], label: impl Fn(usize) -> String) -> Vec<Row>
     for (i, branch) in built.iter().enumerate() {
         let ty = &branch.ty;
         rows.push(Row {
+            depth: 0,
             label: label(i),
             output: branch.output.summary_tokens(),
             params: quote!(<#ty as ::nn::__private::Layer>::PARAMS),

@@ -48,6 +48,7 @@ pub fn check(spec: &LayerSpec, block: &Block, incoming: &Shape, cx: &mut Ctxt, b
     let mut rows = Vec::new();
     for copy in 0..copies {
         rows.push(Row {
+            depth: 0,
             label: format!("copy {}", copy + 1),
             output: body.output.summary_tokens(),
             params: quote!(<#ty as ::nn::__private::Layer>::PARAMS),

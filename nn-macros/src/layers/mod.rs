@@ -92,8 +92,10 @@ pub struct Planned {
 /// One row of a network's summary, as the macro writes it.
 #[derive(Clone)]
 pub struct Row {
-    /// What the row names, indented two spaces a level.
+    /// What the row names.
     pub label: String,
+    /// How deep inside blocks it stands (0: a layer of the network).
+    pub depth: usize,
     /// The shape it gives (`Shape::summary_tokens`).
     pub output: TokenStream,
     /// Its trainable parameters and its other training state, as expressions.
@@ -104,7 +106,7 @@ pub struct Row {
 impl Row {
     /// The same row a level deeper.
     pub fn indented(mut self) -> Row {
-        self.label.insert_str(0, "  ");
+        self.depth += 1;
         self
     }
 }
