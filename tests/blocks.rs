@@ -162,3 +162,26 @@ fn a_block_networks_view_gives_what_forward_gives() {
     let x = [0.3, -0.2, 0.9, 0.1, -0.7, 0.5];
     assert_eq!(net.forward(x).as_slice(), view.forward(&x));
 }
+
+/// Batch norm inside a block updates its moving statistics in training, as
+/// it does outside one: after `fit`, the running means inside a residual
+/// body and an add's branch have moved from their start of zero.
+#[test]
+fn batch_norm_inside_blocks_keeps_its_moving_statistics() {
+    let data = blobs::<144>(48);
+    let mut net = TinyResNet::seeded(7);
+    net.fit(&data, CategoricalCrossentropy, Adam::new(0.01), Fit::new().epochs(2).batch_size(16).seed(1).quiet())
+        .unwrap();
+    let bytes = net.to_bytes();
+    let file = nn::io::WeightFile::parse(&bytes, "tiny").unwrap();
+    for name in [
+        "1.running_mean",
+        "3.0.0.body.1.running_mean",
+        "3.1.0.body.4.running_mean",
+        "4.branches.0.1.running_mean",
+        "4.branches.1.1.running_mean",
+    ] {
+        let values = file.values(name).unwrap();
+        assert!(values.iter().any(|v| *v != 0.0), "{name}: {values:?}");
+    }
+}

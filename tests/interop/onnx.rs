@@ -362,6 +362,34 @@ network! {
     }
 }
 
+network! {
+    /// Blocks on MNIST: a residual body, branches summed with a strided
+    /// projection, repeated copies of a residual block (batch norm with
+    /// PyTorch's momentum, whose moving statistics keep up with two short
+    /// epochs).
+    pub struct MnistBlocks {
+        input: [1, 28, 28],
+        conv2d(8, 3, stride = 2, padding = same, use_bias = false), batch_norm(momentum = 0.9), relu,
+        repeat(2) {
+            residual { conv2d(8, 3, padding = same, use_bias = false), batch_norm(momentum = 0.9), relu },
+            relu,
+        },
+        add { [conv2d(16, 3, stride = 2, padding = same), batch_norm(momentum = 0.9), relu], [conv2d(16, 1, stride = 2)] },
+        relu,
+        global_avgpool2d,
+        dense(10, softmax),
+    }
+
+    /// Vector blocks: three branches summed (one the identity), a residual.
+    pub struct VectorBlocks {
+        input: 12,
+        dense(8, tanh),
+        add { [dense(8, relu)], [dense(8)], [] },
+        residual { dense(8, tanh), dense(8) },
+        dense(3, softmax),
+    }
+}
+
 /// Whether Python has what the check needs; when it has not, fail under CI
 /// and return false (after saying why) elsewhere.
 fn onnx_ready() -> bool {
@@ -484,6 +512,27 @@ fn onnxruntime_computes_what_nn_predicts_with_vector_and_image_networks() {
     let normed = trained(Normed::seeded(15));
     let operators = "LayerNormalization,Flatten,Gemm,Relu,Softmax";
     export(&dir, &normed, &image_inputs::<12>(SAMPLES, 11), expect(&[2], operators), None);
+    check(&dir);
+}
+
+/// Blocks export as their operators (`Add` for residuals and sums of
+/// branches) around their branches' layers, and onnxruntime computes what
+/// nn predicts, on MNIST digits and on random vectors.
+#[test]
+fn onnxruntime_computes_what_nn_predicts_with_block_networks() {
+    if !onnx_ready() {
+        return;
+    }
+    let dir = scratch("onnx-blocks");
+    let mnist = mnist();
+    let test = mnist.test_set().unwrap();
+    let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
+    let expect = |output, operators| Expect { output, operators, recurrent: "" };
+    let blocks = mnist_trained(MnistBlocks::seeded(16), &mnist);
+    let operators = "Conv,BatchNormalization,Relu,Add,GlobalAveragePool,Flatten,Gemm,Softmax";
+    export(&dir, &blocks, &digits, expect(&[10], operators), Some(labels));
+    let vectors = trained(VectorBlocks::seeded(17));
+    export(&dir, &vectors, &image_inputs::<12>(SAMPLES, 12), expect(&[3], "Gemm,Relu,Tanh,Add,Softmax"), None);
     check(&dir);
 }
 
