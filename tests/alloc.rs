@@ -189,6 +189,19 @@ fn block_allocations_after_warm_up<L: Layer>(block: &mut L) -> usize {
     ALLOCATIONS.load(Ordering::SeqCst) - before
 }
 
+/// The bytes of `layer`'s tensors, as a weight file holds them.
+fn blob<L: Layer>(layer: &L) -> Vec<u8> {
+    let mut tensors = Vec::new();
+    layer.tensors("", &mut |t| {
+        let values = match t.values {
+            nn::layers::Values::F32(v) => nn::layers::Values::F32(v.into_owned().into()),
+            nn::layers::Values::I64(v) => nn::layers::Values::I64(v.into_owned().into()),
+        };
+        tensors.push(nn::layers::Tensor { name: t.name, shape: t.shape, values });
+    });
+    nn::io::serialize(&tensors, &[]).unwrap()
+}
+
 /// A block keeps its branches' outputs, the values between its copies and
 /// the gradients it splits in buffers grown on the first pass: the passes
 /// after it allocate nothing. Its view allocates nothing at all.
@@ -201,18 +214,7 @@ fn blocks_allocate_nothing_after_their_first_step() {
     let allocated = block_allocations_after_warm_up(&mut joined);
     assert_eq!(allocated, 0, "{allocated} allocations in 3 training passes of a concatenation after the first");
 
-    let bytes = |layer: &dyn Fn(&mut dyn FnMut(nn::layers::Tensor<'_>))| {
-        let mut tensors = Vec::new();
-        layer(&mut |t| {
-            let values = match t.values {
-                nn::layers::Values::F32(v) => nn::layers::Values::F32(v.into_owned().into()),
-                nn::layers::Values::I64(v) => nn::layers::Values::I64(v.into_owned().into()),
-            };
-            tensors.push(nn::layers::Tensor { name: t.name, shape: t.shape, values });
-        });
-        nn::io::serialize(&tensors, &[]).unwrap()
-    };
-    let (stacked, joined) = (bytes(&|v| stacked.tensors("", v)), bytes(&|v| joined.tensors("", v)));
+    let (stacked, joined) = (blob(&stacked), blob(&joined));
     let x = [0.25f32; 16];
     let (mut a, mut b) = ([0.0f32; 16], [0.0f32; 24]);
     let before = ALLOCATIONS.load(Ordering::SeqCst);

@@ -89,7 +89,7 @@ impl<L: Infer, const COPIES: usize, const N: usize> Infer for Repeat<L, COPIES, 
                 L::forward(copy, &b, &mut a);
             }
         }
-        let before_last = if (last - 1) % 2 == 0 { &a } else { &b };
+        let before_last = if (last - 1).is_multiple_of(2) { &a } else { &b };
         L::forward(&params[last], before_last, &mut output[..N]);
     }
 }
