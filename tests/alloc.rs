@@ -162,6 +162,106 @@ fn main() {
     println!("a training step after warm-up allocates nothing: ok");
     a_single_forward_pass_allocates_only_the_first_time();
     println!("a single-sample forward pass allocates only on its first call: ok");
+    blocks_allocate_nothing_after_their_first_step();
+    println!("blocks' training passes after the first and their views allocate nothing: ok");
+}
+
+/// Residual blocks stacked, branches added and joined (batch norm's
+/// statistics, dense layers on every step).
+type Stacked = nn::layers::Repeat<
+    nn::layers::Residual<nn::layers::Add<nn::layers::Dense<16, 16, Tanh>, nn::layers::BatchNorm<16, 1>, 16>, 16>,
+    3,
+    16,
+>;
+type Joined =
+    nn::layers::Concat<nn::layers::PerStep<nn::layers::Dense<4, 2, Relu>, 4>, nn::layers::Identity<16>, 4, 8, 16>;
+type StackedView = nn::layers::Repeat<
+    nn::layers::Residual<
+        nn::layers::Add<nn::view::DenseView<16, 16, Tanh>, nn::view::BatchNormView<16, 1, { 1e-3f32.to_bits() }>, 16>,
+        16,
+    >,
+    3,
+    16,
+>;
+type JoinedView =
+    nn::layers::Concat<nn::view::PerStepView<nn::view::DenseView<4, 2, Relu>, 4>, nn::layers::Identity<16>, 4, 8, 16>;
+
+/// Allocations of training passes (forward, state update, backward) of
+/// `block` on batches of 8 and 3 after one on 8 has grown its buffers.
+fn block_allocations_after_warm_up<L: Layer>(block: &mut L) -> usize {
+    use nn::rand::SeedableRng;
+    let input: Vec<f32> = (0..L::INPUT * 8).map(|i| (i as f32 * 0.37).sin()).collect();
+    let (mut output, mut grad, mut grad_input) =
+        (vec![0.0; L::OUTPUT * 8], vec![0.0; L::OUTPUT * 8], vec![0.0; L::INPUT * 8]);
+    let (mut grads, mut buffers) = (L::zeroed(), L::Buffers::default());
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(1);
+    let mut before = ALLOCATIONS.load(Ordering::SeqCst);
+    for (round, batch) in [8, 8, 3, 8].into_iter().enumerate() {
+        if round == 1 {
+            before = ALLOCATIONS.load(Ordering::SeqCst);
+        }
+        let (n_in, n_out) = (L::INPUT * batch, L::OUTPUT * batch);
+        block.forward_batch(
+            &input[..n_in],
+            &mut output[..n_out],
+            batch,
+            &mut buffers,
+            &mut nn::layers::Mode::Training(&mut rng),
+        );
+        block.update_state(&buffers);
+        grad[..n_out].fill(0.5);
+        let pass = nn::layers::Backward {
+            input: &input[..n_in],
+            output: &output[..n_out],
+            grad: &mut grad[..n_out],
+            preactivation: false,
+            grad_input: Some(&mut grad_input[..n_in]),
+            batch,
+            buffers: &mut buffers,
+        };
+        block.backward_batch(pass, &mut grads);
+    }
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// The bytes of `layer`'s tensors, as a weight file holds them.
+fn blob<L: Layer>(layer: &L) -> Vec<u8> {
+    let mut tensors = Vec::new();
+    layer.tensors("", &mut |t| {
+        let values = match t.values {
+            nn::layers::Values::F32(v) => nn::layers::Values::F32(v.into_owned().into()),
+            nn::layers::Values::I64(v) => nn::layers::Values::I64(v.into_owned().into()),
+        };
+        tensors.push(nn::layers::Tensor { name: t.name, shape: t.shape, values });
+    });
+    nn::io::serialize(&tensors, &[]).unwrap()
+}
+
+/// A block keeps its branches' outputs, the values between its copies and
+/// the gradients it splits in buffers grown on the first pass: the passes
+/// after it allocate nothing. Its view allocates nothing at all.
+fn blocks_allocate_nothing_after_their_first_step() {
+    use nn::rand::SeedableRng;
+    let mut rng = nn::rand::rngs::StdRng::seed_from_u64(2);
+    let (mut stacked, mut joined) = (Stacked::init(&mut rng), Joined::init(&mut rng));
+    let allocated = block_allocations_after_warm_up(&mut stacked);
+    assert_eq!(allocated, 0, "{allocated} allocations in 3 training passes of stacked residual blocks after the first");
+    let allocated = block_allocations_after_warm_up(&mut joined);
+    assert_eq!(allocated, 0, "{allocated} allocations in 3 training passes of a concatenation after the first");
+
+    let (stacked, joined) = (blob(&stacked), blob(&joined));
+    let x = [0.25f32; 16];
+    let (mut a, mut b) = ([0.0f32; 16], [0.0f32; 24]);
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let stacked = nn::view::Weights::parse(&stacked).unwrap().load::<StackedView>().unwrap();
+    let joined = nn::view::Weights::parse(&joined).unwrap().load::<JoinedView>().unwrap();
+    for _ in 0..3 {
+        <StackedView as nn::view::Infer>::forward(&stacked, &x, &mut a);
+        <JoinedView as nn::view::Infer>::forward(&joined, &x, &mut b);
+        std::hint::black_box((&a, &b));
+    }
+    let allocated = ALLOCATIONS.load(Ordering::SeqCst) - before;
+    assert_eq!(allocated, 0, "{allocated} allocations in making 2 blocks' views and 6 forward passes");
 }
 
 /// A view reads its weights where they lie and keeps the values between

@@ -1,6 +1,7 @@
 //! ONNX export checked by the real runtime: networks of every layer kind and
-//! activation, exported with `save_onnx`, run in Python's onnxruntime on the
-//! inputs nn predicted for (random values, token ids, and MNIST test images
+//! activation, and of blocks (nn-core's composites, nested with `net(...)`),
+//! exported with `save_onnx`, run in Python's onnxruntime on the inputs nn
+//! predicted for (random values, token ids, and MNIST test images
 //! for networks trained on MNIST a little), at batches of 1 and 37, and
 //! checked with `onnx.checker`; onnxruntime's outputs must be within 1e-5 of
 //! nn's `predict` (`check_onnx.py`).
@@ -599,4 +600,182 @@ fn export_is_deterministic_and_carries_the_weights() {
     assert_eq!(<MnistCnn as Network<784, 10>>::INPUT_SHAPE, [1, 28, 28]);
     assert_eq!(<RowLstm as Network<784, 10>>::INPUT_SHAPE, [28, 28]);
     assert_eq!(<MnistMlp as Network<784, 10>>::INPUT_SHAPE, [784]);
+}
+
+/// A block of nn-core's composites as a layer that `network!` nests with
+/// `net(...)` (until the macro writes blocks itself): the block's layer,
+/// widths and view, its parts networks that are both layers and views.
+macro_rules! block {
+    ($(#[$doc:meta])* $name:ident = $ty:ty, $input:literal => $output:literal) => {
+        $(#[$doc])*
+        pub struct $name($ty);
+
+        impl Layer for $name {
+            const INPUT: usize = $input;
+            const OUTPUT: usize = $output;
+            const PARAMS: usize = <$ty as Layer>::PARAMS;
+            const STATE: usize = <$ty as Layer>::STATE;
+            type Buffers = <$ty as Layer>::Buffers;
+
+            fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
+                $name(<$ty as Layer>::init(rng))
+            }
+
+            fn zeroed() -> Self {
+                $name(<$ty as Layer>::zeroed())
+            }
+
+            fn forward_batch(&self, input: &[f32], output: &mut [f32], batch: usize, b: &mut Self::Buffers, mode: &mut Mode<'_>) {
+                self.0.forward_batch(input, output, batch, b, mode);
+            }
+
+            fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self) {
+                self.0.backward_batch(pass, &mut grads.0);
+            }
+
+            fn update_state(&mut self, buffers: &Self::Buffers) {
+                self.0.update_state(buffers);
+            }
+
+            fn parts<'s>(&'s self, path: &nn::layers::Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
+                self.0.parts(path, visit);
+            }
+
+            fn parts_mut<'s>(&'s mut self, path: &nn::layers::Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
+                self.0.parts_mut(path, visit);
+            }
+
+            fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> nn::Result<Value> {
+                self.0.onnx(graph, prefix, input)
+            }
+        }
+
+        impl Widths for $name {
+            const INPUT: usize = $input;
+            const OUTPUT: usize = $output;
+        }
+
+        impl TakesInput<$input> for $name {}
+
+        impl Activated for $name {
+            type Activation = Linear;
+            const GROUP: usize = $output;
+        }
+
+        impl Infer for $name {
+            const INPUT: usize = $input;
+            const OUTPUT: usize = $output;
+            type Params<'a> = <$ty as Infer>::Params<'a>;
+
+            fn load<'a>(weights: &mut Weights<'a>, prefix: &Prefix) -> Result<Self::Params<'a>, nn::view::Error> {
+                <$ty as Infer>::load(weights, prefix)
+            }
+
+            fn forward(params: &Self::Params<'_>, input: &[f32], output: &mut [f32]) {
+                <$ty as Infer>::forward(params, input, output);
+            }
+        }
+    };
+}
+
+network! {
+    /// A residual body: `Sequential(Linear(16, 16), ReLU(), BatchNorm1d(16))`.
+    pub struct Normed {
+        input: 16,
+        dense(16, relu),
+        batch_norm,
+    }
+
+    /// A branch: `Sequential(Linear(16, 16), Tanh())`.
+    pub struct Squashed {
+        input: 16,
+        dense(16, tanh),
+    }
+
+    /// Image branches of 3 and 1 channels.
+    pub struct Three {
+        input: [2, 6, 6],
+        conv2d(3, 3, relu, padding = same),
+    }
+
+    pub struct One {
+        input: [2, 6, 6],
+        conv2d(1, 1, tanh),
+    }
+
+    /// Sequence branches of 3 and 2 features per step.
+    pub struct PerStepDense {
+        input: [5, 4],
+        dense(3, tanh),
+    }
+
+    pub struct PerStepLstm {
+        input: [5, 4],
+        lstm(2, return_sequences = true),
+    }
+}
+
+block! {
+    /// Two residual blocks around batch norm, stacked.
+    Stacked = nn::layers::Repeat<nn::layers::Residual<Normed, 16>, 2, 16>, 16 => 16
+}
+
+block! {
+    /// Three branches summed, one of them the input.
+    Summed = nn::layers::Add<Squashed, nn::layers::Add<Normed, nn::layers::Identity<16>, 16>, 16>, 16 => 16
+}
+
+block! {
+    /// Images joined along the channels: `[3, 6, 6]` and `[1, 6, 6]`.
+    Channels = nn::layers::Concat<Three, One, 1, 108, 36>, 72 => 144
+}
+
+block! {
+    /// Sequences joined per step: `[5, 3]` and `[5, 2]`.
+    StepFeatures = nn::layers::Concat<PerStepDense, PerStepLstm, 5, 15, 10>, 20 => 25
+}
+
+network! {
+    /// Residual connections, repeats and sums of branches.
+    pub struct Blocks {
+        input: 16,
+        net(Stacked),
+        net(Summed),
+        dense(4, softmax),
+    }
+
+    /// Image branches concatenated along the channels (`net` takes a
+    /// vector; the branches read it as `[2, 6, 6]`).
+    pub struct ImageBlocks {
+        input: 72,
+        net(Channels),
+        dense(3, softmax),
+    }
+
+    /// Sequence branches concatenated per step (read as `[5, 4]`).
+    pub struct SequenceBlocks {
+        input: 20,
+        net(StepFeatures),
+        dense(2, softmax),
+    }
+}
+
+/// The blocks' ONNX forms (`Add` of a body and its input, of two branches,
+/// copies chained, `Concat` of images along the channels and of sequences
+/// along each step's features) compute in onnxruntime what nn predicts.
+#[test]
+fn onnxruntime_computes_what_nn_predicts_with_blocks() {
+    if !onnx_ready() {
+        return;
+    }
+    let dir = scratch("onnx-blocks");
+    let expect = |output, operators, recurrent| Expect { output, operators, recurrent };
+    let operators = "Gemm,Relu,BatchNormalization,Add,Tanh,Softmax";
+    export(&dir, &trained(Blocks::seeded(1)), &image_inputs::<16>(SAMPLES, 1), expect(&[4], operators, ""), None);
+    let operators = "Reshape,Conv,Relu,Tanh,Concat,Flatten,Gemm,Softmax";
+    export(&dir, &trained(ImageBlocks::seeded(2)), &image_inputs::<72>(SAMPLES, 2), expect(&[3], operators, ""), None);
+    let operators = "Reshape,MatMul,Add,Tanh,Concat,Flatten,Gemm,Softmax";
+    let sequences = trained(SequenceBlocks::seeded(3));
+    export(&dir, &sequences, &image_inputs::<20>(SAMPLES, 3), expect(&[2], operators, "LSTM:forward"), None);
+    check(&dir);
 }

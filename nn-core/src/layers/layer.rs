@@ -353,6 +353,7 @@ mod tests {
         check_parts(&mut Residual::<BatchNorm<2, 2>, 4>::init(&mut rng), &values(8, 1.3), 2);
         check_parts(&mut Add::<Dense<4, 4, Relu>, BatchNorm<2, 2>, 4>::init(&mut rng), &values(8, 1.4), 2);
         check_parts(&mut Repeat::<Residual<BatchNorm<2, 2>, 4>, 3, 4>::init(&mut rng), &values(8, 1.5), 2);
+        check_parts(&mut Concat::<Identity<4>, BatchNorm<2, 2>, 2, 4, 4>::init(&mut rng), &values(8, 1.6), 2);
     }
 
     /// A layer that kept a tensor out of its parts would not be saved, and

@@ -22,6 +22,7 @@ mod add;
 mod avgpool2d;
 mod batch_norm;
 mod bidirectional;
+mod concat;
 mod conv2d;
 mod dense;
 #[cfg(feature = "std")]
@@ -60,6 +61,9 @@ pub use batch_norm::{BatchNormParams, BatchNormView};
 #[cfg(feature = "std")]
 pub use bidirectional::Bidirectional;
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
+pub use concat::Concat;
+#[cfg(feature = "std")]
+pub use concat::ConcatBuffers;
 #[cfg(feature = "std")]
 pub use conv2d::{Conv2d, ConvBuffers};
 pub use conv2d::{Conv2dParams, Conv2dView};

@@ -6,7 +6,7 @@ use super::Infer;
 use crate::safetensors::{Error, Prefix, Weights};
 #[cfg(feature = "std")]
 use {
-    super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    super::{ensure_len, Activated, Backward, Data, DataMut, Layer, Mode, Part, Path},
     crate::onnx::{Graph, Value},
     rand::Rng,
 };
@@ -89,7 +89,7 @@ impl<L: Infer, const COPIES: usize, const N: usize> Infer for Repeat<L, COPIES, 
                 L::forward(copy, &b, &mut a);
             }
         }
-        let before_last = if (last - 1) % 2 == 0 { &a } else { &b };
+        let before_last = if (last - 1).is_multiple_of(2) { &a } else { &b };
         L::forward(&params[last], before_last, &mut output[..N]);
     }
 }
@@ -123,6 +123,14 @@ impl<L: Layer, const COPIES: usize, const N: usize> Repeat<L, COPIES, N> {
         use rand::SeedableRng;
         Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
     }
+}
+
+#[cfg(feature = "std")]
+/// The block's output is its last copy's, so its last activation is the
+/// layer's: a loss fused with it reaches the last copy (`preactivation`).
+impl<L: Activated, const COPIES: usize, const N: usize> Activated for Repeat<L, COPIES, N> {
+    type Activation = L::Activation;
+    const GROUP: usize = L::GROUP;
 }
 
 #[cfg(feature = "std")]
@@ -171,8 +179,9 @@ impl<L: Layer, const COPIES: usize, const N: usize> Layer for Repeat<L, COPIES, 
         }
     }
 
-    /// Each copy's backward pass, the last first, the gradient to one
-    /// copy's input the next one back's output gradient.
+    /// Each copy's backward pass, the last first (given `preactivation`, as
+    /// the block's activation is its), the gradient to one copy's input the
+    /// next one back's output gradient.
     fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self) {
         let Backward { input, output, grad, preactivation, grad_input, batch, buffers } = pass;
         let RepeatBuffers { copies, between, grads: [current, next] } = buffers;
@@ -352,5 +361,50 @@ mod tests {
         assert_eq!(ops, [one.clone(), one.clone(), one].concat());
         assert_eq!(constants, ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]);
         assert_eq!(dims, [3]);
+    }
+
+    /// A gradient with respect to the values before the last activation
+    /// (a loss fused with it) goes to the last copy as such: the block's
+    /// gradients are those of its copies run by hand, the last one told so.
+    #[test]
+    fn a_fused_loss_reaches_the_last_copy() {
+        let stack = Repeat::<Dense<3, 3, Tanh>, 2, 3>::seeded(13);
+        let x = testing::values(6, 0.3);
+        let g = testing::values(6, 0.8);
+        let run = |layer: &Repeat<Dense<3, 3, Tanh>, 2, 3>| {
+            let (out, mut buffers) = testing::forward(layer, &x, 2, false);
+            let (mut grad, mut grads, mut grad_input) = (g.clone(), Repeat::zeroed(), vec![0.0; 6]);
+            let pass = Backward {
+                input: &x,
+                output: &out,
+                grad: &mut grad,
+                preactivation: true,
+                grad_input: Some(&mut grad_input),
+                batch: 2,
+                buffers: &mut buffers,
+            };
+            layer.backward_batch(pass, &mut grads);
+            (grads, grad_input)
+        };
+        let (grads, grad_input) = run(&stack);
+        let (between, mut first_buffers) = testing::forward(&stack.0[0], &x, 2, false);
+        let (out, mut last_buffers) = testing::forward(&stack.0[1], &between, 2, false);
+        let (mut grad, mut last_grads, mut to_between) = (g.clone(), Dense::zeroed(), vec![0.0; 6]);
+        let pass = Backward {
+            input: &between,
+            output: &out,
+            grad: &mut grad,
+            preactivation: true,
+            grad_input: Some(&mut to_between),
+            batch: 2,
+            buffers: &mut last_buffers,
+        };
+        stack.0[1].backward_batch(pass, &mut last_grads);
+        let (first_grads, by_hand) = testing::backward(&stack.0[0], &x, &between, to_between, 2, &mut first_buffers);
+        let values = |layer: &Dense<3, 3, Tanh>| testing::tensors_of(layer);
+        assert_eq!(values(&grads.0[1]), values(&last_grads));
+        assert_eq!(values(&grads.0[0]), values(&first_grads));
+        assert_eq!(grad_input, by_hand);
+        assert_eq!(<Repeat<Dense<3, 3, Tanh>, 2, 3> as Activated>::GROUP, 3);
     }
 }

@@ -87,6 +87,12 @@ impl<B: Layer, const N: usize> Residual<B, N> {
     /// The layer's widths: `B::INPUT == B::OUTPUT == N`.
     const SHAPES: () =
         assert!(B::INPUT == N && B::OUTPUT == N, "a residual block's body must take and give its N values");
+
+    /// Fresh parameters for the body from a seeded generator.
+    pub fn seeded(seed: u64) -> Self {
+        use rand::SeedableRng;
+        Self::init(&mut rand::rngs::StdRng::seed_from_u64(seed))
+    }
 }
 
 #[cfg(feature = "std")]

@@ -220,7 +220,9 @@ pub fn view_matches_layer<L: Layer, V: super::Infer>(layer: &L, input: &[f32]) {
     let name = std::any::type_name::<L>();
     assert_eq!((V::INPUT, V::OUTPUT), (L::INPUT, L::OUTPUT), "{name}: the view has other widths");
     let bytes = crate::io::serialize(&tensors_of(layer), &[]).unwrap();
-    let params = crate::view::Weights::parse(&bytes).unwrap().load::<V>().unwrap();
+    let mut weights = crate::safetensors::Weights::parse(&bytes).unwrap();
+    let params = V::load(&mut weights, &crate::safetensors::Prefix::ROOT).unwrap();
+    weights.check_all_read().unwrap();
     let mut viewed = vec![f32::NAN; V::OUTPUT];
     V::forward(&params, input, &mut viewed);
     let (owned, _) = forward(layer, input, 1, false);

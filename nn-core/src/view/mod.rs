@@ -44,6 +44,11 @@
 //! stack that `network!` sizes from the widths it knows, each layer reading
 //! one and writing the other.
 //!
+//! The blocks ([`Residual`], [`Add`], [`Concat`], [`Repeat`], [`Identity`])
+//! have no view type of their own: the same type over views (layers' view
+//! types, or networks) is the view of the block, its values between parts
+//! on the stack too.
+//!
 //! Values are read in place as `&[f32]`: the format keeps every tensor on a
 //! 4-byte boundary within the blob, so a blob that starts on one
 //! ([`include_weights!`](crate::include_weights), [`AlignedBytes`], or what
@@ -61,9 +66,9 @@
 pub use crate::layers::max_width;
 pub use crate::layers::{
     ActivateView, Add, Aligned, AvgPool2dView, BatchNormParams, BatchNormView, BidirectionalParams, BidirectionalView,
-    Cell, Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView, GlobalAvgPool2dView,
-    GruCell, Identity, Infer, LayerNormParams, LayerNormView, LstmCell, MaxPool2dView, PerStepView, RecurrentParams,
-    RecurrentView, Repeat, Residual, SimpleRnnCell, Widths,
+    Cell, Concat, Conv2dParams, Conv2dView, DenseParams, DenseView, EmbeddingParams, EmbeddingView,
+    GlobalAvgPool2dView, GruCell, Identity, Infer, LayerNormParams, LayerNormView, LstmCell, MaxPool2dView,
+    PerStepView, RecurrentParams, RecurrentView, Repeat, Residual, SimpleRnnCell, Widths,
 };
 // Below the crate's `Error`, which holds one of these.
 pub use crate::safetensors::{Dims, Error, Format, Name, Prefix, Weights, MAX_TENSORS};
