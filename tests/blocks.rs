@@ -24,6 +24,25 @@ network! {
         dense(3, softmax),
     }
 
+    /// Images joined along their channels: a 1x1 branch, a deeper one,
+    /// the identity (2 + 4 + 4 channels), then a residual over all ten.
+    pub struct Joined {
+        input: [2, 8, 8],
+        concat { [conv2d(4, 1, relu)], [conv2d(2, 3, relu, padding = same), conv2d(4, 3, padding = same)], [] },
+        residual { conv2d(10, 3, padding = same), batch_norm, relu },
+        global_avgpool2d,
+        dense(3, softmax),
+    }
+
+    /// Sequences joined feature by feature at each step: an LSTM's steps
+    /// beside a dense layer on every step.
+    pub struct SequenceJoined {
+        input: [4, 6],
+        concat { [lstm(5, return_sequences = true)], [dense(3, tanh)] },
+        lstm(4),
+        dense(3, softmax),
+    }
+
     /// Vectors: a residual MLP, three branches summed, an identity branch.
     pub struct Vectors {
         input: 6,
@@ -184,4 +203,42 @@ fn batch_norm_inside_blocks_keeps_its_moving_statistics() {
         let values = file.values(name).unwrap();
         assert!(values.iter().any(|v| *v != 0.0), "{name}: {values:?}");
     }
+}
+
+/// A concat's output holds its branches' channels (or features per step)
+/// one after the other: the widths add up, the network trains, and its view
+/// gives its bits.
+#[test]
+fn concat_joins_channels_and_steps() {
+    assert_eq!(Joined::OUTPUT, 3);
+    let summary = Joined::seeded(1).summary();
+    assert_eq!((summary.rows[0].layer.as_str(), summary.rows[0].output.as_str()), ("concat", "(10, 8, 8)"));
+    let summary = SequenceJoined::seeded(1).summary();
+    assert_eq!((summary.rows[0].layer.as_str(), summary.rows[0].output.as_str()), ("concat", "(4, 8)"));
+
+    let data = blobs::<128>(48);
+    let mut net = Joined::seeded(8);
+    let history = net
+        .fit(&data, CategoricalCrossentropy, Adam::new(0.01), Fit::new().epochs(6).batch_size(16).seed(1).quiet())
+        .unwrap();
+    assert!(
+        history.epochs.last().unwrap().loss < history.epochs[0].loss,
+        "{:?}",
+        history.epochs.iter().map(|e| e.loss).collect::<Vec<_>>()
+    );
+    let bytes = net.to_bytes();
+    let view = Joined::view(&bytes).unwrap();
+    let x: [f32; 128] = std::array::from_fn(|i| (i as f32 * 0.3).cos());
+    assert_eq!(net.forward(x).as_slice(), view.forward(&x));
+
+    let data = blobs::<24>(48);
+    let mut net = SequenceJoined::seeded(9);
+    let history = net
+        .fit(&data, CategoricalCrossentropy, Adam::new(0.01), Fit::new().epochs(6).batch_size(16).seed(1).quiet())
+        .unwrap();
+    assert!(history.epochs.last().unwrap().loss < history.epochs[0].loss);
+    let bytes = net.to_bytes();
+    let view = SequenceJoined::view(&bytes).unwrap();
+    let x: [f32; 24] = std::array::from_fn(|i| (i as f32 * 0.3).sin());
+    assert_eq!(net.forward(x).as_slice(), view.forward(&x));
 }

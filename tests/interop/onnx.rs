@@ -381,13 +381,25 @@ network! {
         dense(10, softmax),
     }
 
-    /// Vector blocks: three branches summed (one the identity), a residual.
+    /// Vector blocks: three branches summed (one the identity), a residual,
+    /// vectors joined end to end.
     pub struct VectorBlocks {
         input: 12,
         dense(8, tanh),
         add { [dense(8, relu)], [dense(8)], [] },
         residual { dense(8, tanh), dense(8) },
+        concat { [dense(4, relu)], [] },
         dense(3, softmax),
+    }
+
+    /// Images joined along their channels, sequences feature by feature.
+    pub struct JoinedBlocks {
+        input: [2, 6, 6],
+        concat { [conv2d(3, 1, relu)], [conv2d(2, 3, tanh, padding = same)], [] },
+        reshape([7, 36]),
+        concat { [lstm(4, return_sequences = true)], [dense(2, tanh)] },
+        flatten,
+        dense(2, softmax),
     }
 }
 
@@ -524,7 +536,7 @@ fn onnxruntime_computes_what_nn_predicts_with_block_networks() {
     if !onnx_ready() {
         return;
     }
-    let dir = scratch("onnx-blocks");
+    let dir = scratch("onnx-block-networks");
     let mnist = mnist();
     let test = mnist.test_set().unwrap();
     let (digits, labels) = (test.inputs_of(0..SAMPLES), &test.labels()[..SAMPLES]);
@@ -533,7 +545,11 @@ fn onnxruntime_computes_what_nn_predicts_with_block_networks() {
     let operators = "Conv,BatchNormalization,Relu,Add,GlobalAveragePool,Flatten,Gemm,Softmax";
     export(&dir, &blocks, &digits, expect(&[10], operators), Some(labels));
     let vectors = trained(VectorBlocks::seeded(17));
-    export(&dir, &vectors, &image_inputs::<12>(SAMPLES, 12), expect(&[3], "Gemm,Relu,Tanh,Add,Softmax"), None);
+    export(&dir, &vectors, &image_inputs::<12>(SAMPLES, 12), expect(&[3], "Gemm,Relu,Tanh,Add,Concat,Softmax"), None);
+    let joined = trained(JoinedBlocks::seeded(18));
+    let operators = "Conv,Relu,Tanh,Concat,Reshape,MatMul,Flatten,Gemm,Softmax";
+    let expect = Expect { output: &[2], operators, recurrent: "LSTM:forward" };
+    export(&dir, &joined, &image_inputs::<72>(SAMPLES, 13), expect, None);
     check(&dir);
 }
 
@@ -680,7 +696,7 @@ macro_rules! block {
 
 network! {
     /// A residual body: `Sequential(Linear(16, 16), ReLU(), BatchNorm1d(16))`.
-    pub struct Normed {
+    pub struct NormedBody {
         input: 16,
         dense(16, relu),
         batch_norm,
@@ -717,12 +733,12 @@ network! {
 
 block! {
     /// Two residual blocks around batch norm, stacked.
-    Stacked = nn::layers::Repeat<nn::layers::Residual<Normed, 16>, 2, 16>, 16 => 16
+    Stacked = nn::layers::Repeat<nn::layers::Residual<NormedBody, 16>, 2, 16>, 16 => 16
 }
 
 block! {
     /// Three branches summed, one of them the input.
-    Summed = nn::layers::Add<Squashed, nn::layers::Add<Normed, nn::layers::Identity<16>, 16>, 16>, 16 => 16
+    Summed = nn::layers::Add<Squashed, nn::layers::Add<NormedBody, nn::layers::Identity<16>, 16>, 16>, 16 => 16
 }
 
 block! {
