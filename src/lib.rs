@@ -53,7 +53,7 @@ pub use nn_core::{
     train,
 };
 #[cfg(feature = "std")]
-pub use nn_core::{no_parts, Error, Result, Sample, Verbosity};
+pub use nn_core::{no_parts, ArchitectureMismatch, Error, LayersMismatch, Result, Sample, Verbosity};
 pub use nn_macros::network;
 
 #[cfg(feature = "std")]

@@ -429,6 +429,84 @@ fn a_file_of_another_network_is_explained_with_both_summaries() {
     assert_eq!(params(&small), params(&Twin::seeded(2)));
 }
 
+network! {
+    /// `Small` with another activation: the same tensors.
+    struct Squashed {
+        input: 3,
+        dense(4, tanh),
+        dense(2, softmax),
+    }
+
+    /// Max pooling, and the same network with average pooling.
+    struct MaxPooled {
+        input: [1, 4, 4],
+        conv2d(2, 3, relu, padding = same),
+        maxpool2d(2),
+        flatten,
+        dense(2, softmax),
+    }
+
+    struct AvgPooled {
+        input: [1, 4, 4],
+        conv2d(2, 3, relu, padding = same),
+        avgpool2d(2),
+        flatten,
+        dense(2, softmax),
+    }
+
+    /// A block whose branch differs in its activation only.
+    struct ReluBranch {
+        input: 3,
+        add { [dense(3, relu)], [] },
+        dense(2, softmax),
+    }
+
+    struct TanhBranch {
+        input: 3,
+        add { [dense(3, tanh)], [] },
+        dense(2, softmax),
+    }
+}
+
+/// A file whose tensors all fit but whose stored summary shows other layers
+/// (another activation, average instead of max pooling, another activation
+/// inside a block) is an error naming the first row that differs, with both
+/// summaries, and the network is left as it was; the same layers under
+/// another name still load.
+#[test]
+fn a_file_of_other_layers_with_the_same_tensors_is_an_error_naming_the_first_difference() {
+    let dir = scratch("layers");
+    let path = dir.join("file.safetensors");
+    fn refused<N: Network<I, O>, F: Network<I, O>, const I: usize, const O: usize>(
+        path: &Path,
+        file: F,
+        mut net: N,
+    ) -> Box<nn::LayersMismatch> {
+        file.save(path).unwrap();
+        let before = net.to_bytes();
+        let error = net.load(path).unwrap_err();
+        assert_eq!(net.to_bytes(), before, "a refused file changes nothing");
+        let message = error.to_string();
+        let nn::Error::Layers(mismatch) = error else { panic!("a layers error: {error:?}") };
+        assert!(
+            message.starts_with(&format!("{}: the file holds a network of other layers: row ", path.display())),
+            "{message}"
+        );
+        assert_eq!(mismatch.file_summary, file.summary().to_string());
+        assert_eq!(mismatch.network_summary, net.summary().to_string());
+        mismatch
+    }
+    let m = refused(&path, Squashed::seeded(1), Small::seeded(2));
+    assert_eq!((m.row, m.found.as_str(), m.expected.as_str()), (1, "dense (tanh) (4) 16", "dense (relu) (4) 16"));
+    let m = refused(&path, AvgPooled::seeded(1), MaxPooled::seeded(2));
+    assert_eq!((m.row, m.found.as_str(), m.expected.as_str()), (2, "avgpool2d (2, 2, 2) 0", "maxpool2d (2, 2, 2) 0"));
+    let m = refused(&path, TanhBranch::seeded(1), ReluBranch::seeded(2));
+    assert_eq!((m.row, m.found.as_str(), m.expected.as_str()), (3, "dense (tanh) (3) 12", "dense (relu) (3) 12"));
+
+    Twin::seeded(3).save(&path).unwrap();
+    Small::seeded(4).load(&path).unwrap();
+}
+
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
     let dir = scratch("missing");

@@ -43,6 +43,12 @@ pub enum Error {
     /// metadata, so the difference shows layer by layer. Boxed, as it is large.
     #[error("{0}")]
     Architecture(Box<ArchitectureMismatch>),
+    /// A weight file whose tensors all fit was saved from a network of other
+    /// layers (another activation, average instead of max pooling, another
+    /// block structure), as the summary in its metadata shows: the first
+    /// layer that differs, with both summaries. Boxed, as it is large.
+    #[error("{0}")]
+    Layers(Box<LayersMismatch>),
     /// Weight bytes a network's view cannot read (see [`crate::view`]): the
     /// format, or the tensor that does not fit. Boxed, as it is large.
     #[error("{0}")]
@@ -130,6 +136,29 @@ pub struct ArchitectureMismatch {
     /// What the network expects.
     pub expected: String,
     /// What the file holds.
+    pub found: String,
+    /// The summary stored in the file.
+    pub file_summary: String,
+    /// The summary of the network that was loading it.
+    pub network_summary: String,
+}
+
+/// The details of an [`Error::Layers`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{path}: the file holds a network of other layers: row {row} of its summary is `{found}`, this network's \
+     `{expected}`\nthe file holds:\n{file_summary}\nthis network is:\n{network_summary}",
+    path = path.display()
+)]
+pub struct LayersMismatch {
+    /// The file involved.
+    pub path: PathBuf,
+    /// The first row of the summaries that differs, from 1 (the first layer).
+    pub row: usize,
+    /// That row in this network's summary (layer, output shape, parameters;
+    /// empty past its last layer).
+    pub expected: String,
+    /// That row in the file's.
     pub found: String,
     /// The summary stored in the file.
     pub file_summary: String,

@@ -36,7 +36,7 @@ pub mod train;
 pub mod view;
 
 #[cfg(feature = "std")]
-pub use error::{ArchitectureMismatch, Error, Result};
+pub use error::{ArchitectureMismatch, Error, LayersMismatch, Result};
 #[cfg(feature = "std")]
 pub use progress::Verbosity;
 #[cfg(feature = "std")]

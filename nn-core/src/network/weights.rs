@@ -1,10 +1,11 @@
 //! Networks to and from safetensors files: every parameter tensor under the name
 //! and in the layout that the matching `torch.nn.Sequential` uses, with the
 //! network's summary in the metadata, and loading that checks each tensor the
-//! network expects against the file before it changes anything.
+//! network expects against the file, then its layers against the summary the
+//! file holds, before it changes anything.
 
 use super::Network;
-use crate::error::{ArchitectureMismatch, Error, Result};
+use crate::error::{ArchitectureMismatch, Error, LayersMismatch, Result};
 use crate::io::{atomic, Dtype, WeightFile, Writer, FORMAT_KEY, PYTORCH_FORMAT, SUMMARY_KEY};
 use crate::tensor::Slot;
 use std::path::Path;
@@ -95,8 +96,43 @@ pub(crate) fn load_bytes<N: Network<I, O>, const I: usize, const O: usize>(
         let expected = format!("no tensor of that name (this network has {})", list(expected_names.iter()));
         return Err(mismatch(extra.name(), expected, format!("shape {:?}", extra.shape())));
     }
+    if let Some(stored) = file.metadata_value(SUMMARY_KEY) {
+        same_layers(stored, &summary, path)?;
+    }
     *network = loaded;
     Ok(())
+}
+
+/// The layer rows of a printed summary (between its two rules), each with
+/// its columns joined by one space: the same layers give the same rows
+/// whatever the network's name and the columns' widths.
+fn layer_rows(summary: &str) -> Vec<String> {
+    let mut rules = summary.lines().enumerate().filter(|(_, line)| !line.is_empty() && line.chars().all(|c| c == '='));
+    let (Some((first, _)), Some((last, _))) = (rules.next(), rules.next()) else { return Vec::new() };
+    let lines = summary.lines().skip(first + 1).take(last - first - 1);
+    lines.map(|line| line.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+}
+
+/// Rule: a file whose tensors all fit holds the network's layers, as its
+/// stored summary shows them (a file without one, as PyTorch saves it, is
+/// taken as it is): another activation, another pooling or another block
+/// structure with the same tensors is an error naming the first row that
+/// differs. The network's name and the summary's spacing are not compared.
+fn same_layers(stored: &str, summary: &str, path: &Path) -> Result<()> {
+    let (file_rows, rows) = (layer_rows(stored), layer_rows(summary));
+    if file_rows.is_empty() || file_rows == rows {
+        return Ok(());
+    }
+    let row = file_rows.iter().zip(&rows).take_while(|(a, b)| a == b).count();
+    let at = |rows: &[String]| rows.get(row).cloned().unwrap_or_default();
+    Err(Error::Layers(Box::new(LayersMismatch {
+        path: path.to_path_buf(),
+        row: row + 1,
+        expected: at(&rows),
+        found: at(&file_rows),
+        file_summary: stored.to_string(),
+        network_summary: summary.to_string(),
+    })))
 }
 
 /// A file that says its tensors follow another framework's layout (TensorFlow
