@@ -2,7 +2,10 @@
 //! `safetensors` package, computes the outputs of networks nn saved (an MLP,
 //! and image networks with every image layer), and nn predicts with weights
 //! Python saved (numpy's MLP weights, and image networks that PyTorch
-//! trained); all agree within 1e-5.
+//! trained); all agree within 1e-5. Block networks (residual, repeat, add,
+//! concat) go both ways through PyTorch's module tree: nn's file loads there
+//! with `load_state_dict(strict=True)` where PyTorch is installed, and a file
+//! PyTorch saved (a fixture) loads here.
 //!
 //! Runs `python3 tests/interop/check_weights.py`, which needs numpy and
 //! safetensors (`.ci/run` installs them). Without them the tests fail when the
@@ -76,6 +79,22 @@ network! {
         dense(2, tanh),
         lstm(3),
         dense(1, sigmoid),
+    }
+}
+
+network! {
+    /// Blocks, as `check_torch.py`'s `blocks_network` builds them:
+    /// `Sequential(Conv2d(2, 4, 3, padding="same", bias=False), BatchNorm2d(4), ReLU(),
+    /// Sequential(Sequential(Residual(..)), Sequential(Residual(..))), Add(..), Concat(..),
+    /// AdaptiveAvgPool2d(1), Flatten(), Linear(8, 3), Softmax(dim=1))`.
+    pub struct Blocks {
+        input: [2, 6, 6],
+        conv2d(4, 3, padding = same, use_bias = false), batch_norm, relu,
+        repeat(2) { residual { conv2d(4, 3, padding = same), batch_norm, relu } },
+        add { [conv2d(6, 3, tanh, stride = 2, padding = same)], [conv2d(6, 1, stride = 2)] },
+        concat { [conv2d(2, 1, relu)], [] },
+        global_avgpool2d,
+        dense(3, softmax),
     }
 }
 
@@ -306,4 +325,43 @@ fn nn_predicts_what_pytorch_computed_with_recurrent_networks_it_saved() {
     check("seq", seq.predict(&seq_inputs).unwrap().as_slice());
     let tokens_inputs = Batch::<6>::from_column_slice(&io.values("tokens_inputs").unwrap());
     check("tokens", tokens.predict(&tokens_inputs).unwrap().as_slice());
+}
+
+/// A block network nn trained and saved loads into the matching PyTorch
+/// module tree (modules whose forward is `x + self.body(x)`, a sum or a
+/// `torch.cat` over `self.branches`) with `load_state_dict(strict=True)`,
+/// and PyTorch computes what nn predicts; where PyTorch is installed.
+#[test]
+fn pytorch_loads_the_block_networks_nn_saved() {
+    if !python_ready() || !torch_ready() {
+        return;
+    }
+    let dir = scratch("rust-blocks-to-pytorch");
+    let blocks = trained(Blocks::seeded(9));
+    blocks.save(dir.join("rust_blocks.safetensors")).unwrap();
+    let inputs = image_inputs::<72>(13, 2);
+    let outputs = blocks.predict(&inputs).unwrap();
+    let io = [
+        Tensor { name: "blocks_inputs".into(), shape: vec![13, 72], values: inputs.as_slice().into() },
+        Tensor { name: "blocks_outputs".into(), shape: vec![13, 3], values: outputs.as_slice().into() },
+    ];
+    std::fs::write(dir.join("rust_blocks_io.safetensors"), serialize(&io, &[]).unwrap()).unwrap();
+    run(TORCH_SCRIPT, "load-blocks", &dir);
+}
+
+/// A block network PyTorch built and trained its batch norm in
+/// (`check_torch.py fixture-blocks`, kept in tests/interop/) loads here and
+/// predicts what PyTorch computed.
+#[test]
+fn nn_predicts_what_pytorch_computed_with_a_block_network_it_saved() {
+    let fixtures = Path::new(FIXTURES);
+    let blocks = Blocks::from_file(fixtures.join("pytorch_blocks.safetensors")).unwrap();
+    let io_bytes = std::fs::read(fixtures.join("pytorch_blocks_io.safetensors")).unwrap();
+    let io = WeightFile::parse(&io_bytes, "pytorch_blocks_io.safetensors").unwrap();
+    let inputs = Batch::<72>::from_column_slice(&io.values("blocks_inputs").unwrap());
+    let outputs = blocks.predict(&inputs).unwrap();
+    let expected = io.values("blocks_outputs").unwrap();
+    assert_eq!(expected.len(), outputs.len());
+    let largest = outputs.iter().zip(&expected).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(largest <= TOLERANCE, "nn's outputs differ from PyTorch's by up to {largest}");
 }

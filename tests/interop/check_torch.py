@@ -31,6 +31,18 @@ from the float32 weights.
         DIR/rust_rnn_io.safetensors (token ids, float32 whole numbers, are cast
         to int64 for the Embedding).
 
+    check_torch.py load-blocks DIR
+        The same as `load` for DIR/rust_blocks.safetensors (interop.rs's Blocks:
+        residual, repeat, add and concat blocks, as modules whose forward is
+        `x + self.body(x)`, a sum or a `torch.cat` over `self.branches`) with
+        DIR/rust_blocks_io.safetensors.
+
+    check_torch.py fixture-blocks DIR
+        Build Blocks with seed 2026, move its BatchNorm state as `fixture` does,
+        and save DIR/pytorch_blocks.safetensors and
+        DIR/pytorch_blocks_io.safetensors (8 `blocks_inputs` [8, 2*6*6] and
+        PyTorch's `blocks_outputs` [8, 3]). tests/interop/ keeps both files.
+
     check_torch.py fixture-rnn DIR
         Build both recurrent networks with seed 2026 (PyTorch's initialisation,
         whose recurrent and Linear biases are random, not zero) and save their
@@ -136,6 +148,68 @@ def tokens_network():
 RNN_NETWORKS = {"seq": (seq_network, (5, 3), 2, False), "tokens": (tokens_network, (6,), 1, True)}
 
 
+class Residual(nn.Module):
+    """nn's `residual { .. }`: `x + body(x)`, the body's modules under `body`."""
+
+    def __init__(self, *body):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class Add(nn.Module):
+    """nn's `add { [..], [..] }` of two branches, under `branches`."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        return self.branches[0](x) + self.branches[1](x)
+
+
+class Concat(nn.Module):
+    """nn's `concat { [..], [..] }` of two image branches: their channels joined."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        return torch.cat([self.branches[0](x), self.branches[1](x)], dim=1)
+
+
+class SameConv(nn.Conv2d):
+    """A strided convolution with Keras' `same` padding: the extra zero after
+    (PyTorch's `padding="same"` takes no stride)."""
+
+    def forward(self, x):
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        pad_h = max(0, (-(-x.shape[2] // sh) - 1) * sh + kh - x.shape[2])
+        pad_w = max(0, (-(-x.shape[3] // sw) - 1) * sw + kw - x.shape[3])
+        x = nn.functional.pad(x, (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2))
+        return super().forward(x)
+
+
+def blocks_network():
+    """interop.rs's Blocks: input [N, 2, 6, 6], output [N, 3]."""
+    bn = lambda c: nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)  # noqa: E731
+    copy_ = lambda: nn.Sequential(Residual(nn.Conv2d(4, 4, 3, padding="same"), bn(4), nn.ReLU()))  # noqa: E731
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding="same", bias=False), bn(4), nn.ReLU(),  # 0, 1, 2 -> [4, 6, 6]
+        nn.Sequential(copy_(), copy_()),  # 3: repeat(2) { residual { .. } }
+        Add(nn.Sequential(SameConv(4, 6, 3, stride=2), nn.Tanh()), nn.Sequential(nn.Conv2d(4, 6, 1, stride=2))),  # 4
+        Concat(nn.Sequential(nn.Conv2d(6, 2, 1), nn.ReLU()), nn.Identity()),  # 5 -> [8, 3, 3]
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # 6, 7 -> 8
+        nn.Linear(8, 3), nn.Softmax(dim=1),  # 8, 9
+    )  # fmt: skip
+
+
+BLOCK_NETWORKS = {"blocks": (blocks_network, (2, 6, 6), 3, False)}
+
+
 def outputs(model, inputs, shape, tokens=False):
     """The eval-mode outputs, in float64, of flattened float32 `inputs` rows
     (token ids, cast to int64, if `tokens`)."""
@@ -230,7 +304,41 @@ def fixture_rnn(directory):
     print(f"wrote both recurrent networks' state dicts and PyTorch's outputs for {SAMPLES} samples each")
 
 
-MODES = {"load": load, "fixture": fixture, "load-rnn": load_rnn, "fixture-rnn": fixture_rnn}
+def load_blocks(directory):
+    check_load(directory, BLOCK_NETWORKS, "blocks")
+
+
+def fixture_blocks(directory):
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    io = {}
+    for network, (build, image, width, _) in BLOCK_NETWORKS.items():
+        model = build()
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                nn.init.uniform_(module.weight, 0.5, 1.5)
+                nn.init.uniform_(module.bias, -0.5, 0.5)
+        model.train()
+        with torch.no_grad():
+            for _ in range(TRAINING_BATCHES):
+                model(torch.rand(TRAINING_BATCH_SIZE, *image))
+        state = {name: value.contiguous() for name, value in model.state_dict().items()}
+        save_file(state, f"{directory}/pytorch_{network}.safetensors", metadata={"format": "pt"})
+        inputs = torch.rand(SAMPLES, *image).reshape(SAMPLES, -1)
+        io[f"{network}_inputs"] = inputs
+        io[f"{network}_outputs"] = outputs(model, inputs, image).float()
+    save_file(io, f"{directory}/pytorch_blocks_io.safetensors")
+    print(f"wrote the block network's state dict and PyTorch's outputs for {SAMPLES} samples")
+
+
+MODES = {
+    "load": load,
+    "fixture": fixture,
+    "load-rnn": load_rnn,
+    "fixture-rnn": fixture_rnn,
+    "load-blocks": load_blocks,
+    "fixture-blocks": fixture_blocks,
+}
 
 
 def main():
