@@ -7,7 +7,8 @@ use super::Infer;
 use crate::safetensors::{Error, Prefix, Weights};
 #[cfg(feature = "std")]
 use {
-    super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    super::branches::{self, BranchBuffers, Branches},
+    super::{Backward, Layer, Mode},
     crate::onnx::{Graph, Value},
     rand::Rng,
 };
@@ -90,21 +91,6 @@ impl<A: Infer, B: Infer, const N: usize> Infer for Add<A, B, N> {
 }
 
 #[cfg(feature = "std")]
-/// Each branch's memory and output (which its backward pass reads), a copy
-/// of the output's gradient for the second branch (the first one's may
-/// use the pass's own as scratch), and the second
-/// branch's gradient to the input.
-#[derive(Default)]
-pub struct BranchBuffers<BA, BB> {
-    first: BA,
-    second: BB,
-    first_out: Vec<f32>,
-    second_out: Vec<f32>,
-    second_grad: Vec<f32>,
-    second_grad_input: Vec<f32>,
-}
-
-#[cfg(feature = "std")]
 impl<A: Layer, B: Layer, const N: usize> Add<A, B, N> {
     /// The layer's widths: the same input for both, `N` values out of each.
     const SHAPES: () = assert!(
@@ -148,12 +134,8 @@ impl<A: Layer, B: Layer, const N: usize> Layer for Add<A, B, N> {
         mode: &mut Mode<'_>,
     ) {
         let () = Self::SHAPES;
-        let input = &input[..A::INPUT * batch];
-        let first = ensure_len(&mut b.first_out, N * batch);
-        self.0.forward_batch(input, first, batch, &mut b.first, mode);
-        let second = ensure_len(&mut b.second_out, N * batch);
-        self.1.forward_batch(input, second, batch, &mut b.second, mode);
-        for ((y, f), s) in output[..N * batch].iter_mut().zip(b.first_out.iter()).zip(second.iter()) {
+        let (first, second) = Branches(&self.0, &self.1).forward(input, batch, b, mode);
+        for ((y, f), s) in output[..N * batch].iter_mut().zip(first).zip(second) {
             *y = f + s;
         }
     }
@@ -161,79 +143,20 @@ impl<A: Layer, B: Layer, const N: usize> Layer for Add<A, B, N> {
     /// Each branch's backward pass from its own copy of the output's
     /// gradient; the input's gradient is the sum of theirs.
     fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self) {
-        let Backward { input, grad, mut grad_input, batch, buffers: b, .. } = pass;
-        let (len, input_len) = (N * batch, A::INPUT * batch);
-        // Copied before the first branch, which may use the gradient as scratch.
-        let second_grad = ensure_len(&mut b.second_grad, len);
-        second_grad.copy_from_slice(&grad[..len]);
-        let first_pass = Backward {
-            input: &input[..input_len],
-            output: &b.first_out[..len],
-            grad: &mut grad[..len],
-            preactivation: false,
-            grad_input: grad_input.as_deref_mut(),
-            batch,
-            buffers: &mut b.first,
-        };
-        self.0.backward_batch(first_pass, &mut grads.0);
-        let second_grad_input =
-            if grad_input.is_some() { Some(ensure_len(&mut b.second_grad_input, input_len)) } else { None };
-        let second_pass = Backward {
-            input: &input[..input_len],
-            output: &b.second_out[..len],
-            grad: second_grad,
-            preactivation: false,
-            grad_input: second_grad_input,
-            batch,
-            buffers: &mut b.second,
-        };
-        self.1.backward_batch(second_pass, &mut grads.1);
-        if let Some(grad_input) = grad_input {
-            let second = &b.second_grad_input[..input_len];
-            grad_input[..input_len].iter_mut().zip(second).for_each(|(d, s)| *d += s);
-        }
+        let Backward { input, grad, grad_input, batch, buffers: b, .. } = pass;
+        let (first, second) = Branches::<A, B>::grads(b, batch);
+        first.copy_from_slice(&grad[..N * batch]);
+        second.copy_from_slice(&grad[..N * batch]);
+        Branches(&self.0, &self.1).backward(input, grad_input, batch, b, (&mut grads.0, &mut grads.1));
     }
 
-    /// Both branches' rules: they read the same input.
-    fn check_input(&self, input: &[f32], batch: usize) -> crate::Result<()> {
-        self.0.check_input(input, batch)?;
-        self.1.check_input(input, batch)
-    }
-
-    fn update_state(&mut self, buffers: &Self::Buffers) {
-        self.0.update_state(&buffers.first);
-        self.1.update_state(&buffers.second);
-    }
-
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        self.0.visit_params(&grads.0, visit);
-        self.1.visit_params(&grads.1, visit);
-    }
-
-    fn penalty(&self, mut grads: Option<&mut Self>) -> f64 {
-        self.0.penalty(grads.as_deref_mut().map(|g| &mut g.0)) + self.1.penalty(grads.map(|g| &mut g.1))
-    }
-
-    /// The first branch's tensors under `branches.0.`, then the second's
-    /// under `branches.1.`.
-    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
-        let branches = path.named("branches");
-        self.0.parts(&branches.module(0), visit);
-        self.1.parts(&branches.module(1), visit);
-    }
-
-    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
-        let branches = path.named("branches");
-        self.0.parts_mut(&branches.module(0), visit);
-        self.1.parts_mut(&branches.module(1), visit);
-    }
+    branches::two_branch_layer!();
 
     /// Both branches' operators from the same input (named `{prefix}branches.0.`
     /// and `{prefix}branches.1.`), then an `Add` of their outputs, shaped as
     /// the first branch's.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
-        let first = self.0.onnx(graph, &format!("{prefix}branches.0."), input.clone())?;
-        let second = self.1.onnx(graph, &format!("{prefix}branches.1."), input)?;
+        let (first, second) = Branches(&self.0, &self.1).onnx(graph, prefix, input)?;
         let second = graph.shaped(second, &first.dims)?;
         Ok(graph.node("Add", &format!("{prefix}add"), &[&first.name, &second.name], Vec::new(), &first.dims))
     }

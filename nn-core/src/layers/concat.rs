@@ -8,7 +8,8 @@ use super::Infer;
 use crate::safetensors::{Error, Prefix, Weights};
 #[cfg(feature = "std")]
 use {
-    super::{ensure_len, Backward, Data, DataMut, Layer, Mode, Part, Path},
+    super::branches::{self, BranchBuffers, Branches},
+    super::{Backward, Layer, Mode},
     crate::onnx::{Attr, Graph, Value},
     rand::Rng,
 };
@@ -129,20 +130,6 @@ impl<A: Infer, B: Infer, const STEPS: usize, const NA: usize, const NB: usize> I
 }
 
 #[cfg(feature = "std")]
-/// Each branch's memory, output (which its backward pass reads) and share
-/// of the output's gradient, and the second branch's gradient to the input.
-#[derive(Default)]
-pub struct ConcatBuffers<BA, BB> {
-    first: BA,
-    second: BB,
-    first_out: Vec<f32>,
-    second_out: Vec<f32>,
-    first_grad: Vec<f32>,
-    second_grad: Vec<f32>,
-    second_grad_input: Vec<f32>,
-}
-
-#[cfg(feature = "std")]
 impl<A: Layer, B: Layer, const STEPS: usize, const NA: usize, const NB: usize> Concat<A, B, STEPS, NA, NB> {
     /// The layer's widths: the same input for both, `NA` and `NB` out, in
     /// `STEPS` equal chunks.
@@ -172,7 +159,7 @@ impl<A: Layer, B: Layer, const STEPS: usize, const NA: usize, const NB: usize> L
     const PARAMS: usize = A::PARAMS + B::PARAMS;
     const STATE: usize = A::STATE + B::STATE;
     const WIDEST: usize = super::max_width(&[A::WIDEST, B::WIDEST, NA + NB]);
-    type Buffers = ConcatBuffers<A::Buffers, B::Buffers>;
+    type Buffers = BranchBuffers<A::Buffers, B::Buffers>;
 
     fn init<R: Rng + ?Sized>(rng: &mut R) -> Self {
         let () = Self::SHAPES;
@@ -194,88 +181,25 @@ impl<A: Layer, B: Layer, const STEPS: usize, const NA: usize, const NB: usize> L
         mode: &mut Mode<'_>,
     ) {
         let () = Self::SHAPES;
-        let input = &input[..A::INPUT * batch];
-        let first = ensure_len(&mut b.first_out, NA * batch);
-        self.0.forward_batch(input, first, batch, &mut b.first, mode);
-        let second = ensure_len(&mut b.second_out, NB * batch);
-        self.1.forward_batch(input, second, batch, &mut b.second, mode);
+        let (first, second) = Branches(&self.0, &self.1).forward(input, batch, b, mode);
         for (n, out) in output[..(NA + NB) * batch].chunks_exact_mut(NA + NB).enumerate() {
-            join(&b.first_out[n * NA..(n + 1) * NA], &second[n * NB..(n + 1) * NB], out, STEPS);
+            join(&first[n * NA..(n + 1) * NA], &second[n * NB..(n + 1) * NB], out, STEPS);
         }
     }
 
     /// Each branch's backward pass from its share of the output's
     /// gradient; the input's gradient is the sum of theirs.
     fn backward_batch(&self, pass: Backward<'_, Self::Buffers>, grads: &mut Self) {
-        let Backward { input, grad, mut grad_input, batch, buffers: b, .. } = pass;
-        let input_len = A::INPUT * batch;
-        let first_grad = ensure_len(&mut b.first_grad, NA * batch);
-        let second_grad = ensure_len(&mut b.second_grad, NB * batch);
+        let Backward { input, grad, grad_input, batch, buffers: b, .. } = pass;
+        let (first_grad, second_grad) = Branches::<A, B>::grads(b, batch);
         for (n, joined) in grad[..(NA + NB) * batch].chunks_exact(NA + NB).enumerate() {
             let (first, second) = (&mut first_grad[n * NA..(n + 1) * NA], &mut second_grad[n * NB..(n + 1) * NB]);
             split(joined, first, second, STEPS);
         }
-        let first_pass = Backward {
-            input: &input[..input_len],
-            output: &b.first_out[..NA * batch],
-            grad: first_grad,
-            preactivation: false,
-            grad_input: grad_input.as_deref_mut(),
-            batch,
-            buffers: &mut b.first,
-        };
-        self.0.backward_batch(first_pass, &mut grads.0);
-        let second_grad_input =
-            if grad_input.is_some() { Some(ensure_len(&mut b.second_grad_input, input_len)) } else { None };
-        let second_pass = Backward {
-            input: &input[..input_len],
-            output: &b.second_out[..NB * batch],
-            grad: second_grad,
-            preactivation: false,
-            grad_input: second_grad_input,
-            batch,
-            buffers: &mut b.second,
-        };
-        self.1.backward_batch(second_pass, &mut grads.1);
-        if let Some(grad_input) = grad_input {
-            let second = &b.second_grad_input[..input_len];
-            grad_input[..input_len].iter_mut().zip(second).for_each(|(d, s)| *d += s);
-        }
+        Branches(&self.0, &self.1).backward(input, grad_input, batch, b, (&mut grads.0, &mut grads.1));
     }
 
-    /// Both branches' rules: they read the same input.
-    fn check_input(&self, input: &[f32], batch: usize) -> crate::Result<()> {
-        self.0.check_input(input, batch)?;
-        self.1.check_input(input, batch)
-    }
-
-    fn update_state(&mut self, buffers: &Self::Buffers) {
-        self.0.update_state(&buffers.first);
-        self.1.update_state(&buffers.second);
-    }
-
-    fn visit_params(&mut self, grads: &Self, visit: &mut dyn FnMut(&mut [f32], &[f32])) {
-        self.0.visit_params(&grads.0, visit);
-        self.1.visit_params(&grads.1, visit);
-    }
-
-    fn penalty(&self, mut grads: Option<&mut Self>) -> f64 {
-        self.0.penalty(grads.as_deref_mut().map(|g| &mut g.0)) + self.1.penalty(grads.map(|g| &mut g.1))
-    }
-
-    /// The first branch's tensors under `branches.0.`, then the second's
-    /// under `branches.1.`.
-    fn parts<'s>(&'s self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, Data<'s>>)) {
-        let branches = path.named("branches");
-        self.0.parts(&branches.module(0), visit);
-        self.1.parts(&branches.module(1), visit);
-    }
-
-    fn parts_mut<'s>(&'s mut self, path: &Path<'_>, visit: &mut dyn FnMut(Part<'_, DataMut<'s>>)) {
-        let branches = path.named("branches");
-        self.0.parts_mut(&branches.module(0), visit);
-        self.1.parts_mut(&branches.module(1), visit);
-    }
+    branches::two_branch_layer!();
 
     /// Both branches' operators from the same input (named `{prefix}branches.0.`
     /// and `{prefix}branches.1.`), then a `Concat`: along axis 2 of
@@ -283,8 +207,7 @@ impl<A: Layer, B: Layer, const STEPS: usize, const NA: usize, const NB: usize> L
     /// the branches' shapes when they differ only in their first dimension
     /// (`[N, C, H, W]` or `[N, F]`), else of both flattened.
     fn onnx(&self, graph: &mut Graph, prefix: &str, input: Value) -> crate::Result<Value> {
-        let first = self.0.onnx(graph, &format!("{prefix}branches.0."), input.clone())?;
-        let second = self.1.onnx(graph, &format!("{prefix}branches.1."), input)?;
+        let (first, second) = Branches(&self.0, &self.1).onnx(graph, prefix, input)?;
         let (first, second, axis, dims) = if STEPS > 1 {
             let first = graph.shaped(first, &[STEPS, NA / STEPS])?;
             let second = graph.shaped(second, &[STEPS, NB / STEPS])?;

@@ -22,6 +22,8 @@ mod add;
 mod avgpool2d;
 mod batch_norm;
 mod bidirectional;
+#[cfg(feature = "std")]
+mod branches;
 mod concat;
 mod conv2d;
 mod dense;
@@ -51,8 +53,6 @@ pub use activate::Activate;
 pub use activate::ActivateView;
 pub use add::Add;
 #[cfg(feature = "std")]
-pub use add::BranchBuffers;
-#[cfg(feature = "std")]
 pub use avgpool2d::AvgPool2d;
 pub use avgpool2d::AvgPool2dView;
 #[cfg(feature = "std")]
@@ -61,9 +61,9 @@ pub use batch_norm::{BatchNormParams, BatchNormView};
 #[cfg(feature = "std")]
 pub use bidirectional::Bidirectional;
 pub use bidirectional::{BidirectionalParams, BidirectionalView};
-pub use concat::Concat;
 #[cfg(feature = "std")]
-pub use concat::ConcatBuffers;
+pub use branches::BranchBuffers;
+pub use concat::Concat;
 #[cfg(feature = "std")]
 pub use conv2d::{Conv2d, ConvBuffers};
 pub use conv2d::{Conv2dParams, Conv2dView};
