@@ -242,3 +242,27 @@ fn concat_joins_channels_and_steps() {
     let x: [f32; 24] = std::array::from_fn(|i| (i as f32 * 0.3).sin());
     assert_eq!(net.forward(x).as_slice(), view.forward(&x));
 }
+
+network! {
+    /// `repeat(1)` may change the shape: its one copy is not fed to another.
+    pub struct OneCopy {
+        input: 6,
+        repeat(1) { dense(4, relu), dense(3) },
+        dense(2, softmax),
+    }
+}
+
+/// A repeat of one copy that changes the shape builds, trains and names its
+/// copy's tensors under `0.`, as `repeat(2)` does.
+#[test]
+fn a_repeat_of_one_copy_may_change_the_shape() {
+    assert_eq!((OneCopy::INPUT, OneCopy::OUTPUT), (6, 2));
+    let net = OneCopy::seeded(1);
+    let bytes = net.to_bytes();
+    let file = nn::io::WeightFile::parse(&bytes, "one").unwrap();
+    let names: Vec<&str> = file.tensors().iter().map(|t| t.name()).collect();
+    assert_eq!(names, ["0.0.0.weight", "0.0.0.bias", "0.0.2.weight", "0.0.2.bias", "1.weight", "1.bias"]);
+    let view = OneCopy::view(&bytes).unwrap();
+    let x = [0.1, -0.4, 0.3, 0.9, -0.2, 0.5];
+    assert_eq!(net.forward(x).as_slice(), view.forward(&x));
+}

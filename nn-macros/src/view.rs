@@ -13,7 +13,7 @@ use crate::ast::Network;
 use crate::check::Plan;
 use crate::shape::Width;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 /// A layer the view runs.
 struct Step {
@@ -77,7 +77,12 @@ pub fn generate(net: &Network, plan: &Plan) -> TokenStream {
         "The parameters of [`{ident}`] where they lie in a weight blob, from [`{ident}::view`]: its `forward` \
          runs the network without the heap."
     );
+    // A block's network, which the macro writes beside the one declared, is
+    // hidden, and so is its view.
+    let hidden = net.attrs.iter().any(|a| a.path().is_ident("doc") && a.to_token_stream().to_string().contains("hidden"));
+    let hidden = if hidden { quote!(#[doc(hidden)]) } else { TokenStream::new() };
     quote! {
+        #hidden
         #[doc = #doc]
         #[derive(Clone, Copy, Debug)]
         #vis struct #view<'a> {
