@@ -79,7 +79,8 @@ pub fn generate(net: &Network, plan: &Plan) -> TokenStream {
     );
     // A block's network, which the macro writes beside the one declared, is
     // hidden, and so is its view.
-    let hidden = net.attrs.iter().any(|a| a.path().is_ident("doc") && a.to_token_stream().to_string().contains("hidden"));
+    let hidden =
+        net.attrs.iter().any(|a| a.path().is_ident("doc") && a.to_token_stream().to_string().contains("hidden"));
     let hidden = if hidden { quote!(#[doc(hidden)]) } else { TokenStream::new() };
     quote! {
         #hidden
