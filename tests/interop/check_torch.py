@@ -261,13 +261,17 @@ def load_rnn(directory):
     check_load(directory, RNN_NETWORKS, "rnn")
 
 
-def fixture(directory):
+def trained_fixtures(directory, networks, kind):
+    """Build each of `networks` with seed 2026, move its BatchNorm state by
+    training-mode passes on random batches, and save its state dict as
+    DIR/pytorch_{network}.safetensors, and random inputs with PyTorch's
+    eval-mode outputs as DIR/pytorch_{kind}_io.safetensors."""
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     io = {}
-    for network, (build, image, width, _) in NETWORKS.items():
+    for network, (build, image, width, _) in networks.items():
         model = build()
-        for module in model:
+        for module in model.modules():
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
                 # Not PyTorch's 1 and 0, so a scale or shift in the wrong place shows.
                 nn.init.uniform_(module.weight, 0.5, 1.5)
@@ -281,8 +285,12 @@ def fixture(directory):
         inputs = torch.rand(SAMPLES, *image).reshape(SAMPLES, -1)
         io[f"{network}_inputs"] = inputs
         io[f"{network}_outputs"] = outputs(model, inputs, image).float()
-    save_file(io, f"{directory}/pytorch_cnn_io.safetensors")
-    print(f"wrote both networks' state dicts and PyTorch's outputs for {SAMPLES} samples each")
+    save_file(io, f"{directory}/pytorch_{kind}_io.safetensors")
+    print(f"wrote {', '.join(networks)}: state dicts and PyTorch's outputs for {SAMPLES} samples each")
+
+
+def fixture(directory):
+    trained_fixtures(directory, NETWORKS, "cnn")
 
 
 def fixture_rnn(directory):
@@ -309,26 +317,7 @@ def load_blocks(directory):
 
 
 def fixture_blocks(directory):
-    torch.manual_seed(SEED)
-    torch.set_num_threads(1)
-    io = {}
-    for network, (build, image, width, _) in BLOCK_NETWORKS.items():
-        model = build()
-        for module in model.modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                nn.init.uniform_(module.weight, 0.5, 1.5)
-                nn.init.uniform_(module.bias, -0.5, 0.5)
-        model.train()
-        with torch.no_grad():
-            for _ in range(TRAINING_BATCHES):
-                model(torch.rand(TRAINING_BATCH_SIZE, *image))
-        state = {name: value.contiguous() for name, value in model.state_dict().items()}
-        save_file(state, f"{directory}/pytorch_{network}.safetensors", metadata={"format": "pt"})
-        inputs = torch.rand(SAMPLES, *image).reshape(SAMPLES, -1)
-        io[f"{network}_inputs"] = inputs
-        io[f"{network}_outputs"] = outputs(model, inputs, image).float()
-    save_file(io, f"{directory}/pytorch_blocks_io.safetensors")
-    print(f"wrote the block network's state dict and PyTorch's outputs for {SAMPLES} samples")
+    trained_fixtures(directory, BLOCK_NETWORKS, "blocks")
 
 
 MODES = {
